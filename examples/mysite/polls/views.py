@@ -1,0 +1,121 @@
+"""Views that show each way a Django view can run under ASGI.
+
+Each view answers JSON (or server-sent events) so that tests, benchmarks and
+the documentation can read the result exactly.
+"""
+
+import asyncio
+import json
+import logging
+import time
+
+from asgiref.sync import sync_to_async
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.shortcuts import aget_object_or_404
+from django.urls import reverse
+
+from .models import Question
+
+logger = logging.getLogger(__name__)
+
+
+def _as_dict(question):
+    return {"id": question.pk, "text": question.question_text}
+
+
+def home(request):
+    """Sync view: the project's endpoints, built with ``reverse()``.
+
+    Under a path prefix (``root_path`` in the ASGI scope) every URL here
+    carries the prefix.
+    """
+    names = ["index", "async_index", "blocking", "stream"]
+    return JsonResponse(
+        {
+            "script_name": request.META["SCRIPT_NAME"],
+            "path": request.path,
+            "path_info": request.path_info,
+            "endpoints": {name: reverse(f"polls:{name}") for name in names},
+        }
+    )
+
+
+def index(request):
+    """Sync view using the ORM. Under ASGI, Django runs it in a worker thread."""
+    questions = [_as_dict(q) for q in Question.objects.order_by("pk")]
+    return JsonResponse({"count": len(questions), "questions": questions})
+
+
+async def async_index(request):
+    """Async view using the async ORM: runs on the event loop, no thread."""
+    count = await Question.objects.acount()
+    questions = [_as_dict(q) async for q in Question.objects.order_by("pk")]
+    return JsonResponse({"count": count, "questions": questions})
+
+
+async def async_detail(request, pk):
+    """Async view: ``aget()`` through ``aget_object_or_404`` (404 if missing)."""
+    question = await aget_object_or_404(Question, pk=pk)
+    return JsonResponse(_as_dict(question))
+
+
+def legacy_report():
+    """A blocking function, such as a call into a synchronous client library."""
+    time.sleep(0.05)  # stands for blocking I/O
+    return {"questions": Question.objects.count()}
+
+
+async def blocking(request):
+    """Async view that calls blocking code the right way: ``sync_to_async``.
+
+    The blocking function runs in a worker thread, so the event loop keeps
+    serving other requests while it waits.
+    """
+    report = await sync_to_async(legacy_report)()
+    return JsonResponse(report)
+
+
+async def unsafe(request):
+    """Deliberately wrong: an async view calling the sync ORM.
+
+    Django refuses with ``SynchronousOnlyOperation`` (a 500 response), because
+    a blocking database call here would stall the event loop.
+    """
+    return JsonResponse({"count": Question.objects.count()})
+
+
+async def stream(request):
+    """Server-sent events from an async iterator.
+
+    ``?count=`` events (1 to 100, default 5), one every ``?interval=`` seconds
+    (0 to 5, default 0.5). When the client disconnects, Django cancels the
+    iterator: the ``CancelledError`` is logged and re-raised, and the
+    ``finally`` block runs, so nothing keeps running for a client that left.
+    """
+    try:
+        count = int(request.GET.get("count", 5))
+        interval = float(request.GET.get("interval", 0.5))
+    except ValueError:
+        return HttpResponseBadRequest("count must be an integer and interval a number\n")
+    if not (1 <= count <= 100 and 0 <= interval <= 5):
+        return HttpResponseBadRequest("count must be 1-100 and interval 0-5 seconds\n")
+
+    async def events():
+        sent = 0
+        try:
+            for number in range(1, count + 1):
+                data = json.dumps({"n": number, "questions": await Question.objects.acount()})
+                yield f"id: {number}\nevent: tick\ndata: {data}\n\n"
+                sent += 1
+                if number < count:
+                    await asyncio.sleep(interval)
+            logger.info("stream finished after %d events", sent)
+        except asyncio.CancelledError:
+            logger.info("stream cancelled: client disconnected after %d events", sent)
+            raise
+
+    return StreamingHttpResponse(
+        events(),
+        content_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

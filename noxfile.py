@@ -1,0 +1,88 @@
+"""Sessions for the runnable guide: run the example, test it, lint it.
+
+nox              # what CI runs: lint + tests on every supported Django
+nox -s example   # the example project under uvicorn on 127.0.0.1:8001
+nox -s tests     # the test suite on Django 5.2, 6.0 and 6.1
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLE = ROOT / "examples" / "mysite"
+
+# Each supported Django release on a Python it supports (Django 6.x needs 3.12+).
+MATRIX = [("3.11", "5.2"), ("3.12", "6.0"), ("3.13", "6.1")]
+DEFAULT_PYTHON, DEFAULT_DJANGO = MATRIX[-1]
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests"]
+# Never let uv download an interpreter: use the ones on this machine.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+
+
+def _add_pyenv_pythons_to_path():
+    """Make pyenv's 3.11-3.13 findable as python3.X even if `pyenv global` lists one."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    extra = []
+    for version, _ in MATRIX:
+        if shutil.which(f"python{version}"):
+            continue
+        found = sorted(root.glob(f"{version}.*/bin"), reverse=True)
+        if found:
+            extra.append(str(found[0]))
+    if extra:
+        os.environ["PATH"] = os.pathsep.join([*extra, os.environ.get("PATH", "")])
+
+
+_add_pyenv_pythons_to_path()
+
+
+def install_django(session, django):
+    session.install(f"django~={django}.0")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def example(session):
+    """Run the example project under uvicorn on http://127.0.0.1:8001/ (Ctrl+C stops it)."""
+    install_django(session, DEFAULT_DJANGO)
+    session.install("-r", "requirements/example.txt")
+    session.chdir(EXAMPLE)
+    session.run("python", "manage.py", "migrate", "--no-input")
+    session.run("python", "manage.py", "loaddata", "sample_questions")
+    app = session.posargs[0] if session.posargs else "mysite.asgi_wrapped:application"
+    session.run("uvicorn", app, "--host", "127.0.0.1", "--port", "8001")
+
+
+@nox.session
+@nox.parametrize(("python", "django"), MATRIX, ids=[f"django{d}" for _, d in MATRIX])
+def tests(session, django):
+    """The test suite against one Django release: real uvicorn, real HTTP, real SQLite."""
+    install_django(session, django)
+    session.install("-r", "requirements/tests.txt")
+    session.run(
+        "python",
+        "-c",
+        "import django, sys; print('Django', django.get_version(), 'on Python', sys.version.split()[0])",
+    )
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def lint(session):
+    """ruff: lint and format check of the project's Python."""
+    session.install("ruff==0.17.5")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench(session):
+    """Load test of the example under uvicorn; prints requests/s, latency and errors."""
+    install_django(session, DEFAULT_DJANGO)
+    session.install("-r", "requirements/bench.txt")
+    session.run("python", "bench/load.py", *session.posargs)
