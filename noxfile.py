@@ -6,7 +6,6 @@ nox -s tests     # the test suite on Django 5.2, 6.0 and 6.1
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import nox
@@ -21,20 +20,24 @@ DEFAULT_PYTHON, DEFAULT_DJANGO = MATRIX[-1]
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
+# A missing Python is a failure, never a silently skipped Django version.
+nox.options.error_on_missing_interpreters = True
 # Never let uv download an interpreter: use the ones on this machine.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
 def _add_pyenv_pythons_to_path():
-    """Make pyenv's 3.11-3.13 findable as python3.X even if `pyenv global` lists one."""
+    """Make pyenv's 3.11-3.13 findable as python3.X even if `pyenv global` lists one.
+
+    pyenv's shims answer for every installed version but fail for the ones not
+    selected, so put each version's own bin directory first on PATH.
+    """
     root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     extra = []
     for version, _ in MATRIX:
-        if shutil.which(f"python{version}"):
-            continue
-        found = sorted(root.glob(f"{version}.*/bin"), reverse=True)
+        found = sorted(root.glob(f"{version}.*/bin/python{version}"), reverse=True)
         if found:
-            extra.append(str(found[0]))
+            extra.append(str(found[0].parent))
     if extra:
         os.environ["PATH"] = os.pathsep.join([*extra, os.environ.get("PATH", "")])
 
