@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import EXAMPLE_DIR, example_env, free_port, manage, uvicorn
+from support import EXAMPLE_DIR, example_env, free_port, migrated_database, uvicorn
 
 _DB_DIR = Path(tempfile.mkdtemp(prefix="mysite-tests-"))
 DB_PATH = _DB_DIR / "db.sqlite3"
@@ -26,10 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 @pytest.fixture(scope="session")
 def database():
     """A migrated SQLite database with the sample questions; returns its path."""
-    env = example_env(MYSITE_SQLITE_PATH=DB_PATH)
-    manage("migrate", "--no-input", "-v", "0", env=env)
-    manage("loaddata", "sample_questions", "-v", "0", env=env)
-    return DB_PATH
+    return migrated_database(DB_PATH)
 
 
 @pytest.fixture(scope="session")

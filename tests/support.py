@@ -183,3 +183,11 @@ def manage(*args, env=None, check=True):
     if check and result.returncode != 0:
         raise ServerError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result
+
+
+def migrated_database(path):
+    """Create a migrated SQLite database with the sample questions at ``path``."""
+    env = example_env(MYSITE_SQLITE_PATH=path)
+    manage("migrate", "--no-input", "-v", "0", env=env)
+    manage("loaddata", "sample_questions", "-v", "0", env=env)
+    return Path(path)
