@@ -1,8 +1,11 @@
-"""Sessions for the runnable guide: run the example, test it, lint it.
+"""Sessions for the runnable guide: serve the site, run the example, test everything.
 
-nox              # what CI runs: lint + tests on every supported Django
+nox              # what CI runs: lint, tests on every Django, docs, browser
+nox -s serve     # the site on http://127.0.0.1:8000/
 nox -s example   # the example project under uvicorn on 127.0.0.1:8001
 nox -s tests     # the test suite on Django 5.2, 6.0 and 6.1
+nox -s docs      # strict site build + every snippet as a doctest
+nox -s browser   # the built site in headless Chromium
 """
 
 import os
@@ -19,11 +22,12 @@ DEFAULT_PYTHON, DEFAULT_DJANGO = MATRIX[-1]
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "docs", "browser"]
 # A missing Python is a failure, never a silently skipped Django version.
 nox.options.error_on_missing_interpreters = True
 # Never let uv download an interpreter: use the ones on this machine.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
 def _add_pyenv_pythons_to_path():
@@ -49,6 +53,26 @@ def install_django(session, django):
     session.install(f"django~={django}.0")
 
 
+def npm_ci(session):
+    """Install the npm packages the site serves (Mermaid, Pyodide) if out of date."""
+    marker = ROOT / "node_modules" / ".package-lock.json"
+    lock = ROOT / "package-lock.json"
+    if not lock.exists():
+        return
+    if not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime:
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+
+
+def build_site(session, site_dir):
+    """``mkdocs build --strict``; prints how long it took."""
+    import time
+
+    npm_ci(session)
+    started = time.perf_counter()
+    session.run("mkdocs", "build", "--strict", "--quiet", "-d", str(site_dir))
+    session.log(f"site built in {time.perf_counter() - started:.1f} s")
+
+
 @nox.session(python=DEFAULT_PYTHON)
 def example(session):
     """Run the example project under uvicorn on http://127.0.0.1:8001/ (Ctrl+C stops it)."""
@@ -66,13 +90,55 @@ def example(session):
 def tests(session, django):
     """The test suite against one Django release: real uvicorn, real HTTP, real SQLite."""
     install_django(session, django)
-    session.install("-r", "requirements/tests.txt")
+    session.install("-r", "requirements/tests.txt", "-r", "requirements/docs.txt")
+    npm_ci(session)
     session.run(
         "python",
         "-c",
         "import django, sys; print('Django', django.get_version(), 'on Python', sys.version.split()[0])",
     )
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "--ignore=tests/browser", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def docs(session):
+    """Build the site strictly (broken links fail), then run every snippet as a doctest."""
+    install_django(session, DEFAULT_DJANGO)
+    session.install("-r", "requirements/tests.txt", "-r", "requirements/docs.txt")
+    site_dir = ROOT / "site"
+    build_site(session, site_dir)
+    session.run(
+        "pytest",
+        "tests/test_docs.py",
+        "tests/test_snippets.py",
+        *session.posargs,
+        env={"SITE_DIR": str(site_dir)},
+    )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def serve(session):
+    """Serve the site with live reload on http://127.0.0.1:8000/ (Ctrl+C stops it)."""
+    session.install("-r", "requirements/docs.txt")
+    npm_ci(session)
+    session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def browser(session):
+    """The built site in headless Chromium (Debian's chromium; never a downloaded browser)."""
+    install_django(session, DEFAULT_DJANGO)
+    session.install(
+        "-r",
+        "requirements/tests.txt",
+        "-r",
+        "requirements/docs.txt",
+        "-r",
+        "requirements/browser-tests.txt",
+    )
+    site_dir = ROOT / "site"
+    build_site(session, site_dir)
+    session.run("pytest", "tests/browser", *session.posargs, env={"SITE_DIR": str(site_dir)})
 
 
 @nox.session(python=DEFAULT_PYTHON)

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 from doctest_runner import ROOT, all_snippets
 
 DOCS = ROOT / "docs"

@@ -2,6 +2,7 @@
 
 import django
 import pytest
+
 from doctest_runner import SNIPPETS, Options, all_snippets, load_options, run_snippet
 
 OPTIONS = load_options()

@@ -25,7 +25,7 @@
   document.addEventListener(
     "click",
     function (event) {
-      var button = event.target.closest && event.target.closest(".md-clipboard");
+      var button = event.target.closest && event.target.closest("button[data-clipboard-target], button[data-clipboard-text]");
       if (!button) return;
       var block = button.closest(".language-pycon");
       if (!block) return;

@@ -1,0 +1,97 @@
+"""The built site in headless Chromium: no foreign requests, copy buttons, diagrams."""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from doctest_runner import ROOT
+
+PYCON_PAGE = "howto/application-object/"
+PYCON_SNIPPET = ROOT / "snippets/howto/application_object/what_it_is.pycon"
+
+
+def page_paths(site_dir):
+    paths = []
+    for html in sorted(site_dir.rglob("index.html")):
+        rel = html.parent.relative_to(site_dir).as_posix()
+        paths.append("" if rel == "." else rel + "/")
+    return paths
+
+
+def test_no_request_leaves_the_site_origin(browser_page, site_url, site_dir):
+    origin = urlsplit(site_url).netloc
+    paths = page_paths(site_dir)
+    assert len(paths) >= 10
+    for path in paths:
+        browser_page.page.goto(site_url + "/" + path, wait_until="networkidle")
+    foreign = [
+        url
+        for url in browser_page.requests
+        if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != origin
+    ]
+    assert not foreign, foreign
+    assert len(browser_page.requests) > len(paths)
+
+
+def expected_runnable_code(pycon_text):
+    lines = []
+    for line in pycon_text.splitlines():
+        if line.startswith((">>> ", "... ")):
+            lines.append(line[4:])
+        elif line in (">>>", "..."):
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def test_copy_button_copies_statements_without_prompts_or_output(browser_page, site_url):
+    page = browser_page.page
+    page.goto(site_url + "/" + PYCON_PAGE)
+    block = page.locator(".language-pycon").first
+    block.hover()
+    block.locator("button[data-clipboard-target]").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    expected = expected_runnable_code(PYCON_SNIPPET.read_text())
+    assert copied == expected
+    assert ">>>" not in copied
+    assert "True" not in copied  # the output line of the snippet
+    # The copied code is valid Python.
+    compile(copied, "<clipboard>", "exec")
+
+
+def test_copy_button_of_other_blocks_copies_them_as_they_are(browser_page, site_url):
+    page = browser_page.page
+    page.goto(site_url + "/" + PYCON_PAGE)
+    block = page.locator(".language-python").first
+    block.hover()
+    block.locator("button[data-clipboard-target]").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    source = (ROOT / "examples/mysite/mysite/asgi.py").read_text()
+    assert copied.strip() == source.strip()
+
+
+def test_search_finds_a_page(browser_page, site_url):
+    page = browser_page.page
+    page.goto(site_url + "/")
+    page.locator(".md-search__input").first.click()
+    page.keyboard.type("ASGIHandler")  # Material searches on key events
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=10_000)
+    assert results.count() >= 1
+
+
+def test_dark_mode_toggle(browser_page, site_url):
+    page = browser_page.page
+    page.emulate_media(color_scheme="light")
+    page.goto(site_url + "/")
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "default"
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+
+
+@pytest.mark.parametrize("path", ["explanation/request-handling/"])
+def test_diagrams_render_from_the_self_hosted_library(browser_page, site_url, path):
+    page = browser_page.page
+    page.goto(site_url + "/" + path, wait_until="networkidle")
+    diagram = page.locator(".mermaid svg, .mermaid >> css=svg").first
+    diagram.wait_for(timeout=15_000)
+    assert any(url.endswith("/assets/vendor/mermaid.min.js") for url in browser_page.requests)
