@@ -78,6 +78,13 @@ def test_python_blocks_are_included_tested_snippets(page):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("page", pages(), ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_partial_includes_use_named_sections_not_line_numbers(page):
+    """``file:12:20`` drifts when the file changes; ``file:section`` cannot."""
+    numeric = re.findall(r'--8<--\s+"([^"]+:\d+(?::\d+)?)"', page.read_text(encoding="utf-8"))
+    assert not numeric, f"use a named section (# --8<-- [start:name]) instead of {numeric}"
+
+
 def test_every_snippet_is_shown_on_a_page():
     shown = set(python_includes())
     orphans = [

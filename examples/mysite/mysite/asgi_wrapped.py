@@ -17,6 +17,7 @@ import logging
 import os
 import time
 
+# --8<-- [start:setup]
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
@@ -27,6 +28,7 @@ application = get_asgi_application()
 
 from mysite.asgi_middleware import LifespanMiddleware, ServerTimingMiddleware  # noqa: E402
 from polls.models import Question  # noqa: E402
+# --8<-- [end:setup]
 
 logger = logging.getLogger("mysite.lifespan")
 started_at = time.monotonic()

@@ -31,6 +31,7 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
 # Application definition
 
+# --8<-- [start:installed_apps]
 INSTALLED_APPS = [
     'django.contrib.admin',
     'django.contrib.auth',
@@ -41,7 +42,9 @@ INSTALLED_APPS = [
     'servestatic',
     'polls',
 ]
+# --8<-- [end:installed_apps]
 
+# --8<-- [start:middleware]
 MIDDLEWARE = [
     'django.middleware.security.SecurityMiddleware',
     # Static files under an ASGI server: ServeStatic, not WhiteNoise.
@@ -50,8 +53,9 @@ MIDDLEWARE = [
     # (Django warns: "StreamingHttpResponse must consume synchronous iterators
     # in order to serve them asynchronously"). ServeStatic is a maintained fork
     # of WhiteNoise whose middleware is async-native (async_capable = True,
-    # sync_capable = False) and reads files with an async iterator, so a static
-    # file never costs a thread switch. It must sit directly after
+    # sync_capable = False), so no request pays Django's sync-middleware thread
+    # hop for it, and it streams files with an async iterator, reading them in
+    # worker threads off the event loop. It must sit directly after
     # SecurityMiddleware.
     'servestatic.middleware.ServeStaticMiddleware',
     'django.contrib.sessions.middleware.SessionMiddleware',
@@ -61,6 +65,7 @@ MIDDLEWARE = [
     'django.contrib.messages.middleware.MessageMiddleware',
     'django.middleware.clickjacking.XFrameOptionsMiddleware',
 ]
+# --8<-- [end:middleware]
 
 ROOT_URLCONF = 'mysite.urls'
 
@@ -140,8 +145,12 @@ STATIC_ROOT = BASE_DIR / 'staticfiles'
 DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
 
 
+# --8<-- [start:logging]
 # Logging: show this project's own messages (lifespan hooks, streaming views)
-# in the server's console next to uvicorn's lines.
+# and Django's request errors and security warnings in the server's console,
+# next to uvicorn's lines. Without the django.request and django.security
+# entries, DEBUG = False leaves Django's errors only to the mail_admins
+# handler, so a 500's traceback would go nowhere.
 LOGGING = {
     'version': 1,
     'disable_existing_loggers': False,
@@ -154,5 +163,8 @@ LOGGING = {
     'loggers': {
         'mysite': {'handlers': ['console'], 'level': 'INFO', 'propagate': False},
         'polls': {'handlers': ['console'], 'level': 'INFO', 'propagate': False},
+        'django.request': {'handlers': ['console'], 'level': 'ERROR', 'propagate': False},
+        'django.security': {'handlers': ['console'], 'level': 'WARNING', 'propagate': False},
     },
 }
+# --8<-- [end:logging]

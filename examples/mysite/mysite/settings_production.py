@@ -16,6 +16,7 @@ Started without a required variable, Django stops with ImproperlyConfigured
 naming it. With them set, ``python manage.py check --deploy`` reports no issues.
 """
 
+# --8<-- [start:env]
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,7 +45,9 @@ DEBUG = False
 SECRET_KEY = env_required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS") or env_required("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# --8<-- [end:env]
 
+# --8<-- [start:proxy]
 # Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
 # Only safe if the proxy always sets (or strips) that header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -54,7 +57,9 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+# --8<-- [end:proxy]
 
+# --8<-- [start:static]
 # Static files: run `manage.py collectstatic` at deploy time; ServeStatic then
 # serves the content-hashed copies (compressed where that
 # makes them smaller) with far-future cache headers.
@@ -63,3 +68,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
 }
+# --8<-- [end:static]

@@ -46,8 +46,14 @@ def index(request):
     return JsonResponse({"count": len(questions), "questions": questions})
 
 
+# --8<-- [start:async_views]
 async def async_index(request):
-    """Async view using the async ORM: runs on the event loop, no thread."""
+    """Async view using the async ORM.
+
+    The view runs on the event loop; each query (``acount()``, ``async for``)
+    runs in a worker thread through ``sync_to_async``, while the loop serves
+    other requests.
+    """
     count = await Question.objects.acount()
     questions = [_as_dict(q) async for q in Question.objects.order_by("pk")]
     return JsonResponse({"count": count, "questions": questions})
@@ -57,8 +63,10 @@ async def async_detail(request, pk):
     """Async view: ``aget()`` through ``aget_object_or_404`` (404 if missing)."""
     question = await aget_object_or_404(Question, pk=pk)
     return JsonResponse(_as_dict(question))
+# --8<-- [end:async_views]
 
 
+# --8<-- [start:blocking]
 def legacy_report():
     """A blocking function, such as a call into a synchronous client library."""
     time.sleep(0.05)  # stands for blocking I/O
@@ -73,8 +81,10 @@ async def blocking(request):
     """
     report = await sync_to_async(legacy_report)()
     return JsonResponse(report)
+# --8<-- [end:blocking]
 
 
+# --8<-- [start:unsafe]
 async def unsafe(request):
     """Deliberately wrong: an async view calling the sync ORM.
 
@@ -82,6 +92,7 @@ async def unsafe(request):
     a blocking database call here would stall the event loop.
     """
     return JsonResponse({"count": Question.objects.count()})
+# --8<-- [end:unsafe]
 
 
 async def stream(request):
