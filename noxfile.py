@@ -63,6 +63,40 @@ def npm_ci(session):
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
 
 
+RUNTIME_OUT = ROOT / "build" / "browser"
+
+
+def _runtime_inputs_digest():
+    """A hash of everything the browser runtime is built from."""
+    import hashlib
+
+    paths = [ROOT / "package-lock.json", ROOT / "requirements" / "browser.txt"]
+    for folder in (ROOT / "browser", EXAMPLE):
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(ROOT).as_posix()
+            skip = ("/.cache/", "/test/", "__pycache__", "/staticfiles/", "db.sqlite3")
+            if path.is_file() and not any(part in f"/{rel}" for part in skip):
+                paths.append(path)
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_runtime(session):
+    """Build the browser runtime (Pyodide + Django + the example) unless up to date."""
+    npm_ci(session)
+    stamp = RUNTIME_OUT / ".inputs-sha256"
+    digest = _runtime_inputs_digest()
+    if stamp.exists() and stamp.read_text() == digest:
+        session.log(f"browser runtime in {RUNTIME_OUT.relative_to(ROOT)} is up to date")
+        return
+    session.install("pip")  # browser/build.py downloads the pinned wheels with pip
+    session.run("python", "browser/build.py", str(RUNTIME_OUT))
+    stamp.write_text(digest)
+
+
 def build_site(session, site_dir):
     """``mkdocs build --strict``; prints how long it took."""
     import time
@@ -97,7 +131,23 @@ def tests(session, django):
         "-c",
         "import django, sys; print('Django', django.get_version(), 'on Python', sys.version.split()[0])",
     )
-    session.run("pytest", "--ignore=tests/browser", *session.posargs)
+    if session.posargs:
+        session.run("pytest", *session.posargs)
+        return
+    # Snippets are independent processes: run them two at a time (2 cores).
+    session.run("pytest", "--ignore=tests/browser", "--ignore=tests/test_snippets.py")
+    session.run("pytest", "-n", "2", "tests/test_snippets.py")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_servers(session):
+    """Compare the ASGI servers (requests/s, p50/p99 at a few concurrencies).
+
+    Writes bench/results/servers.json and redraws docs/assets/servers-bench.svg.
+    """
+    install_django(session, DEFAULT_DJANGO)
+    session.install("-r", "requirements/bench.txt", "-r", "requirements/servers.txt")
+    session.run("python", "bench/servers.py", *session.posargs)
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -106,9 +156,12 @@ def docs(session):
     install_django(session, DEFAULT_DJANGO)
     session.install("-r", "requirements/tests.txt", "-r", "requirements/docs.txt")
     site_dir = ROOT / "site"
+    build_runtime(session)
     build_site(session, site_dir)
     session.run(
         "pytest",
+        "-n",
+        "2",
         "tests/test_docs.py",
         "tests/test_snippets.py",
         *session.posargs,
@@ -120,13 +173,17 @@ def docs(session):
 def serve(session):
     """Serve the site with live reload on http://127.0.0.1:8000/ (Ctrl+C stops it)."""
     session.install("-r", "requirements/docs.txt")
-    npm_ci(session)
+    build_runtime(session)
     session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs)
 
 
 @nox.session(python=DEFAULT_PYTHON)
 def browser(session):
-    """The built site in headless Chromium (Debian's chromium; never a downloaded browser)."""
+    """The runtime's Node tests, then the built site in headless Chromium (Debian's chromium).
+
+    Every doctest snippet on the site is run through its Run button and its
+    output compared with the doctest's expected output.
+    """
     install_django(session, DEFAULT_DJANGO)
     session.install(
         "-r",
@@ -137,8 +194,17 @@ def browser(session):
         "requirements/browser-tests.txt",
     )
     site_dir = ROOT / "site"
+    build_runtime(session)
     build_site(session, site_dir)
-    session.run("pytest", "tests/browser", *session.posargs, env={"SITE_DIR": str(site_dir)})
+    tests = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "browser" / "test").glob("*.test.mjs"))
+    session.run("node", "--test", *tests, external=True, env={"BROWSER_BUILD": str(RUNTIME_OUT)})
+    session.run(
+        "pytest",
+        "tests/browser",
+        "tests/test_browser_runtime.py",
+        *session.posargs,
+        env={"SITE_DIR": str(site_dir), "BROWSER_BUILD": str(RUNTIME_OUT)},
+    )
 
 
 @nox.session(python=DEFAULT_PYTHON)

@@ -28,6 +28,7 @@ application = get_asgi_application()
 
 from mysite.asgi_middleware import LifespanMiddleware, ServerTimingMiddleware  # noqa: E402
 from polls.models import Question  # noqa: E402
+
 # --8<-- [end:setup]
 
 logger = logging.getLogger("mysite.lifespan")

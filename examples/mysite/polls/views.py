@@ -63,6 +63,8 @@ async def async_detail(request, pk):
     """Async view: ``aget()`` through ``aget_object_or_404`` (404 if missing)."""
     question = await aget_object_or_404(Question, pk=pk)
     return JsonResponse(_as_dict(question))
+
+
 # --8<-- [end:async_views]
 
 
@@ -81,6 +83,8 @@ async def blocking(request):
     """
     report = await sync_to_async(legacy_report)()
     return JsonResponse(report)
+
+
 # --8<-- [end:blocking]
 
 
@@ -92,6 +96,8 @@ async def unsafe(request):
     a blocking database call here would stall the event loop.
     """
     return JsonResponse({"count": Question.objects.count()})
+
+
 # --8<-- [end:unsafe]
 
 

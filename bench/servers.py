@@ -1,0 +1,335 @@
+"""Compare the ASGI servers the docs teach: requests/s and latency, sync and async view.
+
+    nox -s bench_servers                                 # 2,000 requests per cell
+    nox -s bench_servers -- --requests 500 --concurrency 10
+    nox -s bench_servers -- --servers uvicorn granian
+    nox -s bench_servers -- --chart-only                 # redraw the chart from the data
+
+For each server (uvicorn, Gunicorn with uvicorn workers, Daphne, Hypercorn,
+Granian) the example project runs with one worker process, the production
+settings and a throwaway migrated SQLite database, on a free port on
+127.0.0.1, with its access log off. Then, for the sync view (``/polls/``) and
+the async view (``/polls/async/``), at each ``--concurrency`` level, it sends
+a warm-up and then ``--requests`` GET requests over that many keep-alive
+connections (``load()`` from ``bench/load.py``), and records requests/s, p50
+and p99 latency and errors (any exception or non-200 status; none are
+expected: the script exits 1 if there are any).
+
+It writes ``bench/results/servers.json`` (the figures, each server's version
+and command, Python, Django, the machine's CPU, cores and memory, the date)
+and draws ``docs/assets/servers-bench.svg`` from it.
+
+Client and servers share one machine, so the figures compare servers on it;
+they do not size a deployment.
+"""
+
+import argparse
+import asyncio
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from load import VIEWS, load, percentile, production_env  # bench/load.py
+
+from snippet_commands import command_env  # tests/, put on sys.path by load.py
+from support import ServerProcess, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "servers.json"
+CHART = ROOT / "docs" / "assets" / "servers-bench.svg"
+APP = "mysite.asgi:application"
+
+# One worker each, access log off; "{port}" is filled in.
+SERVERS = {
+    "uvicorn": ["uvicorn", APP, "--host", "127.0.0.1", "--port", "{port}", "--no-access-log"],
+    "gunicorn": [
+        "gunicorn",
+        APP,
+        "-k",
+        "uvicorn_worker.UvicornWorker",
+        "--workers",
+        "1",
+        "--bind",
+        "127.0.0.1:{port}",
+    ],
+    "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}", "--access-log", os.devnull, APP],
+    "hypercorn": ["hypercorn", APP, "--bind", "127.0.0.1:{port}", "--workers", "1"],
+    "granian": [
+        "granian",
+        "--interface",
+        "asgi",
+        APP,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        "1",
+    ],
+}
+LABELS = {"gunicorn": "gunicorn + uvicorn worker"}
+PACKAGES = {"gunicorn": ["gunicorn", "uvicorn-worker", "uvicorn"]}
+COLOURS = {
+    "uvicorn": "#2f6db5",
+    "gunicorn": "#3a9a5b",
+    "daphne": "#c8752a",
+    "hypercorn": "#8a5cc2",
+    "granian": "#c23b4e",
+}
+
+
+def versions(packages):
+    return {name: importlib.metadata.version(name) for name in packages}
+
+
+def machine():
+    """The CPU model, cores and memory of this machine, from /proc where it has them."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_gib = round(int(line.split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": memory_gib,
+        "os": platform.platform(terse=True),
+        # Other work on the machine while it ran: the 1-minute load average.
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+    }
+
+
+def measure(name, env, views, concurrencies, requests, warmup):
+    """Start one server, load each view at each concurrency; return result rows."""
+    port = free_port()
+    argv = [part.replace("{port}", str(port)) for part in SERVERS[name]]
+    rows = []
+    with ServerProcess(
+        argv, port, env=command_env(env), log_path=f"/tmp/bench-{name}.log"
+    ) as server:
+        for view, path in views.items():
+            for concurrency in concurrencies:
+                url = server.url + path
+                asyncio.run(load(url, max(warmup, concurrency), concurrency))
+                latencies, errors, elapsed = asyncio.run(load(url, requests, concurrency))
+                row = {
+                    "server": name,
+                    "view": view,
+                    "path": path,
+                    "concurrency": concurrency,
+                    "requests": len(latencies),
+                    "errors": errors,
+                    "requests_per_second": round(len(latencies) / elapsed, 1),
+                    "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+                    "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+                }
+                rows.append(row)
+                print(
+                    f"{LABELS.get(name, name):<26} {view:<6} {concurrency:>5} "
+                    f"{row['requests_per_second']:>8.0f} {row['p50_ms']:>8.1f} "
+                    f"{row['p99_ms']:>8.1f} {errors:>7}",
+                    flush=True,
+                )
+    return rows
+
+
+# --- The chart: an SVG drawn by hand from the data -------------------------
+
+
+def _text(x, y, content, size=12, anchor="start", weight="normal", fill="#222"):
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'font-weight="{weight}" fill="{fill}">{escape(str(content))}</text>'
+    )
+
+
+def _nice_max(value):
+    """A round axis maximum at or above ``value``."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def chart_svg(data):
+    """A horizontal bar chart: requests/s (left) and p99 latency (right) per cell."""
+    results = data["results"]
+    servers = [name for name in SERVERS if any(r["server"] == name for r in results)]
+    groups = []
+    for view in VIEWS:
+        for concurrency in data["settings"]["concurrency"]:
+            rows = {
+                r["server"]: r
+                for r in results
+                if r["view"] == view and r["concurrency"] == concurrency
+            }
+            if rows:
+                groups.append((view, concurrency, rows))
+
+    label_w, panel_w, gap, bar_h, bar_gap, head_h = 190, 300, 70, 15, 4, 24
+    width = label_w + 2 * panel_w + gap + 60
+    top = 92
+    group_h = head_h + len(servers) * (bar_h + bar_gap) + 10
+    height = top + len(groups) * group_h + 40
+    panels = [
+        ("requests/s (higher is better)", "requests_per_second", "{:.0f}"),
+        ("p99 latency, ms (lower is better)", "p99_ms", "{:.1f}"),
+    ]
+    maxima = {key: _nice_max(max(r[key] for r in results)) for _, key, _ in panels}
+
+    machine_info = data["machine"]
+    settings = data["settings"]
+    subtitle = (
+        f"Django {data['django']}, Python {data['python']}, production settings, "
+        f"1 worker per server, {settings['requests']} requests per cell "
+        f"(aiohttp client on the same machine)"
+    )
+    memory = f", {machine_info['memory_gib']} GiB" if machine_info.get("memory_gib") else ""
+    load = machine_info.get("load_average_at_start")
+    load = f", load average {load:g} at start" if load is not None else ""
+    machine_line = (
+        f"{machine_info['cpu']}, {machine_info['cores']} cores{memory}{load}; {data['date'][:10]}"
+    )
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="system-ui, -apple-system, '
+        f'Segoe UI, Helvetica, Arial, sans-serif" role="img" '
+        f'aria-label="Requests per second and p99 latency of Django on five ASGI servers">',
+        f'<rect width="{width}" height="{height}" fill="#fff"/>',
+        _text(20, 28, "Django on ASGI servers: the sync and the async view", 17, weight="bold"),
+        _text(20, 48, subtitle, 12, fill="#555"),
+        _text(20, 65, machine_line, 12, fill="#555"),
+    ]
+    for index, (title, key, _) in enumerate(panels):
+        x0 = label_w + index * (panel_w + gap)
+        out.append(_text(x0, top - 8, title, 12, weight="bold"))
+        axis_y = top + len(groups) * group_h
+        for tick in range(5):
+            value = maxima[key] * tick / 4
+            x = x0 + panel_w * tick / 4
+            out.append(
+                f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" '
+                f'stroke="#e3e3e3" stroke-width="1"/>'
+            )
+            out.append(_text(x, axis_y + 14, f"{value:g}", 10, anchor="middle", fill="#666"))
+    for g_index, (view, concurrency, rows) in enumerate(groups):
+        y = top + g_index * group_h
+        path = VIEWS[view]
+        out.append(
+            _text(20, y + 16, f"{view} view {path}, {concurrency} concurrent", 12, weight="bold")
+        )
+        for s_index, name in enumerate(servers):
+            row = rows.get(name)
+            by = y + head_h + s_index * (bar_h + bar_gap)
+            out.append(_text(label_w - 8, by + bar_h - 3, LABELS.get(name, name), 11, "end"))
+            if row is None:
+                continue
+            for p_index, (_, key, fmt) in enumerate(panels):
+                x0 = label_w + p_index * (panel_w + gap)
+                w = panel_w * row[key] / maxima[key]
+                out.append(
+                    f'<rect x="{x0}" y="{by}" width="{w:.1f}" height="{bar_h}" '
+                    f'fill="{COLOURS[name]}" rx="2"><title>'
+                    f"{escape(LABELS.get(name, name))}, {view}, {concurrency} concurrent: "
+                    f"{row['requests_per_second']:.0f} req/s, p50 {row['p50_ms']:.1f} ms, "
+                    f"p99 {row['p99_ms']:.1f} ms, {row['errors']} errors</title></rect>"
+                )
+                out.append(_text(x0 + w + 4, by + bar_h - 3, fmt.format(row[key]), 10))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="per cell (default 2000)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--warmup", type=int, default=200, help="requests before each cell")
+    parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=list(SERVERS))
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--chart", type=Path, default=CHART)
+    parser.add_argument(
+        "--chart-only", action="store_true", help="redraw the chart from --output; no load"
+    )
+    args = parser.parse_args(argv)
+
+    if args.chart_only:
+        data = json.loads(args.output.read_text())
+    else:
+        if not all(1 <= c <= args.requests <= 100_000 for c in args.concurrency):
+            parser.error("need 1 <= concurrency <= requests <= 100000")
+        host = machine()  # before the load, for its load average
+        env = production_env()
+        django_version = importlib.metadata.version("django")
+        print(
+            f"{len(args.servers)} servers, 1 worker each, {APP}, production settings | "
+            f"Django {django_version} | Python {platform.python_version()} | "
+            f"{args.requests} requests per cell"
+        )
+        print(
+            f"{'server':<26} {'view':<6} {'conc':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        )
+        results = []
+        for name in args.servers:
+            results += measure(name, env, VIEWS, args.concurrency, args.requests, args.warmup)
+        data = {
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "machine": host,
+            "python": platform.python_version(),
+            "django": django_version,
+            "client": f"aiohttp {importlib.metadata.version('aiohttp')}",
+            "settings": {
+                "app": APP,
+                "django_settings_module": env["DJANGO_SETTINGS_MODULE"],
+                "workers": 1,
+                "requests": args.requests,
+                "warmup": args.warmup,
+                "concurrency": args.concurrency,
+                "views": VIEWS,
+            },
+            "servers": {
+                name: {
+                    "versions": versions(PACKAGES.get(name, [name])),
+                    "command": shlex.join(part.replace("{port}", "8000") for part in SERVERS[name]),
+                }
+                for name in args.servers
+            },
+            "results": results,
+        }
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(data, indent=2) + "\n")
+        print(
+            f"wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}"
+        )
+
+    args.chart.parent.mkdir(parents=True, exist_ok=True)
+    args.chart.write_text(chart_svg(data))
+    print(
+        f"wrote {args.chart.relative_to(ROOT) if args.chart.is_relative_to(ROOT) else args.chart}"
+    )
+    errors = sum(row["errors"] for row in data["results"])
+    if errors:
+        print(f"{errors} errors", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

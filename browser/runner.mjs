@@ -1,0 +1,191 @@
+// Main-thread client of the Python worker.
+//
+//   import { PyRunner } from "./runner.mjs";
+//   const runner = new PyRunner();                 // nothing is downloaded yet
+//   await runner.init(({phase, loaded, total}) => showProgress(loaded / total));
+//   const {output, stderr, truncated, ms} = await runner.run(">>> 1 + 1\n");
+//   const {status, headers, body, messages} = await runner.request({path: "/polls/"});
+//
+// The worker is created on first use. A run or request that takes longer than
+// the timeout (10 s) terminates the worker and rejects with a RunnerTimeoutError;
+// the next call starts a fresh worker (and initialises it again).
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export class RunnerError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "RunnerError";
+  }
+}
+
+export class RunnerTimeoutError extends RunnerError {
+  constructor(seconds) {
+    super(`Stopped after ${seconds} s: the code did not finish (infinite loop?). The Python runtime was restarted.`);
+    this.name = "RunnerTimeoutError";
+  }
+}
+
+export class PyRunner {
+  /**
+   * @param {object} [options]
+   * @param {string|URL} [options.workerURL]  worker.mjs (default: next to this file)
+   * @param {string} [options.indexURL]       the built pyodide/ folder (default: the worker's ./pyodide/)
+   * @param {string} [options.application]   ASGI application for request(), e.g. "mysite.asgi_wrapped:application"
+   * @param {number} [options.timeoutMs]      per run/request (default 10000)
+   * @param {(url: URL|string) => Worker} [options.createWorker]  for tests / other environments
+   */
+  constructor({ workerURL, indexURL, application, timeoutMs = DEFAULT_TIMEOUT_MS, createWorker } = {}) {
+    this.workerURL = workerURL ?? new URL("./worker.mjs", import.meta.url);
+    this.indexURL = indexURL;
+    this.application = application;
+    this.timeoutMs = timeoutMs;
+    this.createWorker = createWorker ?? ((url) => new Worker(url, { type: "module" }));
+    this._worker = null;
+    this._ready = null; // Promise of the "ready" message of the current worker
+    this._pending = new Map(); // id -> {resolve, reject, timer}
+    this._progress = new Set();
+    this._nextId = 1;
+  }
+
+  /** "idle" (no worker), "starting" or "ready". */
+  get state() {
+    if (!this._worker) return "idle";
+    return this._isReady ? "ready" : "starting";
+  }
+
+  /**
+   * Start the worker and load everything. Safe to call many times: resolves
+   * to {versions, timings} once ready. `onProgress({phase, loaded, total})`
+   * gets download progress in bytes.
+   */
+  init(onProgress) {
+    if (onProgress) this._progress.add(onProgress);
+    if (this._ready) return this._ready;
+    if (typeof WebAssembly === "undefined") {
+      return Promise.reject(
+        new RunnerError(
+          "This browser cannot run the examples: WebAssembly is not available " +
+            "(it may be turned off by a setting, an extension or a policy).",
+        ),
+      );
+    }
+    let worker;
+    try {
+      worker = this.createWorker(this.workerURL);
+    } catch (error) {
+      return Promise.reject(new RunnerError(`Could not start the Python worker: ${error.message}`));
+    }
+    this._worker = worker;
+    this._isReady = false;
+    this._ready = new Promise((resolve, reject) => {
+      this._initCallbacks = { resolve, reject };
+    });
+    this._ready.catch(() => {}); // rejections reach the callers of init()/run()
+    worker.onmessage = (event) => this._onMessage(worker, event.data);
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      const detail = event.message || `could not load ${this.workerURL}`;
+      this._fail(worker, new RunnerError(`The Python worker failed: ${detail}`));
+    };
+    const message = { type: "init" };
+    if (this.indexURL) message.indexURL = String(this.indexURL);
+    if (this.application) message.application = this.application;
+    worker.postMessage(message);
+    return this._ready;
+  }
+
+  /**
+   * Run a snippet: pycon text (">>> " prompts, parsed like doctest) or a plain script.
+   * Resolves to {output, stderr, truncated, ms}; `output` is what doctest
+   * would compare with the snippet's expected output.
+   */
+  run(code, { timeoutMs = this.timeoutMs } = {}) {
+    return this._call({ type: "run", code: String(code) }, timeoutMs);
+  }
+
+  /**
+   * One HTTP request through the project's ASGI application.
+   * Resolves to {status, headers: [[name, value]], body, messages, truncated, ms}.
+   */
+  request({ method = "GET", path = "/", headers = [], body = "", application, reset = true } = {}, { timeoutMs = this.timeoutMs } = {}) {
+    const message = { type: "request", method, path, headers, body, reset };
+    if (application ?? this.application) message.application = application ?? this.application;
+    return this._call(message, timeoutMs);
+  }
+
+  /** Stop the worker now (pending calls reject); the next call starts a new one. */
+  terminate(reason = new RunnerError("The Python runtime was stopped.")) {
+    if (this._worker) this._fail(this._worker, reason);
+  }
+
+  async _call(message, timeoutMs) {
+    await this.init();
+    const worker = this._worker;
+    const id = this._nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this._fail(worker, new RunnerTimeoutError(Math.round(timeoutMs / 1000)));
+      }, timeoutMs);
+      this._pending.set(id, { resolve, reject, timer });
+      worker.postMessage({ ...message, id });
+    });
+  }
+
+  _onMessage(worker, data) {
+    if (worker !== this._worker) return; // a terminated worker's late message
+    switch (data.type) {
+      case "progress":
+        for (const callback of this._progress) {
+          try {
+            callback({ phase: data.phase, loaded: data.loaded, total: data.total });
+          } catch (error) {
+            console.error(error);
+          }
+        }
+        break;
+      case "ready":
+        this._isReady = true;
+        this._progress.clear();
+        this._initCallbacks.resolve({ versions: data.versions, timings: data.timings });
+        break;
+      case "result":
+      case "response": {
+        const { type, id, ...result } = data;
+        this._settle(id, (p) => p.resolve(result));
+        break;
+      }
+      case "error":
+        if (data.id === undefined) {
+          this._fail(worker, new RunnerError(data.message));
+        } else {
+          this._settle(data.id, (p) => p.reject(new RunnerError(data.message)));
+        }
+        break;
+    }
+  }
+
+  _settle(id, action) {
+    const pending = this._pending.get(id);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this._pending.delete(id);
+    action(pending);
+  }
+
+  /** Terminate `worker`, reject everything waiting on it; the next call starts afresh. */
+  _fail(worker, error) {
+    if (worker !== this._worker) return;
+    worker.terminate();
+    this._worker = null;
+    this._ready = null;
+    this._isReady = false;
+    this._progress.clear();
+    this._initCallbacks?.reject(error);
+    for (const [id, pending] of this._pending) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+      this._pending.delete(id);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+// worker.mjs for Node's worker_threads: same protocol (core.mjs), files read from disk.
+import { parentPort, workerData } from "node:worker_threads";
+
+import { createProtocolHandler } from "../core.mjs";
+import { bootNode } from "./node-runtime.mjs";
+
+const handle = createProtocolHandler({
+  post: (message) => parentPort.postMessage(message),
+  boot: (onProgress) => bootNode({ outdir: workerData.outdir, onProgress }),
+});
+parentPort.on("message", handle);

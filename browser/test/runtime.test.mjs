@@ -1,0 +1,259 @@
+// The browser runtime under Node, against a built OUTDIR:
+//
+//   python3 browser/build.py build/browser && node --test browser/test/
+//
+// (BROWSER_BUILD=path overrides the OUTDIR.) One runtime is booted in this
+// thread for the snippet and request tests; the PyRunner tests use a
+// worker_threads Worker speaking the same protocol as worker.mjs.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { createProtocolHandler } from "../core.mjs";
+import { PyRunner, RunnerTimeoutError } from "../runner.mjs";
+import { OUTDIR, bootNode, createNodeWorker } from "./node-runtime.mjs";
+
+const PYODIDE_DIR = path.join(OUTDIR, "pyodide");
+if (!fs.existsSync(path.join(PYODIDE_DIR, "manifest.json"))) {
+  throw new Error(`No build in ${OUTDIR}: run \`python3 browser/build.py ${path.relative(process.cwd(), OUTDIR)}\` first`);
+}
+
+const SYNC_ONLY =
+  "Traceback (most recent call last):\n  ...\n" +
+  "django.core.exceptions.SynchronousOnlyOperation: You cannot call this from an async context - use a thread or sync_to_async.\n";
+
+describe("build output", () => {
+  test("every file in the manifest and lock matches its sha256", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(PYODIDE_DIR, "manifest.json")));
+    const lock = JSON.parse(fs.readFileSync(path.join(PYODIDE_DIR, "pyodide-lock.json")));
+    const sha = (file) => createHash("sha256").update(fs.readFileSync(path.join(PYODIDE_DIR, file))).digest("hex");
+    for (const [file, info] of Object.entries(manifest.files)) {
+      assert.equal(sha(file), info.sha256, file);
+    }
+    assert.deepEqual(Object.keys(lock.packages).sort(), manifest.packages);
+    for (const pkg of Object.values(lock.packages)) assert.equal(sha(pkg.file_name), pkg.sha256, pkg.file_name);
+    assert.deepEqual(lock.packages.django.depends, ["asgiref", "sqlparse"]);
+  });
+});
+
+describe("runtime (in this thread)", () => {
+  let rt;
+  const progress = [];
+  before(async () => {
+    rt = await bootNode({ onProgress: (event) => progress.push(event) });
+  });
+
+  test("boots and reports byte progress", () => {
+    assert.equal(rt.versions.django, "6.1.3");
+    assert.match(rt.versions.python, /^3\.14\./);
+    const last = progress.at(-1);
+    assert.equal(last.phase, "ready");
+    assert.equal(last.loaded, last.total);
+    assert.ok(last.total > 10_000_000, `total ${last.total} bytes`);
+    assert.deepEqual([...new Set(progress.map((e) => e.phase))], ["runtime", "packages", "project", "setup", "ready"]);
+    for (let i = 1; i < progress.length; i++) assert.ok(progress[i].loaded >= progress[i - 1].loaded);
+  });
+
+  test("sync ORM at the top level", async () => {
+    const r = await rt.run(">>> from polls.models import Question\n>>> Question.objects.count()\n3\n");
+    assert.equal(r.output, "3\n");
+    assert.equal(r.truncated, false);
+  });
+
+  test("expression values are echoed with repr(), None is not, print() is captured", async () => {
+    const r = await rt.run(">>> 'a'\n'a'\n>>> None\n>>> x = 2\n>>> print(x * 21)\n42\n>>> [x]\n[2]\n");
+    assert.equal(r.output, "'a'\n42\n[2]\n");
+  });
+
+  test("asyncio.run() with the async ORM", async () => {
+    const r = await rt.run(
+      [
+        ">>> import asyncio",
+        ">>> from polls.models import Question",
+        ">>> async def main():",
+        "...     return [q.question_text async for q in Question.objects.order_by('pk')]",
+        ">>> asyncio.run(main())",
+      ].join("\n"),
+    );
+    assert.equal(r.output, "[\"What's new?\", 'Sync or async?', 'Which ASGI server?']\n");
+  });
+
+  test("an async function calling the sync ORM raises SynchronousOnlyOperation", async () => {
+    const r = await rt.run(
+      [
+        ">>> import asyncio",
+        ">>> from polls.models import Question",
+        ">>> async def count():",
+        "...     return Question.objects.count()",
+        ">>> asyncio.run(count())",
+        ">>> await count()",
+        ">>> 'next statement runs'",
+      ].join("\n"),
+    );
+    assert.equal(r.output, SYNC_ONLY + SYNC_ONLY + "'next statement runs'\n");
+  });
+
+  test("await sync_to_async(...) and the async ORM at the top level", async () => {
+    const r = await rt.run(
+      [
+        ">>> from asgiref.sync import sync_to_async",
+        ">>> from polls.models import Question",
+        ">>> def titles():",
+        "...     return list(Question.objects.values_list('question_text', flat=True))",
+        ">>> len(await sync_to_async(titles)())",
+        ">>> await Question.objects.acount()",
+        ">>> async def both():",
+        "...     return await sync_to_async(Question.objects.count)(), await Question.objects.acount()",
+        ">>> await both()",
+      ].join("\n"),
+    );
+    assert.equal(r.output, "3\n3\n(3, 3)\n");
+  });
+
+  test("each run starts from a fresh namespace and a pristine database", async () => {
+    const first = await rt.run(
+      ">>> from polls.models import Question\n>>> from django.utils import timezone\n" +
+        ">>> _ = Question.objects.create(question_text='new', pub_date=timezone.now())\n" +
+        ">>> Question.objects.count()\n>>> leftover = 1\n",
+    );
+    assert.equal(first.output, "4\n");
+    const second = await rt.run(">>> from polls.models import Question\n>>> Question.objects.count()\n>>> leftover\n");
+    assert.equal(second.output, "3\nTraceback (most recent call last):\n  ...\nNameError: name 'leftover' is not defined\n");
+  });
+
+  test("a syntax error shows a traceback, and the next run works", async () => {
+    const bad = await rt.run(">>> def f(:\n>>> 1 + 1\n");
+    assert.equal(bad.output, "Traceback (most recent call last):\n  ...\nSyntaxError: invalid syntax\n2\n");
+    const good = await rt.run(">>> 2 + 2\n");
+    assert.equal(good.output, "4\n");
+  });
+
+  test("a plain script (no prompts) runs as a module", async () => {
+    const r = await rt.run("import os\nprint(os.getcwd())\n1 + 1\n");
+    assert.equal(r.output, "/home/pyodide/mysite\n");
+  });
+
+  test("output is truncated at 200 kB", async () => {
+    const r = await rt.run(">>> for i in range(50_000): print('x' * 9)\n");
+    assert.equal(r.truncated, true);
+    assert.ok(r.output.endsWith("\n[output truncated at 200 kB]\n"));
+    assert.ok(Buffer.byteLength(r.output) <= 200_000 + 40);
+  });
+
+  test("stderr is returned separately", async () => {
+    const r = await rt.run(">>> import sys\n>>> print('oops', file=sys.stderr)\n>>> 'out'\n");
+    assert.equal(r.output, "'out'\n");
+    assert.equal(r.stderr, "oops\n");
+  });
+
+  test("ASGI request: GET /polls/ through mysite.asgi", async () => {
+    const r = await rt.request({ path: "/polls/" });
+    assert.equal(r.status, 200);
+    assert.ok(r.headers.some(([k, v]) => k.toLowerCase() === "content-type" && v === "application/json"));
+    const data = JSON.parse(r.body);
+    assert.equal(data.count, 3);
+    assert.deepEqual(
+      r.messages.map((m) => m.type),
+      ["http.response.start", "http.response.body"],
+    );
+    assert.equal(r.messages[1].body, r.body);
+    assert.ok(!r.headers.some(([k]) => k === "server-timing"));
+  });
+
+  test("ASGI request: mysite.asgi_wrapped adds Server-Timing", async () => {
+    const r = await rt.request({ path: "/polls/async/", application: "mysite.asgi_wrapped:application" });
+    assert.equal(r.status, 200);
+    assert.equal(JSON.parse(r.body).count, 3);
+    const timing = r.headers.find(([k]) => k === "server-timing");
+    assert.ok(timing, JSON.stringify(r.headers));
+    assert.match(timing[1], /^app;dur=\d+\.\d$/);
+  });
+
+  test("ASGI request: the async view that calls the sync ORM answers 500", async () => {
+    const r = await rt.request({ path: "/polls/unsafe/", headers: [["accept", "text/plain"]] });
+    assert.equal(r.status, 500);
+    assert.match(r.body, /SynchronousOnlyOperation/);
+  });
+
+  test("ASGI request: streaming view, query string, static file", async () => {
+    const stream = await rt.request({ path: "/polls/stream/?count=3&interval=0" });
+    assert.equal(stream.status, 200);
+    assert.equal(stream.body.match(/event: tick/g).length, 3);
+    const css = await rt.request({ path: "/static/polls/style.css" });
+    assert.equal(css.status, 200);
+    const blocking = await rt.request({ path: "/polls/blocking/" });
+    assert.deepEqual(JSON.parse(blocking.body), { questions: 3 });
+  });
+});
+
+describe("PyRunner (worker_threads, same protocol as worker.mjs)", () => {
+  let runner;
+  after(() => runner?.terminate());
+
+  test("init, run, request, then a 10 s-style timeout restarts the runtime", async () => {
+    runner = new PyRunner({ createWorker: createNodeWorker, timeoutMs: 3000 });
+    assert.equal(runner.state, "idle");
+    const phases = new Set();
+    const ready = await runner.init((event) => phases.add(event.phase));
+    assert.equal(runner.state, "ready");
+    assert.equal(ready.versions.django, "6.1.3");
+    assert.ok(phases.has("packages"));
+
+    const r = await runner.run(">>> from polls.models import Question\n>>> Question.objects.count()\n");
+    assert.equal(r.output, "3\n");
+    assert.equal(typeof r.ms, "number");
+
+    const resp = await runner.request({ path: "/polls/", application: "mysite.asgi_wrapped:application" });
+    assert.equal(resp.status, 200);
+    assert.ok(resp.headers.some(([k]) => k === "server-timing"));
+
+    await assert.rejects(runner.run(">>> while True: pass\n"), (error) => {
+      assert.ok(error instanceof RunnerTimeoutError);
+      assert.equal(error.message, "Stopped after 3 s: the code did not finish (infinite loop?). The Python runtime was restarted.");
+      return true;
+    });
+    assert.equal(runner.state, "idle");
+    const again = await runner.run(">>> 6 * 7\n");
+    assert.equal(again.output, "42\n");
+  });
+
+  test("the default timeout message says 10 s", () => {
+    assert.equal(
+      new RunnerTimeoutError(10).message,
+      "Stopped after 10 s: the code did not finish (infinite loop?). The Python runtime was restarted.",
+    );
+  });
+
+  test("an init error is reported as {type: 'error'} naming the missing file", async () => {
+    const broken = path.join(OUTDIR, "..", "browser-broken-test");
+    fs.rmSync(broken, { recursive: true, force: true });
+    fs.cpSync(OUTDIR, broken, { recursive: true });
+    fs.rmSync(path.join(broken, "pyodide", "mysite-project.zip"));
+    try {
+      const posted = [];
+      const handle = createProtocolHandler({
+        post: (message) => posted.push(message),
+        boot: (onProgress) => bootNode({ outdir: broken, onProgress }),
+      });
+      await handle({ type: "init" });
+      const last = posted.at(-1);
+      assert.equal(last.type, "error");
+      assert.match(last.message, /Could not download .*mysite-project\.zip: file not found/);
+    } finally {
+      fs.rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  test("no WebAssembly: a clear error, no worker", async () => {
+    const saved = globalThis.WebAssembly;
+    try {
+      delete globalThis.WebAssembly;
+      const r = new PyRunner({ createWorker: () => assert.fail("no worker expected") });
+      await assert.rejects(r.run("1"), /WebAssembly is not available/);
+    } finally {
+      globalThis.WebAssembly = saved;
+    }
+  });
+});

@@ -1,0 +1,36 @@
+// The Web Worker that runs Python: `new Worker(new URL("./worker.mjs", import.meta.url), {type: "module"})`.
+// (Use runner.mjs rather than talking to it directly.)
+//
+// Messages in (main thread -> worker) and out (worker -> main thread):
+//
+//   {type: "init", indexURL?, application?}
+//       -> {type: "progress", phase, loaded, total}   (bytes; phases: "runtime",
+//          "packages", "project", "setup", "ready"), any number of times
+//       -> {type: "ready", versions: {python, django, sqlite, pyodide}, timings: {...ms}}
+//       or {type: "error", message}                    (e.g. a file answered 404)
+//   {type: "run", id, code}          code: pycon text (">>> " prompts) or a plain script
+//       -> {type: "result", id, output, stderr, truncated, ms}
+//   {type: "request", id, method, path, headers, body, application?, reset?}
+//       -> {type: "response", id, status, headers: [[name, value]], body, messages, truncated, ms}
+//   any failure of a run/request itself -> {type: "error", id, message}
+//
+// "run" and "request" initialise first if needed; messages are handled one at a time.
+// indexURL defaults to ./pyodide/ next to this file; application to the
+// manifest's ("mysite.asgi:application"), e.g. "mysite.asgi_wrapped:application".
+import { bootRuntime, createProtocolHandler } from "./core.mjs";
+
+const handle = createProtocolHandler({
+  post: (message) => self.postMessage(message),
+  boot: async (onProgress, init) => {
+    const indexURL = new URL(init.indexURL ?? "./pyodide/", import.meta.url).href;
+    let pyodideModule;
+    try {
+      pyodideModule = await import(indexURL + "pyodide.mjs");
+    } catch (error) {
+      throw new Error(`Could not load ${indexURL}pyodide.mjs: ${error.message}`);
+    }
+    return bootRuntime({ loadPyodide: pyodideModule.loadPyodide, indexURL, onProgress, instrument: true });
+  },
+});
+
+self.onmessage = (event) => handle(event.data);

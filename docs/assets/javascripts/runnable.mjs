@@ -1,0 +1,284 @@
+/*
+ * Run the page's doctest snippets, and send requests to the example's
+ * `application`, in the reader's browser.
+ *
+ * Each doctest block (wrapped by hooks/runnable.py in <div class="runnable">)
+ * gets a Run button. The first press loads the Python runtime (Pyodide, Django
+ * and the example project, all served by this site) into a Web Worker, with
+ * progress in bytes; the runtime stays warm for later runs. After a run the
+ * block becomes an editor; Reset restores the snippet. Output is always shown
+ * as text. Without JavaScript, or if the runtime cannot load, the page reads
+ * exactly as built: every block already shows the output it produced when the
+ * site was built.
+ *
+ * Blocks whose snippet cannot run in a browser carry data-browser-skip with
+ * the reason; they get a note instead of a button.
+ */
+
+const RUNTIME_URL = new URL("../../runtime/runner.mjs", import.meta.url);
+const APPLICATIONS = [
+  "mysite.asgi:application",
+  "mysite.asgi_wrapped:application",
+  "mysite.asgi_mounted:application",
+];
+
+let runnerPromise = null;
+
+/** The one PyRunner of this page (the runtime module is imported on first use). */
+function getRunner() {
+  if (!runnerPromise) {
+    runnerPromise = import(RUNTIME_URL.href)
+      .then(({ PyRunner }) => new PyRunner())
+      .catch((error) => {
+        runnerPromise = null; // let a later press try again
+        throw new Error(
+          `The Python runtime is not available on this site (${error.message}). ` +
+            "The outputs shown were produced when the site was built.",
+        );
+      });
+  }
+  return runnerPromise;
+}
+
+function formatBytes(n) {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;
+}
+
+/** Load the runtime (once), reporting progress into `status`. */
+async function readyRunner(status) {
+  const runner = await getRunner();
+  if (runner.state !== "ready") {
+    status.textContent = "Loading Python in your browser…";
+    const info = await runner.init(({ phase, loaded, total }) => {
+      const amount = total ? `${formatBytes(loaded)} of ${formatBytes(total)}` : formatBytes(loaded);
+      status.textContent = `Loading Python in your browser: ${phase}, ${amount}…`;
+    });
+    runner.versions = info.versions;
+  }
+  return runner;
+}
+
+function element(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function storageKey(block) {
+  return `runnable:${location.pathname}:${block.dataset.snippet}`;
+}
+
+function saveEdit(block, text) {
+  try {
+    sessionStorage.setItem(storageKey(block), text);
+  } catch {
+    /* storage may be disabled: the editor still holds the text */
+  }
+}
+
+function loadEdit(block) {
+  try {
+    return sessionStorage.getItem(storageKey(block));
+  } catch {
+    return null;
+  }
+}
+
+function setUpBlock(block) {
+  const highlight = block.querySelector(".highlight");
+  const code = highlight && highlight.querySelector("pre > code");
+  if (!code) return;
+  const original = code.textContent.replace(/\n$/, "") + "\n";
+
+  const bar = element("div", { class: "runnable-bar" });
+  if (block.dataset.browserSkip) {
+    bar.append(
+      element(
+        "span",
+        { class: "runnable-skip", "data-runnable-skip": "" },
+        `Runs on a server only: ${block.dataset.browserSkip}. The output shown is from the build.`,
+      ),
+    );
+    block.append(bar);
+    return;
+  }
+
+  const run = element("button", { type: "button", class: "md-button md-button--primary runnable-run" }, "Run");
+  const reset = element("button", { type: "button", class: "md-button runnable-reset", hidden: "" }, "Reset");
+  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite" });
+  const editor = element("textarea", {
+    class: "runnable-editor",
+    spellcheck: "false",
+    autocapitalize: "off",
+    "aria-label": "Editable snippet: Python statements after >>> prompts",
+    hidden: "",
+  });
+  const output = element("pre", { class: "runnable-output", hidden: "" });
+  const stderr = element("pre", { class: "runnable-output runnable-stderr", hidden: "" });
+  bar.append(run, reset, status);
+  highlight.after(editor);
+  block.append(bar, output, stderr);
+
+  const fit = () => {
+    editor.style.height = "auto";
+    editor.style.height = `${editor.scrollHeight + 4}px`;
+  };
+  const showEditor = (text) => {
+    editor.value = text;
+    editor.hidden = false;
+    highlight.hidden = true;
+    reset.hidden = false;
+    fit();
+  };
+  editor.addEventListener("input", () => {
+    saveEdit(block, editor.value);
+    fit();
+  });
+  editor.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      run.click();
+    }
+  });
+
+  const saved = loadEdit(block);
+  if (saved !== null && saved !== original) showEditor(saved);
+
+  // Start loading when the reader shows intent to run (hover or focus).
+  const prefetch = () => getRunner().then((runner) => runner.init()).catch(() => {});
+  run.addEventListener("pointerenter", prefetch, { once: true });
+  run.addEventListener("focus", prefetch, { once: true });
+
+  run.addEventListener("click", async () => {
+    const text = editor.hidden ? original : editor.value;
+    run.disabled = true;
+    block.classList.add("runnable--running");
+    output.classList.remove("runnable-output--error");
+    stderr.hidden = true;
+    try {
+      const runner = await readyRunner(status);
+      status.textContent = "Running…";
+      const result = await runner.run(text);
+      output.textContent = result.output;
+      output.dataset.empty = result.output ? "false" : "true";
+      if (!result.output) output.textContent = "(no output)";
+      stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
+      stderr.hidden = !result.stderr;
+      const django = runner.versions ? `, Django ${runner.versions.django}` : "";
+      status.textContent = `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}).`;
+      if (editor.hidden) showEditor(text);
+    } catch (error) {
+      output.textContent = error.message;
+      output.classList.add("runnable-output--error");
+      status.textContent = "Did not run.";
+    } finally {
+      output.hidden = false;
+      run.disabled = false;
+      block.classList.remove("runnable--running");
+      block.dataset.runState = output.classList.contains("runnable-output--error") ? "error" : "done";
+    }
+  });
+
+  reset.addEventListener("click", () => {
+    editor.hidden = true;
+    highlight.hidden = false;
+    reset.hidden = true;
+    output.hidden = true;
+    output.textContent = "";
+    stderr.hidden = true;
+    status.textContent = "";
+    delete block.dataset.runState;
+    try {
+      sessionStorage.removeItem(storageKey(block));
+    } catch {
+      /* nothing saved */
+    }
+  });
+}
+
+function parseHeaders(text) {
+  const headers = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(":");
+    if (colon < 1) throw new Error(`Header lines look like "Name: value", not ${JSON.stringify(line)}`);
+    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+  }
+  return headers;
+}
+
+function setUpRequestPanel(panel) {
+  const app = element("select", { name: "application", "aria-label": "ASGI application" });
+  const wanted = panel.dataset.application || APPLICATIONS[0];
+  for (const name of APPLICATIONS) {
+    const option = element("option", { value: name }, name);
+    if (name === wanted) option.selected = true;
+    app.append(option);
+  }
+  const method = element("select", { name: "method", "aria-label": "Method" });
+  for (const name of ["GET", "POST", "HEAD", "PUT", "DELETE"]) method.append(element("option", { value: name }, name));
+  const path = element("input", { name: "path", value: panel.dataset.path || "/polls/", "aria-label": "Path", spellcheck: "false" });
+  const headers = element("textarea", { name: "headers", rows: "2", spellcheck: "false", "aria-label": "Headers, one per line" });
+  headers.value = panel.dataset.headers || "Host: localhost";
+  const body = element("textarea", { name: "body", rows: "2", spellcheck: "false", "aria-label": "Request body" });
+  const send = element("button", { type: "submit", class: "md-button md-button--primary" }, "Send");
+  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite" });
+  const result = element("pre", { class: "runnable-output", hidden: "" });
+
+  const form = element("form", { class: "asgi-request-form" });
+  const row = element("div", { class: "asgi-request-row" });
+  row.append(app, method, path);
+  form.append(
+    row,
+    element("label", {}, "Headers (Name: value, one per line)"),
+    headers,
+    element("label", {}, "Body"),
+    body,
+    element("div", { class: "runnable-bar" }),
+  );
+  form.lastChild.append(send, status);
+  panel.replaceChildren(element("p", { class: "asgi-request-title" }, "Send a request to the example's application, in your browser"), form, result);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    send.disabled = true;
+    result.classList.remove("runnable-output--error");
+    try {
+      const request = {
+        application: app.value,
+        method: method.value,
+        path: path.value.trim() || "/",
+        headers: parseHeaders(headers.value),
+        body: body.value,
+      };
+      if (!request.path.startsWith("/")) throw new Error("The path must start with /");
+      const runner = await readyRunner(status);
+      status.textContent = "Sending…";
+      const response = await runner.request(request);
+      const lines = [`${response.status}`];
+      for (const [name, value] of response.headers) lines.push(`${name}: ${value}`);
+      lines.push("", response.body, "", "ASGI messages sent by the application:");
+      for (const message of response.messages) lines.push(JSON.stringify(message));
+      result.textContent = lines.join("\n");
+      status.textContent = `Answered in ${Math.round(response.ms)} ms.`;
+      panel.dataset.status = String(response.status);
+    } catch (error) {
+      result.textContent = error.message;
+      result.classList.add("runnable-output--error");
+      status.textContent = "No response.";
+    } finally {
+      result.hidden = false;
+      send.disabled = false;
+    }
+  });
+}
+
+function setUp() {
+  document.querySelectorAll("div.runnable").forEach(setUpBlock);
+  document.querySelectorAll("div.asgi-request-panel").forEach(setUpRequestPanel);
+  document.documentElement.dataset.runnableReady = "";
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
+else setUp();
