@@ -31,6 +31,23 @@ function base64ToHex(b64) {
   return Array.from(atob(b64), (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
 }
 
+/** The files loadPyodide() fetches itself. */
+const CORE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+
+/** "URL (404 Not Found)" for the first of `files` that cannot be fetched, or null. */
+async function firstUnreachable(indexURL, files) {
+  if (typeof fetch !== "function" || !/^https?:/.test(indexURL)) return null;
+  for (const file of files) {
+    try {
+      const response = await fetch(indexURL + file, { method: "HEAD" });
+      if (!response.ok) return `${indexURL + file} (${response.status} ${response.statusText})`.trim();
+    } catch (error) {
+      return `${indexURL + file} (${error.message})`;
+    }
+  }
+  return null;
+}
+
 /**
  * Byte-level progress over the files listed in manifest.json.
  * `report(phase)` calls onProgress({type: "progress", phase, loaded, total}).
@@ -80,7 +97,10 @@ export function instrumentFetch(progress) {
     const { integrity, ...rest } = init || {};
     const response = await original(input, rest);
     if (!response.ok) {
-      throw new Error(`Could not download ${url}: HTTP ${response.status} ${response.statusText}`.trim());
+      // Hand the failed response to Pyodide (throwing here would surface as an
+      // unhandled rejection inside its loader); remember it to name the file.
+      progress.failed ??= `${url} (HTTP ${response.status} ${response.statusText})`.trim();
+      return response;
     }
     if (!response.body || !(file in progress.sizes)) return response;
     if (!integrity) {
@@ -160,7 +180,11 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
         env: { HOME: "/home/pyodide" },
       });
     } catch (error) {
-      throw new Error(`Could not start Pyodide from ${indexURL}: ${error.message}`);
+      // Pyodide's own message ("Program terminated with exit(1)") rarely names
+      // the cause: look for a core file that cannot be fetched and name it.
+      const missing = progress.failed ?? (await firstUnreachable(indexURL, CORE_FILES));
+      const cause = missing ? `${missing} could not be loaded` : error.message;
+      throw new Error(`Could not start Pyodide from ${indexURL}: ${cause}`);
     }
     progress.done("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json");
     timings.pyodide = Math.round(performance.now() - t0);

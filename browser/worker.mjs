@@ -34,3 +34,11 @@ const handle = createProtocolHandler({
 });
 
 self.onmessage = (event) => handle(event.data);
+
+// Pyodide's loader leaves a rejected promise behind when a file fails to load;
+// the failure itself reaches the page as an {type: "error"} message naming the
+// file, so keep the stray rejection out of the page's error console.
+self.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  console.warn("Python worker:", event.reason?.message ?? event.reason);
+});

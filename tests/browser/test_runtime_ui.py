@@ -1,0 +1,206 @@
+"""The Run button and request panel with bad input, a missing runtime, and no JavaScript.
+
+Each test drives the real page in headless Chromium with the real runtime.
+"""
+
+import time
+
+import pytest
+
+PAGE = "howto/application-object/"
+LOAD_MS = 120_000  # first run: the runtime loads (busy 2-core machine)
+
+
+@pytest.fixture
+def page(browser_page, site_url):
+    browser_page.page.goto(f"{site_url}/{PAGE}")
+    browser_page.page.wait_for_selector("html[data-runnable-ready]")
+    return browser_page.page
+
+
+def run(page, block, timeout=LOAD_MS):
+    """Press Run on ``block``; return (state, output text)."""
+    page.evaluate("block => { delete block.dataset.runState; }", block.element_handle())
+    block.locator(".runnable-run").click()
+    page.wait_for_function(
+        "block => block.dataset.runState !== undefined", arg=block.element_handle(), timeout=timeout
+    )
+    return block.get_attribute("data-run-state"), block.locator(
+        ".runnable-output"
+    ).first.text_content()
+
+
+def edit(block, text):
+    editor = block.locator(".runnable-editor")
+    editor.fill(text)
+
+
+def test_runtime_loads_only_when_asked(browser_page, site_url):
+    page = browser_page.page
+    page.goto(f"{site_url}/{PAGE}", wait_until="networkidle")
+    assert not [url for url in browser_page.requests if "/runtime/" in url]
+
+
+def test_first_run_then_block_is_editable_and_reset_restores_it(page):
+    block = page.locator("div.runnable").first
+    original = block.locator(".highlight code").text_content()
+    state, output = run(page, block)
+    assert state == "done"
+    assert output == "<class 'django.core.handlers.asgi.ASGIHandler'>\nTrue\n"
+    assert block.locator(".runnable-editor").is_visible()
+    assert not block.locator(".highlight").is_visible()
+    edit(block, ">>> 6 * 7\n")
+    state, output = run(page, block, timeout=30_000)
+    assert (state, output) == ("done", "42\n")
+    block.locator(".runnable-reset").click()
+    assert block.locator(".highlight").is_visible()
+    assert not block.locator(".runnable-editor").is_visible()
+    assert not block.locator(".runnable-output").first.is_visible()
+    assert block.locator(".highlight code").text_content() == original
+
+
+def test_edits_survive_a_reload(page):
+    block = page.locator("div.runnable").first
+    run(page, block)
+    edit(block, ">>> 'kept'\n")
+    page.reload()
+    page.wait_for_selector("html[data-runnable-ready]")
+    editor = page.locator("div.runnable").first.locator(".runnable-editor")
+    assert editor.is_visible()
+    assert editor.input_value() == ">>> 'kept'\n"
+
+
+def test_syntax_error_and_exception_show_tracebacks_and_the_next_run_works(page):
+    block = page.locator("div.runnable").first
+    run(page, block)
+    edit(block, ">>> def broken(:\n")
+    state, output = run(page, block, timeout=30_000)
+    assert state == "done"
+    assert output.startswith("Traceback (most recent call last):")
+    assert "SyntaxError" in output
+    edit(block, ">>> 1 / 0\n>>> 'after'\n")
+    state, output = run(page, block, timeout=30_000)
+    assert "ZeroDivisionError: division by zero" in output
+    assert output.endswith("'after'\n")
+    edit(block, ">>> 2 + 2\n")
+    assert run(page, block, timeout=30_000) == ("done", "4\n")
+
+
+def test_infinite_loop_is_stopped_and_the_page_stays_responsive(page):
+    block = page.locator("div.runnable").first
+    run(page, block)
+    edit(block, ">>> while True:\n...     pass\n")
+    page.evaluate("block => { delete block.dataset.runState; }", block.element_handle())
+    started = time.monotonic()
+    block.locator(".runnable-run").click()
+    # The main thread keeps answering while Python spins in the worker.
+    page.wait_for_timeout(2000)
+    tick = time.monotonic()
+    assert page.evaluate("1 + 1") == 2
+    assert time.monotonic() - tick < 1.0
+    page.wait_for_function(
+        "block => block.dataset.runState !== undefined", arg=block.element_handle(), timeout=20_000
+    )
+    elapsed = time.monotonic() - started
+    assert block.get_attribute("data-run-state") == "error"
+    message = block.locator(".runnable-output").first.text_content()
+    assert message.startswith("Stopped after 10 s: the code did not finish (infinite loop?).")
+    assert 9.5 <= elapsed <= 15, elapsed
+    # A fresh runtime answers the next run.
+    edit(block, ">>> 'alive'\n")
+    assert run(page, block) == ("done", "'alive'\n")
+
+
+def test_huge_output_is_truncated_with_a_notice(page):
+    block = page.locator("div.runnable").first
+    run(page, block)
+    edit(block, ">>> print('x' * 300_000)\n")
+    state, output = run(page, block, timeout=30_000)
+    assert state == "done"
+    assert output.endswith("[output truncated at 200 kB]\n")
+    assert 200_000 <= len(output) < 201_000
+
+
+def test_output_is_text_never_html(page):
+    block = page.locator("div.runnable").first
+    run(page, block)
+    edit(block, ">>> print('<img src=x onerror=\"window.pwned=1\"><b>bold</b>')\n")
+    state, output = run(page, block, timeout=30_000)
+    assert output == '<img src=x onerror="window.pwned=1"><b>bold</b>\n'
+    assert block.locator(".runnable-output img, .runnable-output b").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_missing_runtime_file_is_reported_plainly(browser_page, site_url):
+    page = browser_page.page
+    page.route("**/runtime/pyodide/python_stdlib.zip", lambda route: route.fulfill(status=404))
+    page.goto(f"{site_url}/{PAGE}")
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    state, message = run(page, block)
+    assert state == "error"
+    assert "python_stdlib.zip" in message
+    # The page still reads normally: the snippet and its build-time output are shown.
+    assert block.locator(".highlight").is_visible()
+    assert "ASGIHandler" in block.locator(".highlight").text_content()
+
+
+def test_browser_without_webassembly_is_told_so(chromium, site_url):
+    context = chromium.new_context()
+    context.add_init_script("delete globalThis.WebAssembly;")
+    page = context.new_page()
+    page.goto(f"{site_url}/{PAGE}")
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    state, message = run(page, block, timeout=30_000)
+    context.close()
+    assert state == "error"
+    assert "WebAssembly is not available" in message
+
+
+def test_without_javascript_the_page_is_complete(chromium, site_url):
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site_url}/{PAGE}")
+    blocks = page.locator("div.runnable")
+    assert blocks.count() == 2
+    assert "ASGIHandler" in blocks.first.text_content()
+    assert page.locator(".runnable-run").count() == 0
+    assert "needs JavaScript" in page.locator(".asgi-request-panel").text_content()
+    context.close()
+
+
+def send(page, panel, application, path, headers="Host: localhost"):
+    panel.locator("select[name=application]").select_option(application)
+    panel.locator("input[name=path]").fill(path)
+    panel.locator("textarea[name=headers]").fill(headers)
+    page.evaluate("panel => { delete panel.dataset.status; }", panel.element_handle())
+    panel.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "panel => panel.dataset.status !== undefined || !panel.querySelector('.runnable-output').hidden && panel.querySelector('.runnable-output--error')",
+        arg=panel.element_handle(),
+        timeout=LOAD_MS,
+    )
+    return panel.get_attribute("data-status"), panel.locator(".runnable-output").text_content()
+
+
+def test_request_panel_shows_the_response_messages(browser_page, site_url):
+    page = browser_page.page
+    page.goto(f"{site_url}/howto/middleware/")
+    page.wait_for_selector("html[data-runnable-ready]")
+    panel = page.locator(".asgi-request-panel")
+    status, text = send(page, panel, "mysite.asgi_wrapped:application", "/polls/async/2/")
+    assert status == "200"
+    assert "server-timing: app;dur=" in text
+    assert '{"id": 2, "text": "Sync or async?"}' in text
+    assert '"type":"http.response.start"' in text
+    status, text = send(page, panel, "mysite.asgi_mounted:application", "/django/")
+    assert status == "200"
+    assert '"index": "/django/polls/"' in text
+    status, text = send(
+        page, panel, "mysite.asgi:application", "/polls/", headers="Host: evil.example"
+    )
+    assert status == "400"
+    status, text = send(page, panel, "mysite.asgi:application", "/polls/", headers="no colon here")
+    assert status is None
+    assert 'Header lines look like "Name: value"' in text
