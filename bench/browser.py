@@ -14,8 +14,8 @@ context each: empty cache), on the application-object page:
 - hover: time from pressing Run to the result when the pointer rested on the
   button for ``--dwell`` seconds first (the page starts loading on hover);
 - view: the page as served (it prefetches the runtime once a runnable block
-  is on screen and the browser is idle), Run pressed after the reader read
-  for ``--read`` seconds.
+  is on screen and the browser is idle): the block is scrolled into view and
+  Run pressed ``--read`` seconds later.
 
 "cold" and "hover" load the page with ``?no-prefetch``, which turns the
 prefetch on view off.
@@ -107,7 +107,8 @@ def one_load(browser, url, dwell=0.0, read=0.0):
         button.hover()
         time.sleep(dwell)
     if read:
-        time.sleep(read)
+        block.scroll_into_view_if_needed()  # the reader reaches the snippet...
+        time.sleep(read)  # ...and reads it before pressing Run
     started = time.perf_counter()
     button.click()
     wait_result(page, block)

@@ -14,6 +14,10 @@ tests read that file, swap its port 8000 for a free one, run it from
   and the process exits with the expected code, or, where the server cuts
   it, the test shows exactly that;
 - HTTP/2 without TLS (prior knowledge) where the server speaks it;
+- the ASGI ``root_path`` a command sets (``--root-path``,
+  ``--url-path-prefix``): Django's ``SCRIPT_NAME`` and the URLs
+  ``reverse()`` builds carry it, and whether a request that still carries
+  the prefix is served too;
 - on a port that is already taken, the command exits quickly with the
   server's own "address already in use" message instead of hanging; and a
   server that isn't installed gives a clear :class:`ServerError`.
@@ -128,6 +132,10 @@ class Expect:
     # 127.0.0.1 with X-Forwarded-For: 203.0.113.7: the client it shows tells
     # whether the server trusted the header. None: no access log by default.
     forwarded_request_log: str | None = None
+    # The ASGI root_path the command sets ("": none), and whether a request
+    # whose path still carries it (the proxy did not strip it) is served too.
+    root_path: str = ""
+    serves_prefixed_path: bool = False
     overrides: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -153,6 +161,13 @@ SNIPPETS = {
         forwarded_request_log=UVICORN_FORWARDED,
         overrides={"sigterm_exit": 0, "stopped": "Stopping parent process"},
     ),
+    # uvicorn prepends the root path to every path it receives (the access log
+    # shows it): the proxy must strip the prefix, or Django sees it twice.
+    "uvicorn-root-path.sh": Expect(
+        SERVERS["uvicorn"],
+        forwarded_request_log=r'INFO: +203\.0\.113\.7:0 - "GET /app/polls/async/ HTTP/1\.1" 200 OK',
+        root_path="/app",
+    ),
     "gunicorn.sh": Expect(SERVERS["gunicorn"], workers=2),
     # Without --proxy-headers Daphne logs the proxy's own address.
     "daphne.sh": Expect(
@@ -163,7 +178,13 @@ SNIPPETS = {
         SERVERS["daphne"],
         forwarded_request_log=r'203\.0\.113\.7:0 - - \[[^\]]+\] "GET /polls/async/" 200',
     ),
+    # Daphne, Hypercorn and Granian set root_path without touching the path:
+    # Django strips the prefix if the path has it, so both forms are served.
+    "daphne-root-path.sh": Expect(SERVERS["daphne"], root_path="/app", serves_prefixed_path=True),
     "hypercorn.sh": Expect(SERVERS["hypercorn"]),
+    "hypercorn-root-path.sh": Expect(
+        SERVERS["hypercorn"], root_path="/app", serves_prefixed_path=True
+    ),
     "hypercorn-workers.sh": Expect(
         SERVERS["hypercorn"],
         workers=2,
@@ -177,6 +198,7 @@ SNIPPETS = {
     ),
     "granian.sh": Expect(SERVERS["granian"], workers=2),
     "granian-lifespan.sh": Expect(SERVERS["granian"]),
+    "granian-root-path.sh": Expect(SERVERS["granian"], root_path="/app", serves_prefixed_path=True),
 }
 
 
@@ -368,6 +390,24 @@ def test_lifespan(running, client):
     else:
         found = wait_for_count(server, expected.lifespan_unsupported, running.expect.workers)
         assert found == running.expect.workers, server.output()
+
+
+def test_root_path_reaches_django_as_script_name(running, client):
+    server, root_path = running.server, running.expect.root_path
+    # The home view answers SCRIPT_NAME and the URLs reverse() builds.
+    home = client.get(server.url + "/").json()
+    assert home["script_name"] == root_path
+    assert home["endpoints"]["index"] == f"{root_path}/polls/"
+    if not root_path:
+        return
+    # A proxy that forwards the prefix instead of stripping it:
+    response = client.get(server.url + root_path + "/")
+    if running.expect.serves_prefixed_path:
+        assert response.status_code == 200
+        assert response.json()["path_info"] == "/"
+    else:
+        # uvicorn prepends the root path again: Django sees /app/app/.
+        assert response.status_code == 404
 
 
 def test_http2_without_tls(running):
