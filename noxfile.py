@@ -151,6 +151,16 @@ def bench_servers(session):
 
 
 @nox.session(python=DEFAULT_PYTHON)
+def bench_browser(session):
+    """The in-browser runtime in headless Chromium: Run to first result, warm re-run, bytes."""
+    session.install("-r", "requirements/docs.txt", "-r", "requirements/browser-tests.txt")
+    site_dir = ROOT / "site"
+    build_runtime(session)
+    build_site(session, site_dir)
+    session.run("python", "bench/browser.py", "--site", str(site_dir), *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
 def docs(session):
     """Build the site strictly (broken links fail), then run every snippet as a doctest."""
     install_django(session, DEFAULT_DJANGO)
