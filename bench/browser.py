@@ -34,16 +34,10 @@ from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 PAGE = "howto/application-object/"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".wasm", ".svg", ".txt")
 
 
@@ -130,7 +124,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dwell", type=float, default=3.0, help="hover time before Run (s)")
     parser.add_argument("--read", type=float, default=8.0, help="reading time before Run (s)")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args(argv)
     if not (args.site / "runtime" / "runner.mjs").is_file():
         parser.error(f"{args.site} has no runtime/: build the runtime and the site first")

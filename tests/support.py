@@ -17,6 +17,21 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = ROOT / "examples" / "mysite"
 
 
+# Debian's Chromium, headless, as root, on a machine whose network reaches
+# nothing but this machine: no sandbox, no background traffic.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
 class ServerError(RuntimeError):
     """A server did not start, or did not stop, as expected."""
 

@@ -13,19 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, ServerProcess, free_port
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from support import CHROMIUM, CHROMIUM_ARGS, ROOT, ServerProcess, free_port
 
 
 @pytest.fixture(scope="session")

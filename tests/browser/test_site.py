@@ -92,6 +92,12 @@ def test_dark_mode_toggle(browser_page, site_url):
 def test_diagrams_render_from_the_self_hosted_library(browser_page, site_url, path):
     page = browser_page.page
     page.goto(site_url + "/" + path, wait_until="networkidle")
-    diagram = page.locator(".mermaid svg, .mermaid >> css=svg").first
-    diagram.wait_for(timeout=15_000)
     assert any(url.endswith("/assets/vendor/mermaid.min.js") for url in browser_page.requests)
+    # Material renders each diagram into a closed shadow root that replaces
+    # the <pre class="mermaid"> source: the source is gone, and the drawing
+    # takes room on the page.
+    page.wait_for_function("document.querySelectorAll('pre.mermaid').length === 0", timeout=15_000)
+    diagram = page.locator("div.mermaid").first
+    page.wait_for_function(
+        "d => d.getBoundingClientRect().height > 300", arg=diagram.element_handle(), timeout=15_000
+    )
