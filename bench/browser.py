@@ -35,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+from runnable_page import press_run  # noqa: E402
+
 from support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PAGE = "howto/application-object/"
@@ -74,13 +76,13 @@ def serve(site):
     return server
 
 
-def wait_result(page, block, timeout=120_000):
-    page.wait_for_function(
-        "b => b.dataset.runState !== undefined", arg=block.element_handle(), timeout=timeout
-    )
-    state = block.get_attribute("data-run-state")
+def timed_run(page, block, timeout):
+    """Press Run; return the seconds until the result (raise if the run failed)."""
+    started = time.perf_counter()
+    state, output = press_run(page, block, timeout)
     if state != "done":
-        raise RuntimeError(f"run failed: {block.locator('.runnable-output').first.text_content()}")
+        raise RuntimeError(f"run failed: {output}")
+    return time.perf_counter() - started
 
 
 def one_load(browser, url, dwell=0.0, read=0.0):
@@ -103,17 +105,10 @@ def one_load(browser, url, dwell=0.0, read=0.0):
     if read:
         block.scroll_into_view_if_needed()  # the reader reaches the snippet...
         time.sleep(read)  # ...and reads it before pressing Run
-    started = time.perf_counter()
-    button.click()
-    wait_result(page, block)
-    first = time.perf_counter() - started
+    first = timed_run(page, block, timeout=120_000)
     page.wait_for_timeout(200)  # let the last response records arrive
     sent = sum(transferred)
-    page.evaluate("b => { delete b.dataset.runState; }", block.element_handle())
-    started = time.perf_counter()
-    button.click()
-    wait_result(page, block, timeout=30_000)
-    warm = time.perf_counter() - started
+    warm = timed_run(page, block, timeout=30_000)
     context.close()
     return first, warm, sent
 

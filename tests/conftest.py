@@ -5,6 +5,7 @@ The example project is importable in-process (for ASGI-level tests that call
 """
 
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import EXAMPLE_DIR, example_env, free_port, migrated_database, uvicorn
+from support import EXAMPLE_DIR, ROOT, example_env, free_port, migrated_database, uvicorn
 
 _DB_DIR = Path(tempfile.mkdtemp(prefix="mysite-tests-"))
 DB_PATH = _DB_DIR / "db.sqlite3"
@@ -63,3 +64,19 @@ def mounted_server(dev_env):
 def client():
     with httpx.Client(timeout=10) as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory):
+    """The built site: $SITE_DIR if the nox session built it, else a fresh strict build."""
+    if os.environ.get("SITE_DIR"):
+        return Path(os.environ["SITE_DIR"])
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out

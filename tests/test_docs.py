@@ -1,11 +1,7 @@
 """The pages only show tested code, and the built site loads nothing from elsewhere."""
 
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -131,22 +127,6 @@ class _Resources(HTMLParser):
 
 def _external(url):
     return bool(re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", url, re.I)) and not url.startswith("data:")
-
-
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory):
-    """The built site: $SITE_DIR if the docs session built it, else a fresh strict build."""
-    if os.environ.get("SITE_DIR"):
-        return Path(os.environ["SITE_DIR"])
-    out = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
 
 
 def test_built_pages_load_nothing_from_other_origins(site_dir):

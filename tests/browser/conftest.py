@@ -5,29 +5,12 @@ every request the browser makes is recorded, so tests can assert that nothing
 leaves that origin.
 """
 
-import os
 import shutil
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from support import CHROMIUM, CHROMIUM_ARGS, ROOT, ServerProcess, free_port
-
-
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory):
-    """The built site: $SITE_DIR (built by the nox session) or a fresh strict build."""
-    if os.environ.get("SITE_DIR"):
-        return Path(os.environ["SITE_DIR"])
-    out = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
-        cwd=ROOT,
-        check=True,
-    )
-    return out
+from support import CHROMIUM, CHROMIUM_ARGS, ServerProcess, free_port
 
 
 @pytest.fixture(scope="session")

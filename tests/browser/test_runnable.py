@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from runnable_page import press_run, reveal
 
 from doctest_runner import OPTIONFLAGS, ROOT, SNIPPETS
 
@@ -44,31 +45,6 @@ def expected_output(snippet):
     return "".join(parts)
 
 
-def reveal(block):
-    """Select the content tab that holds ``block`` (version-specific snippets sit in tabs)."""
-    block.evaluate(
-        """block => {
-            const tab = block.closest(".tabbed-block");
-            if (!tab) return;
-            const index = [...tab.parentElement.children].indexOf(tab);
-            tab.closest(".tabbed-set").querySelectorAll(":scope > input")[index].click();
-        }"""
-    )
-
-
-def run_block(page, block, timeout):
-    reveal(block)
-    block.locator(".runnable-run").click()
-    page.wait_for_function(
-        "block => block.dataset.runState !== undefined",
-        arg=block.element_handle(),
-        timeout=timeout,
-    )
-    output = block.locator(".runnable-output").first
-    got = "" if output.get_attribute("data-empty") == "true" else output.text_content()
-    return block.get_attribute("data-run-state"), got
-
-
 @pytest.mark.parametrize("path", pages_with_snippets())
 def test_every_snippet_on_the_page_runs_with_its_doctest_output(browser_page, site_url, path):
     page = browser_page.page
@@ -95,7 +71,7 @@ def test_every_snippet_on_the_page_runs_with_its_doctest_output(browser_page, si
             continue
         reveal(block)
         block.scroll_into_view_if_needed()
-        state, got = run_block(page, block, timeout)
+        state, got = press_run(page, block, timeout)
         timeout = RUN_MS
         want = expected_output(SNIPPETS / snippet)
         if state != "done" or not checker.check_output(want, got, OPTIONFLAGS):

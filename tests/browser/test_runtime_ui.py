@@ -6,6 +6,7 @@ Each test drives the real page in headless Chromium with the real runtime.
 import time
 
 import pytest
+from runnable_page import press_run, start_run, wait_run
 
 PAGE = "howto/application-object/"
 LOAD_MS = 120_000  # first run: the runtime loads (busy 2-core machine)
@@ -20,14 +21,7 @@ def page(browser_page, site_url):
 
 def run(page, block, timeout=LOAD_MS):
     """Press Run on ``block``; return (state, output text)."""
-    page.evaluate("block => { delete block.dataset.runState; }", block.element_handle())
-    block.locator(".runnable-run").click()
-    page.wait_for_function(
-        "block => block.dataset.runState !== undefined", arg=block.element_handle(), timeout=timeout
-    )
-    return block.get_attribute("data-run-state"), block.locator(
-        ".runnable-output"
-    ).first.text_content()
+    return press_run(page, block, timeout)
 
 
 def edit(block, text):
@@ -109,20 +103,16 @@ def test_infinite_loop_is_stopped_and_the_page_stays_responsive(page):
     block = page.locator("div.runnable").first
     run(page, block)
     edit(block, ">>> while True:\n...     pass\n")
-    page.evaluate("block => { delete block.dataset.runState; }", block.element_handle())
     started = time.monotonic()
-    block.locator(".runnable-run").click()
+    start_run(page, block)
     # The main thread keeps answering while Python spins in the worker.
     page.wait_for_timeout(2000)
     tick = time.monotonic()
     assert page.evaluate("1 + 1") == 2
     assert time.monotonic() - tick < 1.0
-    page.wait_for_function(
-        "block => block.dataset.runState !== undefined", arg=block.element_handle(), timeout=20_000
-    )
+    state, message = wait_run(page, block, timeout=20_000)
     elapsed = time.monotonic() - started
-    assert block.get_attribute("data-run-state") == "error"
-    message = block.locator(".runnable-output").first.text_content()
+    assert state == "error"
     assert message.startswith("Stopped after 10 s: the code did not finish (infinite loop?).")
     assert 9.5 <= elapsed <= 15, elapsed
     # A fresh runtime answers the next run.

@@ -200,6 +200,7 @@ function setUpBlock(block) {
       if (editor.hidden) showEditor(text);
     } catch (error) {
       output.textContent = error.message;
+      output.dataset.empty = "false";
       output.classList.add("runnable-output--error");
       status.textContent = "Did not run.";
     } finally {

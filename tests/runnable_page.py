@@ -1,0 +1,39 @@
+"""Drive a runnable snippet block (docs/assets/javascripts/runnable.mjs) with Playwright.
+
+Shared by the browser tests and bench/browser.py.
+"""
+
+
+def reveal(block):
+    """Select the content tab that holds ``block`` (version-specific snippets sit in tabs)."""
+    block.evaluate(
+        """block => {
+            const tab = block.closest(".tabbed-block");
+            if (!tab) return;
+            const index = [...tab.parentElement.children].indexOf(tab);
+            tab.closest(".tabbed-set").querySelectorAll(":scope > input")[index].click();
+        }"""
+    )
+
+
+def start_run(page, block):
+    """Press Run on ``block`` (forgetting the state of an earlier run)."""
+    reveal(block)
+    page.evaluate("block => { delete block.dataset.runState; }", block.element_handle())
+    block.locator(".runnable-run").click()
+
+
+def wait_run(page, block, timeout):
+    """Wait for the run to end; return ``(state, output)``: "done" or "error", and the text shown."""
+    page.wait_for_function(
+        "block => block.dataset.runState !== undefined", arg=block.element_handle(), timeout=timeout
+    )
+    output = block.locator(".runnable-output").first
+    text = "" if output.get_attribute("data-empty") == "true" else output.text_content()
+    return block.get_attribute("data-run-state"), text
+
+
+def press_run(page, block, timeout):
+    """Press Run on ``block`` and wait for it; return ``(state, output)``."""
+    start_run(page, block)
+    return wait_run(page, block, timeout)
