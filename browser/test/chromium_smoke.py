@@ -3,10 +3,12 @@
     python browser/test/chromium_smoke.py build/browser [--chromium /usr/bin/chromium]
 
 Needs playwright (the Python package; no browser download: it drives the
-system Chromium). Serves OUTDIR over HTTP on 127.0.0.1, opens a blank page
-there, and calls PyRunner from runner.mjs. Prints a JSON report (timings,
-results) and exits non-zero if a check fails. tests/test_browser_runtime.py
-runs it when playwright, Chromium and a build are present.
+system Chromium, launched by :func:`guide.chromium.launch`, so the guide
+package must be installed: ``pip install -e .``). Serves OUTDIR over HTTP on
+127.0.0.1, opens a blank page there, and calls PyRunner from runner.mjs.
+Prints a JSON report (timings, results) and exits non-zero if a check fails.
+tests/test_browser_runtime.py runs it when playwright, Chromium and a build
+are present.
 """
 
 import argparse
@@ -16,6 +18,8 @@ import json
 import sys
 import threading
 from pathlib import Path
+
+from guide.chromium import CHROMIUM, launch
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>runtime smoke</title>
 <link rel="icon" href="data:,">
@@ -81,7 +85,7 @@ def serve(directory):
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("outdir", type=Path)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -90,10 +94,7 @@ def main(argv=None):
     url = f"http://127.0.0.1:{server.server_address[1]}/smoke.html"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=args.chromium,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
+            browser = launch(p, args.chromium)
             page = browser.new_page()
             errors = []
             page.on("console", lambda m: m.type == "error" and errors.append(m.text))

@@ -1,6 +1,6 @@
 // Helpers to run the browser runtime under Node, against a built OUTDIR.
 // OUTDIR comes from $BROWSER_BUILD (default: build/browser, made by
-// `python browser/build.py build/browser`).
+// `python -m guide.runtime_build build/browser`).
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -1,14 +1,16 @@
-"""Assemble the self-hosted browser runtime: ``python browser/build.py OUTDIR``.
+"""Assemble the self-hosted browser runtime: ``python -m guide.runtime_build OUTDIR``.
 
-Standard library only; needs ``npm ci`` first (for node_modules/pyodide and
-Node, which runs the in-Pyodide build step). Writes::
+Runs under Python >= 3.12 with ``requirements/browser-build.txt`` installed
+(pyodide-lock reads Pyodide 314's lock file only from 0.2.1 on, which needs
+3.12; nox uses 3.13), after ``npm ci`` (for node_modules/pyodide and Node, which
+runs the in-Pyodide build step). Writes::
 
     OUTDIR/runner.mjs, worker.mjs, core.mjs   the JS API (copied from browser/)
     OUTDIR/pyodide/                            everything the worker fetches
         pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip
         pyodide-lock.json                      our packages, with sha256
         *.whl                                  Django (slimmed), asgiref, sqlparse,
-                                               servestatic, guide-runtime
+                                               servestatic, tzdata, guide-runtime
         mysite-project.zip                     examples/mysite + migrated db.sqlite3
         manifest.json                          sizes + sha256 of every file above
         build-info.json                        versions, what was stripped, timings
@@ -19,35 +21,46 @@ Steps:
    (browser/.cache/wheels), then every wheel's sha256 is checked again here.
 2. Django is slimmed (see ``SLIM_RULES``): translations other than English,
    ``.po`` sources, admin static files, GeoDjango, and backends that cannot run
-   in a browser.
+   in a browser. Wheels are written by :mod:`guide.wheels`.
 3. ``browser/tools/pyodide_step.mjs`` runs Pyodide itself under Node: it
    migrates the example database and loads the sample questions with the
    exact Django/SQLite that runs in the browser, and compiles the wheels to
-   ``.pyc`` (see ``--no-pyc``).
-4. The lock file and the manifest are written.
+   ``.pyc`` (see ``--no-pyc``) with :func:`guide.wheels.compile_wheel`, the
+   same file, loaded into Pyodide's file system.
+4. The lock file (pyodide-lock) and the manifest are written.
 
-Tools considered and why they are not used (measured 2026-11, see
-browser/README.md):
+Libraries, and the one step done by hand (checked 2026-11 with pyodide-lock
+0.2.1 and pyodide-build 0.39.2 under Python 3.13, against Pyodide 314.0.7):
 
-* pyodide-lock (``PyodideLockSpec.from_json`` / ``add_wheels``): the newest
-  release on PyPI, 0.1.2, cannot read the lock file of Pyodide 314 (it rejects
-  the packages' ``tool`` field and requires ``info.version``), so it cannot
-  round-trip the lock we ship. :func:`lock_entry` writes the same entries
-  (name, version, file_name, sha256, imports, depends, install_dir) with the
-  standard library; Pyodide checks the sha256 when it loads a package.
-* pyodide-build's ``py-compile``: it compiles with the *host* interpreter, so
-  the host must be the runtime's CPython 3.14; the newest pyodide-build on
-  PyPI (0.25.1) targets Pyodide 0.25 / Python 3.11, and no 3.14 interpreter is
-  available here. Step 3 compiles inside Pyodide's own CPython 3.14 instead,
-  which is exactly the interpreter that will load the ``.pyc`` files.
+* The lock file is pyodide-lock's: :func:`write_lock` reads the npm package's
+  ``pyodide-lock.json`` (``PyodideLockSpec.from_json``) and adds our wheels with
+  ``pyodide_lock.utils.add_wheels_to_spec`` (name, version, imports, depends from
+  ``Requires-Dist`` with markers evaluated for the lock's Emscripten/CPython
+  3.14, sha256). As pyodide-build does, the entries are made from the wheels
+  before compilation (pyodide-lock finds a wheel's imports from its ``.py``
+  files), then ``file_name`` and ``sha256`` are updated to the compiled wheels
+  (``update_package_sha256``). Only our packages are kept: the npm package
+  ships none of Pyodide's own wheels, so listing them would only turn a typo
+  into a 404. :func:`wheel_depends` (packaging, :data:`MARKER_ENV`) checks
+  pyodide-lock's depends independently.
+* Requirements, markers, wheel file names and METADATA are parsed with
+  ``packaging``.
+* pyodide-build's ``py-compile`` is not used: it still compiles with the *host*
+  interpreter. pyodide-build 0.39.2, installed under CPython 3.13.0 and run as
+  ``pyodide py-compile asgiref-3.13.0-py3-none-any.whl``, wrote
+  ``asgiref-3.13.0-cp313-none-any.whl``: 10 ``.pyc`` files with CPython 3.13's
+  magic number (3571), which Pyodide's CPython 3.14 (magic 3627) will not load,
+  and its ``WHEEL`` still said ``Tag: py3-none-any``. There is no CPython 3.14
+  on this host, so step 3 compiles inside Pyodide's own CPython 3.14 instead,
+  the interpreter that will load the ``.pyc`` files (same scheme: sourceless
+  ``.pyc``, ``cp314-none-any``, and here also the ``WHEEL`` tag and ``RECORD``
+  regenerated).
 """
 
 import argparse
-import base64
-import csv
+import gzip
 import hashlib
 import importlib.util
-import io
 import json
 import re
 import shutil
@@ -57,12 +70,20 @@ import time
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from packaging.markers import Marker
+from packaging.metadata import Metadata
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from guide import wheels as wheel_writer
+from guide.paths import EXAMPLE_DIR, ROOT
+
 BROWSER = ROOT / "browser"
 PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
+UPSTREAM_LOCK = PYODIDE_NPM / "pyodide-lock.json"
 REQUIREMENTS = ROOT / "requirements" / "browser.txt"
-EXAMPLE = ROOT / "examples" / "mysite"
 DEFAULT_CACHE = BROWSER / ".cache" / "wheels"
+STEP = BROWSER / "tools" / "pyodide_step.mjs"
 
 #: Files of the npm package that the worker needs (nothing else is served).
 PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
@@ -88,6 +109,24 @@ SLIM_RULES = [
     ),
 ]
 
+#: PEP 508 marker values of Pyodide 314 (Emscripten 5.0.3, CPython 3.14.2, wasm32).
+#: Complete, so that no value of the host leaks in; the build checks the Python
+#: version against the npm package's lock file.
+MARKER_ENV = {
+    "implementation_name": "cpython",
+    "implementation_version": "3.14.2",
+    "os_name": "posix",
+    "platform_machine": "wasm32",
+    "platform_python_implementation": "CPython",
+    "platform_release": "5.0.3",
+    "platform_system": "Emscripten",
+    "platform_version": "#1",
+    "python_full_version": "3.14.2",
+    "python_version": "3.14",
+    "sys_platform": "emscripten",
+    "extra": "",
+}
+
 
 def log(message):
     print(f"[build] {message}", flush=True)
@@ -101,8 +140,9 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def canonical(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
+def wheel_name(path):
+    """The canonical project name of a wheel, from its file name."""
+    return canonicalize_name(parse_wheel_filename(Path(path).name)[0])
 
 
 # -- 1. wheels ------------------------------------------------------------------------
@@ -110,17 +150,19 @@ def canonical(name):
 
 def read_requirements(path=REQUIREMENTS):
     """``{canonical name: (version, {sha256, ...})}`` from a hash-pinned requirements file."""
-    text = path.read_text().replace("\\\n", " ")
+    text = Path(path).read_text().replace("\\\n", " ")
     pins = {}
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        match = re.match(r"([A-Za-z0-9_.-]+)==(\S+)", line)
-        hashes = set(re.findall(r"--hash=sha256:([0-9a-f]{64})", line))
-        if not match or not hashes:
+        requirement, *options = line.split(" --")
+        hashes = {o.strip().removeprefix("hash=sha256:") for o in options if "hash=sha" in o}
+        requirement = Requirement(requirement)
+        pinned = [s.version for s in requirement.specifier if s.operator == "=="]
+        if len(requirement.specifier) != 1 or not pinned or not hashes:
             raise SystemExit(f"{path}: every line needs name==version and --hash: {line!r}")
-        pins[canonical(match[1])] = (match[2], hashes)
+        pins[canonicalize_name(requirement.name)] = (pinned[0], hashes)
     return pins
 
 
@@ -139,9 +181,9 @@ def download_wheels(cache):
     subprocess.run(command, check=True)
     found = {}
     for wheel in cache.glob("*.whl"):
-        name, version = wheel.name.split("-")[:2]
-        name = canonical(name)
-        if name in pins and pins[name][0] == version:
+        name, version, _, _ = parse_wheel_filename(wheel.name)
+        name = canonicalize_name(name)
+        if name in pins and str(version) == pins[name][0]:
             digest = sha256_file(wheel)
             if digest not in pins[name][1]:
                 raise SystemExit(f"{wheel}: sha256 {digest} is not pinned in {REQUIREMENTS}")
@@ -156,29 +198,8 @@ def download_wheels(cache):
 # -- 2. slim Django, runtime wheel, project ---------------------------------------------
 
 
-def record_hash(data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return f"sha256={digest.decode()}"
-
-
-def write_wheel(path, files):
-    """Write a wheel from ``{archive name: bytes}``, (re)generating its RECORD."""
-    record_name = next(n for n in files if n.endswith(".dist-info/RECORD"))
-    rows = [[n, record_hash(d), str(len(d))] for n, d in files.items() if n != record_name]
-    rows.append([record_name, "", ""])
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    files = {**files, record_name: out.getvalue().encode()}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        for name in sorted(files, key=lambda n: (n.endswith("RECORD"), ".dist-info/" in n, n)):
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, files[name])
-
-
 def slim_django(source, dest_dir):
-    """Write the slimmed Django wheel; return what was stripped, by rule."""
+    """Write the slimmed Django wheel; return it and what was stripped, by rule."""
     rules = [(reason, re.compile(pattern)) for reason, pattern in SLIM_RULES]
     kept, stripped = {}, {reason: {"files": 0, "bytes": 0} for reason, _ in rules}
     with zipfile.ZipFile(source) as z:
@@ -189,8 +210,8 @@ def slim_django(source, dest_dir):
                 stripped[reason]["bytes"] += info.file_size
             else:
                 kept[info.filename] = z.read(info)
-    dest = dest_dir / source.name
-    write_wheel(dest, kept)
+    source = Path(source)
+    dest = wheel_writer.write_wheel(Path(dest_dir) / source.name, kept)
     log(f"slimmed {source.name}: {source.stat().st_size:,} -> {dest.stat().st_size:,} bytes")
     return dest, stripped
 
@@ -205,20 +226,19 @@ def build_runtime_wheel(dest_dir):
         "Requires-Dist: django\n"
     ).encode()
     files[f"{dist}/WHEEL"] = (
-        b"Wheel-Version: 1.0\nGenerator: browser/build.py\nRoot-Is-Purelib: true\n"
+        b"Wheel-Version: 1.0\nGenerator: guide.runtime_build\nRoot-Is-Purelib: true\n"
         b"Tag: py3-none-any\n"
     )
     files[f"{dist}/RECORD"] = b""
-    dest = dest_dir / f"{RUNTIME_WHEEL_NAME}-{RUNTIME_VERSION}-py3-none-any.whl"
-    write_wheel(dest, files)
-    return dest
+    dest = Path(dest_dir) / f"{RUNTIME_WHEEL_NAME}-{RUNTIME_VERSION}-py3-none-any.whl"
+    return wheel_writer.write_wheel(dest, files)
 
 
 def project_files():
     """``{relative path: bytes}`` of examples/mysite, without local state."""
     files = {}
-    for path in sorted(EXAMPLE.rglob("*")):
-        rel = path.relative_to(EXAMPLE).as_posix()
+    for path in sorted(EXAMPLE_DIR.rglob("*")):
+        rel = path.relative_to(EXAMPLE_DIR).as_posix()
         if path.is_file() and not PROJECT_EXCLUDE.search(rel):
             files[rel] = path.read_bytes()
     return files
@@ -235,15 +255,14 @@ def pyodide_step(stage, wheels, project, compile_pyc):
         "project": str(project),
         "projectDir": PROJECT_DIR,
         "compile": compile_pyc,
+        # guide/wheels.py, which the step writes into Pyodide's site-packages.
+        "wheelsModule": wheel_writer.__file__,
     }
     spec_path = stage / "step.json"
     spec_path.write_text(json.dumps(spec))
     log("running the in-Pyodide step under Node (migrate, loaddata, compile)")
     result = subprocess.run(
-        ["node", str(BROWSER / "tools" / "pyodide_step.mjs"), str(spec_path)],
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
+        ["node", str(STEP), str(spec_path)], check=True, stdout=subprocess.PIPE, text=True
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -251,111 +270,86 @@ def pyodide_step(stage, wheels, project, compile_pyc):
 # -- 4. lock file and manifest ----------------------------------------------------------
 
 
+def marker_applies(marker):
+    """Whether a PEP 508 marker holds in Pyodide (:data:`MARKER_ENV`).
+
+    Raises ``packaging.markers.InvalidMarker`` for text that is not a marker.
+    """
+    return Marker(marker).evaluate(MARKER_ENV)
+
+
 def wheel_metadata(path):
+    """The ``packaging.metadata.Metadata`` of a wheel (its ``.dist-info/METADATA``)."""
     with zipfile.ZipFile(path) as z:
         name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
-        text = z.read(name).decode()
-        top = {n.split("/")[0].removesuffix(".py").removesuffix(".pyc") for n in z.namelist()}
-    fields = {}
-    for line in text.split("\n\n", 1)[0].splitlines():
-        key, _, value = line.partition(": ")
-        fields.setdefault(key, []).append(value)
-    imports = sorted(t for t in top if t.isidentifier() and not t.endswith(".dist-info"))
-    return fields, imports
+        return Metadata.from_email(z.read(name), validate=False)
 
 
-#: PEP 508 marker values of Pyodide 314 (Emscripten, CPython 3.14, wasm32).
-MARKER_ENV = {
-    "sys_platform": "emscripten",
-    "platform_system": "Emscripten",
-    "os_name": "posix",
-    "platform_machine": "wasm32",
-    "implementation_name": "cpython",
-    "platform_python_implementation": "CPython",
-    "python_version": "3.14",
-    "python_full_version": "3.14.2",
-    "implementation_version": "3.14.2",
-    "extra": "",
-}
-_MARKER_TERM = re.compile(r"""(\w+)\s*(===|==|!=|<=|>=|<|>|~=|not in|in)\s*(["'])(.*?)\3""")
+def wheel_depends(path):
+    """The canonical names a wheel requires in Pyodide (no extras, markers evaluated)."""
+    names = set()
+    for requirement in wheel_metadata(path).requires_dist or []:
+        if requirement.marker is None or requirement.marker.evaluate(MARKER_ENV):
+            names.add(canonicalize_name(requirement.name))
+    return sorted(names)
 
 
-def _version(text):
-    return tuple(int(p) for p in re.findall(r"\d+", text))
+def lock_spec(source_wheels, shipped_wheels, upstream=UPSTREAM_LOCK):
+    """pyodide-lock's spec of our packages only, pointing at *shipped_wheels*.
 
-
-def marker_applies(marker):
-    """Evaluate a PEP 508 marker for Pyodide (enough for Requires-Dist lines)."""
-
-    def term(match):
-        name, op, _, value = match.groups()
-        left = MARKER_ENV.get(name, "")
-        if name.endswith("version") and op not in ("in", "not in"):
-            left, value = _version(left), _version(value)
-        result = {
-            "==": left == value, "===": left == value, "!=": left != value,
-            "<": left < value, "<=": left <= value, ">": left > value,
-            ">=": left >= value, "~=": left >= value,
-            "in": left in value, "not in": left not in value,
-        }[op]  # fmt: skip
-        return f" {result} "
-
-    expression = _MARKER_TERM.sub(term, marker)
-    if not re.fullmatch(r"[\s()]*((True|False|and|or|not)[\s()]*)*", expression):
-        raise SystemExit(f"cannot evaluate the marker {marker!r}")
-    return eval(expression, {"__builtins__": {}})  # only True/False/and/or/not/()
-
-
-def lock_entry(path, shipped):
-    """A pyodide-lock.json package entry, as ``pyodide lockfile add-wheels`` writes it.
-
-    ``depends`` lists the Requires-Dist entries whose markers hold in Pyodide
-    (so not ``tzdata; sys_platform == "win32"``, nor extras); each must be shipped.
+    *source_wheels* are the wheels before compilation (their ``.py`` files give
+    the imports); *shipped_wheels* are the files served next to the lock, one
+    per source wheel (the same wheel when nothing was compiled).
     """
-    fields, imports = wheel_metadata(path)
-    depends = []
-    for requirement in fields.get("Requires-Dist", []):
-        spec, _, marker = requirement.partition(";")
-        name = canonical(re.match(r"[A-Za-z0-9_.-]+", spec.strip())[0])
-        if marker.strip() and not marker_applies(marker):
-            continue
-        if name not in shipped:
-            raise SystemExit(f"{path.name} requires {name}, which is not in {REQUIREMENTS}")
-        depends.append(name)
-    name = canonical(fields["Name"][0])
-    return name, {
-        "name": name,
-        "version": fields["Version"][0],
-        "file_name": path.name,
-        "install_dir": "site",
-        "sha256": sha256_file(path),
-        "package_type": "package",
-        "imports": imports,
-        "depends": sorted(depends),
-        "unvendored_tests": False,
-        "tool": {},
-    }
+    from pyodide_lock import PyodideLockSpec
+    from pyodide_lock.utils import add_wheels_to_spec, update_package_sha256
+
+    upstream_spec = PyodideLockSpec.from_json(Path(upstream))
+    if upstream_spec.info.python != MARKER_ENV["python_full_version"]:
+        raise SystemExit(
+            f"{upstream} is for Python {upstream_spec.info.python}: "
+            f"update MARKER_ENV in {__name__} (it says {MARKER_ENV['python_full_version']})"
+        )
+    source_wheels = [Path(w) for w in source_wheels]
+    spec = add_wheels_to_spec(upstream_spec, source_wheels, base_path=source_wheels[0].parent)
+    shipped = {wheel_name(w): Path(w) for w in shipped_wheels}
+    if set(shipped) != {wheel_name(w) for w in source_wheels}:
+        raise SystemExit(f"shipped wheels {sorted(shipped)} do not match the source wheels")
+    packages = {}
+    for source in source_wheels:
+        name = wheel_name(source)
+        package = spec.packages[name]
+        missing = set(package.depends) - set(shipped)
+        if missing:
+            raise SystemExit(f"{source.name} requires {sorted(missing)}, not in {REQUIREMENTS}")
+        if sorted(package.depends) != wheel_depends(source):
+            raise SystemExit(
+                f"{source.name}: pyodide-lock's depends {package.depends} differ from "
+                f"{wheel_depends(source)} (MARKER_ENV)"
+            )
+        package.depends = sorted(package.depends)
+        package.imports = sorted(package.imports)
+        package.file_name = shipped[name].name
+        packages[name] = update_package_sha256(package, shipped[name])
+    spec.packages = dict(sorted(packages.items()))
+    return spec
 
 
-def write_lock(out, wheels):
-    upstream = json.loads((PYODIDE_NPM / "pyodide-lock.json").read_text())
-    shipped = {canonical(w.name.split("-")[0]) for w in wheels}
-    packages = dict(lock_entry(w, shipped) for w in wheels)
-    # Only our packages: the npm package ships none of Pyodide's own wheels, so
-    # listing them would only turn a typo into a 404.
-    lock = {"info": upstream["info"], "packages": dict(sorted(packages.items()))}
-    (out / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
+def write_lock(out, source_wheels, shipped_wheels, upstream=UPSTREAM_LOCK):
+    """Write OUTDIR/pyodide/pyodide-lock.json; return it as a dict."""
+    lock = lock_spec(source_wheels, shipped_wheels, upstream).to_dict()
+    (Path(out) / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
     return lock
 
 
 def gzip_size(path):
-    import gzip
-
     return len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m guide.runtime_build", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="wheel cache")
     parser.add_argument(
@@ -365,8 +359,15 @@ def main(argv=None):
     started = time.perf_counter()
     if not (PYODIDE_NPM / "pyodide.asm.wasm").exists():
         raise SystemExit("node_modules/pyodide is missing: run `npm ci` first")
-    if importlib.util.find_spec("pip") is None:
-        raise SystemExit(f"{sys.executable} has no pip (build.py runs `python -m pip download`)")
+    for module, why in [
+        ("pip", "the build runs `python -m pip download`"),
+        ("pyodide_lock", "the lock file is written with it"),
+    ]:
+        if importlib.util.find_spec(module) is None:
+            raise SystemExit(
+                f"{sys.executable} has no {module} ({why}): "
+                "pip install -r requirements/browser-build.txt"
+            )
     if shutil.which("node") is None:
         raise SystemExit("node is needed for the in-Pyodide build step")
 
@@ -383,8 +384,8 @@ def main(argv=None):
     slim_dir = stage / "slim"
     slim_dir.mkdir()
     django_wheel, stripped = slim_django(wheels.pop("django"), slim_dir)
-    inputs = [django_wheel, *(shutil.copy2(w, slim_dir) for w in wheels.values())]
-    inputs = [Path(p) for p in inputs] + [build_runtime_wheel(slim_dir)]
+    inputs = [django_wheel, *(Path(shutil.copy2(w, slim_dir)) for w in wheels.values())]
+    inputs.append(build_runtime_wheel(slim_dir))
 
     project_src = stage / "project-src.zip"
     with zipfile.ZipFile(project_src, "w") as z:
@@ -392,13 +393,13 @@ def main(argv=None):
             z.writestr(name, data)
 
     report = pyodide_step(stage, inputs, project_src, args.pyc)
-    final_wheels = [Path(p) for p in report["wheels"]]
-    for wheel in final_wheels:
-        shutil.copy2(wheel, pyodide_dir / wheel.name)
+    final_wheels = []
+    for wheel in map(Path, report["wheels"]):
+        final_wheels.append(Path(shutil.copy2(wheel, pyodide_dir / wheel.name)))
     shutil.copy2(report["project"], pyodide_dir / PROJECT_ZIP)
     for name in PYODIDE_CORE:
         shutil.copy2(PYODIDE_NPM / name, pyodide_dir / name)
-    lock = write_lock(pyodide_dir, [pyodide_dir / w.name for w in final_wheels])
+    lock = write_lock(pyodide_dir, inputs, final_wheels)
     for name in JS_FILES:
         shutil.copy2(BROWSER / name, out / name)
 
