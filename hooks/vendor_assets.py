@@ -7,7 +7,7 @@ The site must load nothing from another origin.
   ``mermaid.min.js``, copied into the built site and loaded before Material's
   bundle. ``npm ci`` provides ``node_modules``.
 - The browser runtime (Pyodide, the wheels, the example project), built by
-  ``python browser/build.py build/browser``, is copied to ``runtime/``. If it
+  ``python -m guide.runtime_build build/browser`` (``nox -s serve`` does it), is copied to ``runtime/``. If it
   has not been built, the site still builds and reads normally; the Run
   buttons then say that the runtime could not load.
 """
@@ -18,12 +18,13 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
+from guide.paths import BUILD, ROOT
+
 log = logging.getLogger("mkdocs.hooks.vendor_assets")
 
-ROOT = Path(__file__).resolve().parent.parent
 MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 MERMAID_URL = "assets/vendor/mermaid.min.js"
-RUNTIME_BUILD = ROOT / "build" / "browser"
+RUNTIME_BUILD = BUILD / "browser"
 RUNTIME_URL = "runtime"
 
 _pages_with_diagrams = []
@@ -58,7 +59,7 @@ def on_post_build(config):
         shutil.copytree(RUNTIME_BUILD, runtime, dirs_exist_ok=True)
     else:
         log.info(
-            "browser runtime not built (python browser/build.py build/browser): Run buttons will say so"
+            "browser runtime not built (python -m guide.runtime_build build/browser): Run buttons will say so"
         )
     if _pages_with_diagrams:
         target = Path(config["site_dir"]) / MERMAID_URL

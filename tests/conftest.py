@@ -4,22 +4,26 @@ The example project is importable in-process (for ASGI-level tests that call
 ``application`` directly) and runs out-of-process under real servers.
 """
 
+import fnmatch
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import httpx
 import pytest
 
-from support import EXAMPLE_DIR, ROOT, example_env, free_port, migrated_database, uvicorn
+from guide.paths import ROOT
+from guide.processes import example_env, free_port, migrated_database, uvicorn
 
 _DB_DIR = Path(tempfile.mkdtemp(prefix="mysite-tests-"))
 DB_PATH = _DB_DIR / "db.sqlite3"
 
-# In-process Django (for the ASGI-level tests) uses the same throwaway file.
-sys.path.insert(0, str(EXAMPLE_DIR))
+# In-process Django (for the ASGI-level tests; examples/mysite is on pytest's
+# pythonpath) uses the same throwaway file.
 os.environ["MYSITE_SQLITE_PATH"] = str(DB_PATH)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 
@@ -80,3 +84,36 @@ def site_dir(tmp_path_factory):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return out
+
+
+# -- skips are allowed only where tests/allowed_skips.toml lists them ----------------
+
+ALLOWED_SKIPS = Path(__file__).with_name("allowed_skips.toml")
+
+
+def allowed_pytest_skips():
+    """``[(node id pattern, reason pattern)]`` from tests/allowed_skips.toml."""
+    data = tomllib.loads(ALLOWED_SKIPS.read_text(encoding="utf-8"))
+    return [(test, entry["reason"]) for test, entry in data.get("pytest", {}).items()]
+
+
+def skip_is_allowed(nodeid, reason, allowed):
+    return any(
+        fnmatch.fnmatchcase(nodeid, test) and re.fullmatch(pattern, reason)
+        for test, pattern in allowed
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if not skip_is_allowed(report.nodeid, reason, allowed_pytest_skips()):
+            report.outcome = "failed"
+            report.longrepr = (
+                f"{report.nodeid} was skipped ({reason}), and {ALLOWED_SKIPS.name} does not "
+                "list that skip: make the test run here, or list it with its reason"
+            )
+    return report

@@ -8,7 +8,7 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core.exceptions import SynchronousOnlyOperation
 
-from asgi_client import get
+from guide.asgi_client import get
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from asgiref.testing import ApplicationCommunicator
 
-from asgi_client import get
+from guide.asgi_client import get
 from mysite.asgi_middleware import LifespanMiddleware, PrefixRouter, ServerTimingMiddleware
 
 

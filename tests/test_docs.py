@@ -5,94 +5,84 @@ from html.parser import HTMLParser
 
 import pytest
 
-from doctest_runner import ROOT, all_snippets
+from guide import pages
+from guide import snippets as model
+from guide.paths import DOCS, ROOT
 
-DOCS = ROOT / "docs"
-FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*\{?\.?(?P<lang>[\w+-]*)")
-PYTHON_LANGS = {"python", "py", "pycon", "python3", "py3"}
-INCLUDE = re.compile(r'^\s*-+8<-+\s+"(?P<path>[^"]+?)(?::[^"]*)?"\s*$')
-
-
-def fenced_blocks(markdown):
-    """Yield ``(line number, language, body lines)`` for each fenced code block."""
-    lines = markdown.splitlines()
-    i = 0
-    while i < len(lines):
-        match = FENCE.match(lines[i])
-        if match:
-            fence, start = match.group("fence"), i
-            body = []
-            i += 1
-            while i < len(lines) and not lines[i].strip().startswith(fence):
-                body.append(lines[i])
-                i += 1
-            yield start + 1, match.group("lang").lower(), body
-        i += 1
-
-
-def pages():
-    return sorted(DOCS.rglob("*.md"))
+SNIPPETS_BY_REL = model.load()
+PAGES = pages.pages()
 
 
 def python_includes():
     """``{included path: [page, ...]}`` for every Python block on every page."""
     found = {}
-    for page in pages():
-        for _, lang, body in fenced_blocks(page.read_text(encoding="utf-8")):
-            if lang in PYTHON_LANGS:
-                for line in body:
-                    match = INCLUDE.match(line)
-                    if match:
-                        found.setdefault(match.group("path"), []).append(page)
+    for page in PAGES:
+        for block in pages.page_blocks(page):
+            if block.lang in pages.PYTHON_LANGS:
+                for include in block.includes:
+                    found.setdefault(include.path, []).append(page)
     return found
 
 
-@pytest.mark.parametrize("page", pages(), ids=lambda p: p.relative_to(DOCS).as_posix())
+def shown_snippets():
+    """The snippet files the pages show (a name with variants shows each variant)."""
+    return {
+        snippet.rel
+        for path in python_includes()
+        for snippet in model.variants(SNIPPETS_BY_REL, path)
+    }
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())
 def test_python_blocks_are_included_tested_snippets(page):
     problems = []
-    for lineno, lang, body in fenced_blocks(page.read_text(encoding="utf-8")):
-        if lang not in PYTHON_LANGS:
+    for block in pages.page_blocks(page):
+        lang, lineno = block.lang, block.line
+        if lang not in pages.PYTHON_LANGS:
             continue
-        code = [line for line in body if line.strip()]
-        if not code:
+        if lang == "pycon":
+            try:
+                include = pages.doctest_block_include(block)
+            except pages.PageError as exc:
+                problems.append(str(exc))
+                continue
+            if not model.variants(SNIPPETS_BY_REL, include.path):
+                problems.append(f"line {include.line}: no snippet {include.path}")
+            continue
+        if not block.code:
             problems.append(f"line {lineno}: empty {lang} block")
-        for line in code:
-            match = INCLUDE.match(line)
-            if not match:
-                problems.append(f"line {lineno}: inline {lang} code: {line.strip()!r}")
-                break
-            target = match.group("path")
-            tested = target.startswith("snippets/") or (
-                target.startswith("examples/mysite/") and target.endswith(".py")
-            )
-            if not tested:
-                problems.append(f"line {lineno}: {target} is neither a snippet nor an example file")
-            if lang == "pycon" and not target.endswith(".pycon"):
-                problems.append(f"line {lineno}: a pycon block must include a .pycon doctest")
-            if lang != "pycon" and target.endswith(".pycon"):
-                problems.append(f"line {lineno}: a .pycon doctest belongs in a pycon block")
+        if len(block.includes) != len(block.code):
+            problems.append(f"line {lineno}: inline {lang} code: {block.code[0].strip()!r}")
+        for include in block.includes:
+            target = include.path
+            if not (target.startswith("examples/mysite/") and target.endswith(".py")):
+                problems.append(f"line {lineno}: {target} is not an example project file")
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("page", pages(), ids=lambda p: p.relative_to(DOCS).as_posix())
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())
 def test_partial_includes_use_named_sections_not_line_numbers(page):
     """``file:12:20`` drifts when the file changes; ``file:section`` cannot."""
-    numeric = re.findall(r'--8<--\s+"([^"]+:\d+(?::\d+)?)"', page.read_text(encoding="utf-8"))
+    numeric = [
+        f"{include.path}:{include.section}"
+        for block in pages.page_blocks(page)
+        for include in block.includes
+        if include.section and re.fullmatch(r"[\d:-]+", include.section)
+    ]
     assert not numeric, f"use a named section (# --8<-- [start:name]) instead of {numeric}"
 
 
 def test_every_snippet_is_shown_on_a_page():
-    shown = set(python_includes())
-    orphans = [
-        p.relative_to(ROOT).as_posix()
-        for p in all_snippets()
-        if p.relative_to(ROOT).as_posix() not in shown
-    ]
+    orphans = sorted(set(SNIPPETS_BY_REL) - shown_snippets())
     assert not orphans, f"snippets no page includes: {orphans}"
 
 
 def test_every_included_file_exists():
-    missing = [path for path in python_includes() if not (ROOT / path).is_file()]
+    missing = [
+        path
+        for path in python_includes()
+        if not (ROOT / path).is_file() and not model.variants(SNIPPETS_BY_REL, path)
+    ]
     assert not missing
 
 

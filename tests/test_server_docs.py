@@ -1,4 +1,4 @@
-"""The pages show only server commands that ``tests/test_servers.py`` runs.
+"""The pages show only server commands that ``tests/test_server_commands.py`` runs.
 
 A server start command (``uvicorn ...``, ``gunicorn ...``, ``daphne ...``,
 ``hypercorn ...``, ``granian ...``) appears on a page only as an include of a
@@ -11,12 +11,13 @@ copies exactly it. Every such file is shown by some page.
 import re
 
 import pytest
-from test_docs import DOCS, INCLUDE, ROOT, fenced_blocks, pages
 
-from snippet_commands import SERVER_SNIPPETS_DIR, server_snippets
+from guide.commands import SERVER_SNIPPETS_DIR, server_snippets
+from guide.pages import blocks, page_blocks, pages
+from guide.paths import DOCS, ROOT
+from guide.servers import SERVERS
 
 SHELL_LANGS = {"console", "bash", "sh", "shell", "shell-session", "zsh", "shellsession"}
-SERVERS = ("uvicorn", "gunicorn", "daphne", "hypercorn", "granian")
 # An optional prompt, optional VAR=value assignments and an optional
 # "python -m", then a server's name as the command.
 SERVER_COMMAND = re.compile(
@@ -26,34 +27,33 @@ SERVER_COMMAND = re.compile(
 SNIPPET_PREFIX = SERVER_SNIPPETS_DIR.relative_to(ROOT).as_posix() + "/"
 
 
-def server_includes(markdown):
+def server_includes(found_blocks):
     """Yield ``(line number, language, body, included path)`` for each server snippet include."""
-    for lineno, lang, body in fenced_blocks(markdown):
-        for line in body:
-            match = INCLUDE.match(line)
-            if match and match.group("path").startswith(SNIPPET_PREFIX):
-                yield lineno, lang, body, match.group("path")
+    for block in found_blocks:
+        for include in block.includes:
+            if include.path.startswith(SNIPPET_PREFIX):
+                yield block.line, block.lang, block.body, include.path
 
 
-def inline_server_commands(markdown):
+def inline_server_commands(found_blocks):
     """``[(line number, line)]`` for server commands typed into a shell block."""
     found = []
-    for lineno, lang, body in fenced_blocks(markdown):
-        if lang not in SHELL_LANGS:
+    for block in found_blocks:
+        if block.lang not in SHELL_LANGS:
             continue
-        found += [(lineno, line.strip()) for line in body if SERVER_COMMAND.match(line)]
+        found += [(block.line, line.strip()) for line in block.body if SERVER_COMMAND.match(line)]
     return found
 
 
 @pytest.mark.parametrize("page", pages(), ids=lambda p: p.relative_to(DOCS).as_posix())
 def test_server_commands_are_included_snippets(page):
-    markdown = page.read_text(encoding="utf-8")
+    found_blocks = page_blocks(page)
     problems = [
         f"block at line {lineno}: inline server command {line!r}: put it in "
-        f"{SNIPPET_PREFIX}*.sh (tested by tests/test_servers.py) and include that"
-        for lineno, line in inline_server_commands(markdown)
+        f"{SNIPPET_PREFIX}*.sh (tested by tests/test_server_commands.py) and include that"
+        for lineno, line in inline_server_commands(found_blocks)
     ]
-    for lineno, lang, body, path in server_includes(markdown):
+    for lineno, lang, body, path in server_includes(found_blocks):
         if lang != "bash":
             problems.append(f"block at line {lineno}: include {path} in a bash block, not {lang!r}")
         if [line.strip() for line in body if line.strip()] != [f'--8<-- "{path}"']:
@@ -64,9 +64,7 @@ def test_server_commands_are_included_snippets(page):
 
 
 def test_every_server_snippet_is_shown_on_a_page():
-    shown = {
-        path for page in pages() for *_, path in server_includes(page.read_text(encoding="utf-8"))
-    }
+    shown = {path for page in pages() for *_, path in server_includes(page_blocks(page))}
     orphans = [
         path.relative_to(ROOT).as_posix()
         for path in server_snippets()
@@ -87,7 +85,7 @@ def test_every_server_snippet_is_shown_on_a_page():
     ],
 )
 def test_an_inline_server_command_is_found(line):
-    assert inline_server_commands(f"```console\n{line}\n```\n") == [(1, line.strip())]
+    assert inline_server_commands(blocks(f"```console\n{line}\n```\n")) == [(1, line.strip())]
 
 
 @pytest.mark.parametrize(
@@ -100,4 +98,4 @@ def test_an_inline_server_command_is_found(line):
     ],
 )
 def test_other_lines_are_not_server_commands(markdown):
-    assert inline_server_commands(markdown) == []
+    assert inline_server_commands(blocks(markdown)) == []

@@ -21,9 +21,9 @@ import shlex
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SNIPPETS_DIR = ROOT / "snippets"
-SERVER_SNIPPETS_DIR = SNIPPETS_DIR / "servers"
+from guide.paths import SNIPPETS
+
+SERVER_SNIPPETS_DIR = SNIPPETS / "servers"
 DOCUMENTED_PORT = 8000
 
 _SHELL_OPERATORS = {"|", "||", "&", "&&", ";", ">", ">>", "<", "2>&1"}

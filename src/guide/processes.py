@@ -5,42 +5,90 @@ Nothing here is mocked: a server is a subprocess listening on a free port on
 stopped with SIGTERM like a process manager would.
 """
 
+import atexit
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_DIR = ROOT / "examples" / "mysite"
-
-
-# Debian's Chromium, headless, as root, on a machine whose network reaches
-# nothing but this machine: no sandbox, no background traffic.
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from guide.paths import EXAMPLE_DIR
 
 
 class ServerError(RuntimeError):
     """A server did not start, or did not stop, as expected."""
 
 
+# Ports handed out by free_port(): below the kernel's ephemeral range, so a
+# client connection or a bind to port 0 elsewhere never takes one between the
+# moment it is chosen and the moment the server binds it; and reserved with a
+# file, so two test processes (pytest-xdist workers) never choose the same one.
+PORT_RESERVATIONS = Path(tempfile.gettempdir()) / "guide-ports"
+_reserved = []
+
+
+def _ephemeral_low():
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reserve(port):
+    """Reserve ``port`` for this process (released at exit); False if another process has it."""
+    PORT_RESERVATIONS.mkdir(exist_ok=True)
+    path = PORT_RESERVATIONS / str(port)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    except FileExistsError:
+        try:
+            owner = int(path.read_text() or 0)
+        except (OSError, ValueError):
+            return False
+        if owner and _pid_alive(owner):
+            return False
+        path.unlink(missing_ok=True)  # left by a process that died
+        return _reserve(port)
+    with os.fdopen(fd, "w") as f:
+        f.write(str(os.getpid()))
+    _reserved.append(path)
+    return True
+
+
+@atexit.register
+def _release_ports():
+    for path in _reserved:
+        path.unlink(missing_ok=True)
+
+
 def free_port():
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """Return a TCP port on 127.0.0.1 that nothing listens on, reserved for this process."""
+    low = max(1024, min(_ephemeral_low(), 65536) - 12000)
+    high = min(_ephemeral_low(), 65536) - 1
+    for _ in range(200):
+        port = random.randint(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if _reserve(port):
+            return port
+    raise ServerError(f"no free port found between {low} and {high}")
 
 
 def port_is_open(port, host="127.0.0.1"):
@@ -70,7 +118,10 @@ class ServerProcess:
         self.port = port
         self.env = env or example_env()
         self.cwd = cwd
-        self.log_path = Path(log_path or f"/tmp/server-{port}.log")
+        if log_path is None:
+            fd, log_path = tempfile.mkstemp(prefix=f"server-{port}-", suffix=".log")
+            os.close(fd)
+        self.log_path = Path(log_path)
         self.process = None
         self.returncode = None
 
@@ -136,37 +187,49 @@ class ServerProcess:
         )
 
     def stop(self, timeout=15.0):
-        """Send SIGTERM, wait for the process to exit, and return its exit code.
+        """Send SIGTERM to the server, wait for it to exit, and return its exit code.
 
-        Raises :class:`ServerError` if it is still running after ``timeout``
-        seconds (it is then killed).
+        The signal goes to the server's main process, as a process manager
+        sends it; whatever is left of its process group afterwards (workers
+        the server did not stop) is killed, also when the server had already
+        exited. Raises :class:`ServerError` if it is still running after
+        ``timeout`` seconds (it is then killed).
         """
-        if self.process is None or self.returncode is not None:
-            return self.returncode
-        self.process.send_signal(signal.SIGTERM)
+        if self.process is None:
+            return None
         try:
-            self.returncode = self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise ServerError(
-                f"still running {timeout} s after SIGTERM:\n{self.output()}"
-            ) from None
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    raise ServerError(
+                        f"still running {timeout} s after SIGTERM:\n{self.output()}"
+                    ) from None
+            self.returncode = self.process.returncode
         finally:
-            self._log.close()
+            self.kill()
         return self.returncode
 
     def kill(self):
-        if self.process and self.process.poll() is None:
+        """SIGKILL the whole process group (the server and any worker left), close the log."""
+        if self.process is None:
+            return
+        try:
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.returncode = self.process.returncode if self.process else None
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        if self.returncode is None:
+            self.returncode = self.process.returncode
+        if not self._log.closed:
+            self._log.close()
 
     def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc_info):
-        if self.process is not None and self.process.poll() is None:
-            self.stop()
+        self.stop()
 
 
 def uvicorn(app, port, env=None, *options):

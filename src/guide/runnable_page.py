@@ -37,3 +37,18 @@ def press_run(page, block, timeout):
     """Press Run on ``block`` and wait for it; return ``(state, output)``."""
     start_run(page, block)
     return wait_run(page, block, timeout)
+
+
+def example_outputs(block):
+    """``(outputs, stderr)`` of the last run: each statement's output, and what went to stderr."""
+    return block.evaluate(
+        r"""block => {
+            const output = block.querySelector(".runnable-output:not(.runnable-stderr)");
+            const spans = [...output.querySelectorAll(":scope > .runnable-example")];
+            const stderr = block.querySelector(".runnable-stderr");
+            return [
+                spans.length ? spans.map((span) => span.textContent) : null,
+                stderr && !stderr.hidden ? stderr.textContent.replace(/^Written to stderr:\n/, "") : "",
+            ];
+        }"""
+    )

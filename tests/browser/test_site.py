@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from doctest_runner import ROOT
+from guide.paths import ROOT
 
 PYCON_PAGE = "howto/application-object/"
 PYCON_SNIPPET = ROOT / "snippets/howto/application_object/what_it_is.pycon"

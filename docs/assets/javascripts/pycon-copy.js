@@ -34,6 +34,4 @@
     },
     true
   );
-
-  window.pyconRunnableCode = runnableCode;
 })();
