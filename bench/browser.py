@@ -33,11 +33,9 @@ import time
 from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from runnable_page import press_run  # noqa: E402
-
-from support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from guide.chromium import CHROMIUM, launch
+from guide.paths import ROOT
+from guide.runnable_page import press_run
 
 PAGE = "howto/application-object/"
 COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".wasm", ".svg", ".txt")
@@ -136,7 +134,7 @@ def main(argv=None):
     }
     rows = {mode: [] for mode in modes}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        browser = launch(playwright, args.chromium)
         for mode, (page_url, wait) in modes.items():
             for number in range(args.runs):
                 first, warm, sent = one_load(browser, page_url, **wait)

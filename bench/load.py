@@ -10,81 +10,19 @@ GET requests over ``--concurrency`` keep-alive connections and prints
 requests/s, p50 and p99 latency and the number of errors (any exception or
 non-200 status).
 
-The server runs the production settings (``DEBUG = False``), as a deployment
-would, behind a pretend TLS proxy (``X-Forwarded-Proto: https``). The client is
-aiohttp: httpx's async pool tops out near 300 requests/s on this machine, below
-what uvicorn serves, so it would measure itself. Client and server share the
-same 2-core machine, so the figures compare set-ups; they do not size a server.
+The server runs the production settings behind a pretend TLS proxy, and the
+client is aiohttp: see :mod:`guide.loadgen`, shared with ``bench/servers.py``.
+Client and server share the same 2-core machine, so the figures compare
+set-ups; they do not size a server.
 """
 
 import argparse
 import asyncio
 import platform
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-import aiohttp
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from support import example_env, free_port, manage, uvicorn  # noqa: E402
-
-VIEWS = {"sync": "/polls/", "async": "/polls/async/"}
-PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
-
-
-def production_env():
-    """Production settings with a throwaway database and static root."""
-    tmp = Path(tempfile.mkdtemp(prefix="mysite-bench-"))
-    env = example_env(
-        DJANGO_SETTINGS_MODULE="mysite.settings_production",
-        DJANGO_SECRET_KEY="bench-only-" + "x7Qp2" * 12,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_STATIC_ROOT=tmp / "static",
-        MYSITE_SQLITE_PATH=tmp / "db.sqlite3",
-    )
-    for command in (
-        ["migrate", "--no-input"],
-        ["loaddata", "sample_questions"],
-        ["collectstatic", "--no-input"],
-    ):
-        manage(*command, "-v", "0", env=env)
-    return env
-
-
-async def load(url, requests, concurrency):
-    """Send ``requests`` GETs to ``url``, ``concurrency`` at a time."""
-    latencies, errors = [], 0
-    remaining = iter(range(requests))
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, headers=PROXY_HEADERS
-    ) as client:
-
-        async def worker():
-            nonlocal errors
-            for _ in remaining:
-                start = time.perf_counter()
-                try:
-                    async with client.get(url, allow_redirects=False) as response:
-                        await response.read()
-                        ok = response.status == 200
-                except (aiohttp.ClientError, TimeoutError):
-                    ok = False
-                latencies.append(time.perf_counter() - start)
-                errors += not ok
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - began
-    return latencies, errors, elapsed
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+from guide.loadgen import VIEWS, load, percentile, production_env
+from guide.processes import free_port, uvicorn
 
 
 def main(argv=None):

@@ -11,13 +11,16 @@ settings and a throwaway migrated SQLite database, on a free port on
 127.0.0.1, with its access log off. Then, for the sync view (``/polls/``) and
 the async view (``/polls/async/``), at each ``--concurrency`` level, it sends
 a warm-up and then ``--requests`` GET requests over that many keep-alive
-connections (``load()`` from ``bench/load.py``), and records requests/s, p50
+connections (``load()`` from :mod:`guide.loadgen`), and records requests/s, p50
 and p99 latency and errors (any exception or non-200 status; none are
 expected: the script exits 1 if there are any).
 
 It writes ``bench/results/servers.json`` (the figures, each server's version
 and command, Python, Django, the machine's CPU, cores and memory, the date)
 and draws ``docs/assets/servers-bench.svg`` from it.
+
+The servers, their commands, labels, colours and the packages whose versions
+are recorded come from the catalogue, :mod:`guide.servers`.
 
 Client and servers share one machine, so the figures compare servers on it;
 they do not size a deployment.
@@ -35,53 +38,14 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from load import VIEWS, load, percentile, production_env  # bench/load.py
+from guide.commands import command_env
+from guide.loadgen import VIEWS, load, percentile, production_env
+from guide.paths import DOCS, ROOT
+from guide.processes import ServerProcess, free_port
+from guide.servers import BENCH_APP, SERVERS
 
-from snippet_commands import command_env  # tests/, put on sys.path by load.py
-from support import ServerProcess, free_port
-
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "servers.json"
-CHART = ROOT / "docs" / "assets" / "servers-bench.svg"
-APP = "mysite.asgi:application"
-
-# One worker each, access log off; "{port}" is filled in.
-SERVERS = {
-    "uvicorn": ["uvicorn", APP, "--host", "127.0.0.1", "--port", "{port}", "--no-access-log"],
-    "gunicorn": [
-        "gunicorn",
-        APP,
-        "-k",
-        "uvicorn_worker.UvicornWorker",
-        "--workers",
-        "1",
-        "--bind",
-        "127.0.0.1:{port}",
-    ],
-    "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}", "--access-log", os.devnull, APP],
-    "hypercorn": ["hypercorn", APP, "--bind", "127.0.0.1:{port}", "--workers", "1"],
-    "granian": [
-        "granian",
-        "--interface",
-        "asgi",
-        APP,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--workers",
-        "1",
-    ],
-}
-LABELS = {"gunicorn": "gunicorn + uvicorn worker"}
-PACKAGES = {"gunicorn": ["gunicorn", "uvicorn-worker", "uvicorn"]}
-COLOURS = {
-    "uvicorn": "#2f6db5",
-    "gunicorn": "#3a9a5b",
-    "daphne": "#c8752a",
-    "hypercorn": "#8a5cc2",
-    "granian": "#c23b4e",
-}
+CHART = DOCS / "assets" / "servers-bench.svg"
 
 
 def versions(packages):
@@ -118,7 +82,7 @@ def machine():
 def measure(name, env, views, concurrencies, requests, warmup):
     """Start one server, load each view at each concurrency; return result rows."""
     port = free_port()
-    argv = [part.replace("{port}", str(port)) for part in SERVERS[name]]
+    argv = SERVERS[name].bench_argv(port)
     rows = []
     with ServerProcess(
         argv, port, env=command_env(env), log_path=f"/tmp/bench-{name}.log"
@@ -141,7 +105,7 @@ def measure(name, env, views, concurrencies, requests, warmup):
                 }
                 rows.append(row)
                 print(
-                    f"{LABELS.get(name, name):<26} {view:<6} {concurrency:>5} "
+                    f"{SERVERS[name].chart_label:<26} {view:<6} {concurrency:>5} "
                     f"{row['requests_per_second']:>8.0f} {row['p50_ms']:>8.1f} "
                     f"{row['p99_ms']:>8.1f} {errors:>7}",
                     flush=True,
@@ -240,7 +204,7 @@ def chart_svg(data):
         for s_index, name in enumerate(servers):
             row = rows.get(name)
             by = y + head_h + s_index * (bar_h + bar_gap)
-            out.append(_text(label_w - 8, by + bar_h - 3, LABELS.get(name, name), 11, "end"))
+            out.append(_text(label_w - 8, by + bar_h - 3, SERVERS[name].chart_label, 11, "end"))
             if row is None:
                 continue
             for p_index, (_, key, fmt) in enumerate(panels):
@@ -248,8 +212,8 @@ def chart_svg(data):
                 w = panel_w * row[key] / maxima[key]
                 out.append(
                     f'<rect x="{x0}" y="{by}" width="{w:.1f}" height="{bar_h}" '
-                    f'fill="{COLOURS[name]}" rx="2"><title>'
-                    f"{escape(LABELS.get(name, name))}, {view}, {concurrency} concurrent: "
+                    f'fill="{SERVERS[name].colour}" rx="2"><title>'
+                    f"{escape(SERVERS[name].chart_label)}, {view}, {concurrency} concurrent: "
                     f"{row['requests_per_second']:.0f} req/s, p50 {row['p50_ms']:.1f} ms, "
                     f"p99 {row['p99_ms']:.1f} ms, {row['errors']} errors</title></rect>"
                 )
@@ -280,7 +244,7 @@ def main(argv=None):
         env = production_env()
         django_version = importlib.metadata.version("django")
         print(
-            f"{len(args.servers)} servers, 1 worker each, {APP}, production settings | "
+            f"{len(args.servers)} servers, 1 worker each, {BENCH_APP}, production settings | "
             f"Django {django_version} | Python {platform.python_version()} | "
             f"{args.requests} requests per cell"
         )
@@ -297,7 +261,7 @@ def main(argv=None):
             "django": django_version,
             "client": f"aiohttp {importlib.metadata.version('aiohttp')}",
             "settings": {
-                "app": APP,
+                "app": BENCH_APP,
                 "django_settings_module": env["DJANGO_SETTINGS_MODULE"],
                 "workers": 1,
                 "requests": args.requests,
@@ -307,8 +271,8 @@ def main(argv=None):
             },
             "servers": {
                 name: {
-                    "versions": versions(PACKAGES.get(name, [name])),
-                    "command": shlex.join(part.replace("{port}", "8000") for part in SERVERS[name]),
+                    "versions": versions(SERVERS[name].packages),
+                    "command": shlex.join(SERVERS[name].bench_argv(8000)),
                 }
                 for name in args.servers
             },

@@ -9,19 +9,17 @@ measured ones: re-running the benchmark updates both the chart and the tables.
 """
 
 import json
-from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-ROOT = Path(__file__).resolve().parent.parent
+from guide.paths import ROOT
+from guide.servers import SERVERS
+
 RESULTS = ROOT / "bench" / "results" / "servers.json"
 MARKER = "<!-- bench-table -->"
-LABELS = {
-    "gunicorn": "Gunicorn + uvicorn worker",
-    "daphne": "Daphne",
-    "hypercorn": "Hypercorn",
-    "granian": "Granian",
-}
+# The servers' names in the tables, from the catalogue (a server it does not
+# know is shown by the name the results file records).
+LABELS = {name: server.label for name, server in SERVERS.items()}
 
 
 def _versions(info):

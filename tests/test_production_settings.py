@@ -2,7 +2,7 @@
 
 import pytest
 
-from support import ServerError, example_env, free_port, manage, uvicorn
+from guide.processes import ServerError, example_env, free_port, manage, uvicorn
 
 SECRET = "k3y-" + "".join(chr(ord("a") + (i * 7) % 26) for i in range(60)) + "-Z9!x"
 
@@ -50,11 +50,20 @@ def test_uvicorn_without_secret_key_stops_with_the_clear_message(prod_env):
     )
 
 
+# uvicorn trusts X-Forwarded-Proto from 127.0.0.1 by default and would set the
+# ASGI scheme itself: with --no-proxy-headers, only Django's
+# SECURE_PROXY_SSL_HEADER can make the request secure.
+NO_PROXY_HEADERS = "--no-proxy-headers"
+
+
 def test_production_server_behind_a_tls_proxy(prod_env, client):
-    with uvicorn("mysite.asgi_wrapped:application", free_port(), prod_env) as server:
+    with uvicorn(
+        "mysite.asgi_wrapped:application", free_port(), prod_env, NO_PROXY_HEADERS
+    ) as server:
         proxied = {"Host": "mysite.example", "X-Forwarded-Proto": "https"}
         response = client.get(server.url + "/polls/", headers=proxied)
         assert response.status_code == 200
+        # SecurityMiddleware sends HSTS only on a request it sees as secure.
         assert response.headers["strict-transport-security"] == (
             "max-age=31536000; includeSubDomains; preload"
         )
@@ -67,6 +76,27 @@ def test_production_server_behind_a_tls_proxy(prod_env, client):
             server.url + "/polls/", headers={"Host": "evil.example", "X-Forwarded-Proto": "https"}
         )
         assert bad.status_code == 400
+
+
+def test_without_secure_proxy_ssl_header_the_proxied_https_request_is_redirected(
+    prod_env, client, tmp_path
+):
+    """The negative case: the same request, settings without SECURE_PROXY_SSL_HEADER, loops to HTTPS."""
+    (tmp_path / "settings_no_proxy_header.py").write_text(
+        "from mysite.settings_production import *  # noqa: F403\n\n"
+        "del SECURE_PROXY_SSL_HEADER  # noqa: F821\n"
+    )
+    env = dict(
+        prod_env,
+        DJANGO_SETTINGS_MODULE="settings_no_proxy_header",
+        PYTHONPATH=str(tmp_path),
+    )
+    with uvicorn("mysite.asgi_wrapped:application", free_port(), env, NO_PROXY_HEADERS) as server:
+        proxied = {"Host": "mysite.example", "X-Forwarded-Proto": "https"}
+        response = client.get(server.url + "/polls/", headers=proxied)
+        assert response.status_code == 301
+        assert response.headers["location"] == "https://mysite.example/polls/"
+        assert "strict-transport-security" not in response.headers
 
 
 def test_production_serves_hashed_compressed_static_files(prod_env, client):

@@ -1,0 +1,124 @@
+"""MkDocs hook: render the servers comparison table from the server catalogue.
+
+A page that holds the marker ``<!-- server-table -->`` gets, in its place, a
+Markdown table with one column per server of :data:`guide.servers.SERVERS`,
+every cell written from a field of :class:`guide.servers.Server` or of the
+snippets' :class:`guide.servers.Expect` that ``tests/test_server_commands.py``
+asserts exactly, and a line naming the versions pinned in ``requirements/``
+(the ones the tests install and check they run). A fact the tests do not
+check has no field, so it cannot get into the table.
+"""
+
+import signal
+
+from mkdocs.exceptions import PluginError
+
+from guide.servers import SERVERS, SNIPPETS, pinned_versions
+
+MARKER = "<!-- server-table -->"
+
+
+def _code(text):
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _exit(status):
+    return f"killed by `{signal.Signals(-status).name}`" if status < 0 else f"{status}"
+
+
+def _varies(server, field, show):
+    """``show`` of the server's own value, then of each value an option changes it to."""
+    base = show(getattr(server, field))
+    variants = []
+    for expect in SNIPPETS.values():
+        if expect.server.name == server.name and field in expect.overrides:
+            value = show(expect.overrides[field])
+            if value != base:
+                options = " ".join(f"`{option}`" for option in expect.because_of)
+                variants.append(f"{value} with {options}")
+    return "; ".join([base, *variants])
+
+
+def _root_path(server):
+    option = _code(server.root_path_option)
+    if not server.root_path_reaches_app:
+        return f"{option} **not** passed to the application"
+    (expect,) = [e for e in SNIPPETS.values() if e.server.name == server.name and e.root_path]
+    if expect.serves_prefixed_path:
+        return f"{option}; a path with or without the prefix is served"
+    return f"{option}; a path that still has the prefix gets 404"
+
+
+def _reload(server):
+    if server.reload_option is None:
+        return "none (refuses `--reload`)"
+    option = _code(server.reload_option)
+    if server.reload_restarts:
+        return f"{option}: an edited file restarts the workers"
+    return f"{option}: logs {_code(server.reload_noticed.strip())}, but does **not** restart"
+
+
+def _port_in_use(server):
+    attempts = f" after {server.bind_attempts} attempts" if server.bind_attempts > 1 else ""
+    return f"exits {server.port_in_use_exit}{attempts}, {_code(server.port_in_use_says)}"
+
+
+ROWS = [
+    (
+        "Worker processes",
+        lambda s: f"{_code(s.workers_options[0])} N" if s.workers_options else "one (no option)",
+    ),
+    (
+        "Lifespan, plain Django",
+        lambda s: (
+            _code(s.lifespan_unsupported)
+            if s.lifespan_unsupported
+            else "not spoken; nothing logged"
+        ),
+    ),
+    (
+        "Lifespan hooks of a wrapped app",
+        lambda s: "run, once per worker" if s.lifespan_unsupported else "**never run**",
+    ),
+    (
+        "`SIGTERM` with a request in flight",
+        lambda s: _varies(s, "graceful", lambda v: "completes" if v else "**cut**"),
+    ),
+    ("Exit status after `SIGTERM`", lambda s: _varies(s, "sigterm_exit", _exit)),
+    (
+        "HTTP/2 without TLS (h2c)",
+        lambda s: "yes" if s.http2_cleartext else f"no: answers {_code(s.http2_preface_answer)}",
+    ),
+    ("Root path", _root_path),
+    ("Reload for development", _reload),
+    ("Access log by default", lambda s: "yes" if s.access_log else "no"),
+    ("Port already in use", _port_in_use),
+]
+
+
+def render(pins):
+    """The Markdown that replaces the marker."""
+    servers = list(SERVERS.values())
+    lines = [
+        "| | " + " | ".join(server.label for server in servers) + " |",
+        "|---|" + "---|" * len(servers),
+    ]
+    for title, cell in ROWS:
+        lines.append(f"| {title} | " + " | ".join(cell(server) for server in servers) + " |")
+    versions = "; ".join(
+        f"{server.label}: " + ", ".join(f"{package} {pins[package]}" for package in server.packages)
+        for server in servers
+    )
+    return "\n".join([*lines, "", f"Versions (pinned in `requirements/`): {versions}."])
+
+
+def on_page_markdown(markdown, page, config, files):
+    if MARKER not in markdown:
+        return markdown
+    try:
+        table = render(pinned_versions())
+    except (OSError, KeyError, ValueError) as exc:
+        raise PluginError(
+            f"{page.file.src_path}: cannot render the servers table: {exc!r}"
+        ) from exc
+    return markdown.replace(MARKER, table)
