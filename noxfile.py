@@ -1,24 +1,57 @@
 """Sessions for the runnable guide: serve the site, run the example, test everything.
 
-nox              # what CI runs: lint, tests on every Django, docs, browser
-nox -s serve     # the site on http://127.0.0.1:8000/
-nox -s example   # the example project under uvicorn on 127.0.0.1:8001
-nox -s tests     # the test suite on Django 5.2, 6.0 and 6.1
-nox -s docs      # strict site build + every snippet as a doctest
-nox -s browser   # the built site in headless Chromium
+Run them through ``./guide`` (it installs nox and uv, finds the Pythons and the
+Debian packages first), or with nox directly once those are on PATH::
+
+    nox              # what CI runs: lint, tests on every Django, docs, browser
+    nox -s serve     # the site on http://127.0.0.1:8000/
+    nox -s example   # the example project under uvicorn on 127.0.0.1:8001
+    nox -s tests     # the Django-dependent tests on Django 5.2, 6.0 and 6.1
+    nox -s docs      # the site built strictly (once), and the checks of the pages
+    nox -s browser   # the built site in headless Chromium
+    nox -s publish   # the deployable site in build/publish
+
+Each thing is done once per run: the runtime and the site are built only when
+their inputs changed (a hash of the inputs is kept beside each build) and are
+shared by the sessions that need them; each snippet runs once per Django
+version; checks that do not depend on the Django version run once, in the
+``docs`` session.
 """
 
+import hashlib
 import os
+import time
+import tomllib
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLE = ROOT / "examples" / "mysite"
+BUILD = ROOT / "build"
+RUNTIME_OUT = BUILD / "browser"
+SITE_OUT = BUILD / "site"
+PUBLISH_OUT = BUILD / "publish"
 
-# Each supported Django release on a Python it supports (Django 6.x needs 3.12+).
-MATRIX = [("3.11", "5.2"), ("3.12", "6.0"), ("3.13", "6.1")]
+# The one list of supported versions (pyproject.toml, [[tool.guide.matrix]]):
+# each Django release on the Python it is tested with.
+MATRIX = [
+    (row["python"], row["django"])
+    for row in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["guide"]["matrix"]
+]
 DEFAULT_PYTHON, DEFAULT_DJANGO = MATRIX[-1]
+
+# Checks that do not depend on the Django version: run once, in the docs session.
+VERSION_INDEPENDENT = [
+    "tests/test_docs.py",
+    "tests/test_pages.py",
+    "tests/test_server_docs.py",
+    "tests/test_server_catalogue.py",
+    "tests/test_server_command_parser.py",
+    "tests/test_publish.py",
+]
+BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
+SNIPPET_TESTS = "tests/test_snippets.py"
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -30,88 +63,94 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
-def _add_pyenv_pythons_to_path():
-    """Make pyenv's 3.11-3.13 findable as python3.X even if `pyenv global` lists one.
-
-    pyenv's shims answer for every installed version but fail for the ones not
-    selected, so put each version's own bin directory first on PATH.
-    """
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    extra = []
-    for version, _ in MATRIX:
-        found = sorted(root.glob(f"{version}.*/bin/python{version}"), reverse=True)
-        if found:
-            extra.append(str(found[0].parent))
-    if extra:
-        os.environ["PATH"] = os.pathsep.join([*extra, os.environ.get("PATH", "")])
-
-
-_add_pyenv_pythons_to_path()
-
-
-def install_django(session, django):
-    session.install(f"django~={django}.0")
+def install(session, *requirements, django=None):
+    """The guide's tooling package (editable), the requirement files, and Django if asked."""
+    args = ["-e", "."]
+    for name in requirements:
+        args += ["-r", f"requirements/{name}.txt"]
+    if django:
+        args.append(f"django~={django}.0")
+    session.install(*args)
 
 
 def npm_ci(session):
     """Install the npm packages the site serves (Mermaid, Pyodide) if out of date."""
     marker = ROOT / "node_modules" / ".package-lock.json"
     lock = ROOT / "package-lock.json"
-    if not lock.exists():
-        return
     if not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime:
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
 
 
-RUNTIME_OUT = ROOT / "build" / "browser"
-
-
-def _runtime_inputs_digest():
-    """A hash of everything the browser runtime is built from."""
-    import hashlib
-
-    paths = [ROOT / "package-lock.json", ROOT / "requirements" / "browser.txt"]
-    for folder in (ROOT / "browser", EXAMPLE):
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(ROOT).as_posix()
-            skip = ("/.cache/", "/test/", "__pycache__", "/staticfiles/", "db.sqlite3")
-            if path.is_file() and not any(part in f"/{rel}" for part in skip):
+def _digest(files, folders, skip=()):
+    """A hash of the files and the folders' files (paths and contents)."""
+    paths = [ROOT / f for f in files]
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*")):
+            rel = "/" + path.relative_to(ROOT).as_posix()
+            if path.is_file() and not any(part in rel for part in skip):
                 paths.append(path)
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
     return digest.hexdigest()
+
+
+LOCAL_STATE = ("/.cache/", "__pycache__", "/staticfiles/", "db.sqlite3")
+
+
+def _up_to_date(session, out, digest):
+    stamp = out / ".inputs-sha256"
+    if stamp.is_file() and stamp.read_text() == digest:
+        session.log(f"{out.relative_to(ROOT)} is up to date (inputs unchanged)")
+        return True
+    return False
 
 
 def build_runtime(session):
     """Build the browser runtime (Pyodide + Django + the example) unless up to date."""
     npm_ci(session)
-    stamp = RUNTIME_OUT / ".inputs-sha256"
-    digest = _runtime_inputs_digest()
-    if stamp.exists() and stamp.read_text() == digest:
-        session.log(f"browser runtime in {RUNTIME_OUT.relative_to(ROOT)} is up to date")
+    digest = _digest(
+        ["package-lock.json", "requirements/browser.txt", "requirements/browser-build.txt"],
+        ["browser", "examples/mysite", "src/guide"],
+        skip=(*LOCAL_STATE, "/test/"),
+    )
+    if _up_to_date(session, RUNTIME_OUT, digest):
         return
-    session.install("pip")  # browser/build.py downloads the pinned wheels with pip
-    session.run("python", "browser/build.py", str(RUNTIME_OUT))
-    stamp.write_text(digest)
+    session.run("python", "-m", "guide.runtime_build", str(RUNTIME_OUT))
+    (RUNTIME_OUT / ".inputs-sha256").write_text(digest)
 
 
-def build_site(session, site_dir):
-    """``mkdocs build --strict``; prints how long it took."""
-    import time
+def build_site(session):
+    """``mkdocs build --strict`` into build/site unless up to date; returns the folder."""
+    build_runtime(session)
+    digest = _digest(
+        [
+            "mkdocs.yml",
+            "requirements/docs.txt",
+            "package-lock.json",
+            "bench/results/servers.json",
+            "build/browser/.inputs-sha256",
+        ],
+        ["docs", "snippets", "hooks", "examples/mysite", "src/guide"],
+        skip=LOCAL_STATE,
+    )
+    if not _up_to_date(session, SITE_OUT, digest):
+        started = time.perf_counter()
+        session.run("mkdocs", "build", "--strict", "--quiet", "-d", str(SITE_OUT))
+        session.log(f"site built in {time.perf_counter() - started:.1f} s")
+        (SITE_OUT / ".inputs-sha256").write_text(digest)
+    return SITE_OUT
 
-    npm_ci(session)
-    started = time.perf_counter()
-    session.run("mkdocs", "build", "--strict", "--quiet", "-d", str(site_dir))
-    session.log(f"site built in {time.perf_counter() - started:.1f} s")
+
+def site_env(site_dir):
+    return {"SITE_DIR": str(site_dir), "BROWSER_BUILD": str(RUNTIME_OUT)}
 
 
 @nox.session(python=DEFAULT_PYTHON)
 def example(session):
     """Run the example project under uvicorn on http://127.0.0.1:8001/ (Ctrl+C stops it)."""
-    install_django(session, DEFAULT_DJANGO)
-    session.install("-r", "requirements/example.txt")
+    install(session, "example", django=DEFAULT_DJANGO)
     session.chdir(EXAMPLE)
     session.run("python", "manage.py", "migrate", "--no-input")
     session.run("python", "manage.py", "loaddata", "sample_questions")
@@ -122,10 +161,8 @@ def example(session):
 @nox.session
 @nox.parametrize(("python", "django"), MATRIX, ids=[f"django{d}" for _, d in MATRIX])
 def tests(session, django):
-    """The test suite against one Django release: real uvicorn, real HTTP, real SQLite."""
-    install_django(session, django)
-    session.install("-r", "requirements/tests.txt", "-r", "requirements/docs.txt")
-    npm_ci(session)
+    """The tests that depend on Django: the snippets, the example under real servers."""
+    install(session, "tests", django=django)
     session.run(
         "python",
         "-c",
@@ -134,87 +171,47 @@ def tests(session, django):
     if session.posargs:
         session.run("pytest", *session.posargs)
         return
+    ignored = [f"--ignore={path}" for path in [*VERSION_INDEPENDENT, *BROWSER_TESTS, SNIPPET_TESTS]]
+    session.run("pytest", *ignored)
     # Snippets are independent processes: run them two at a time (2 cores).
-    session.run("pytest", "--ignore=tests/browser", "--ignore=tests/test_snippets.py")
-    session.run("pytest", "-n", "2", "tests/test_snippets.py")
-
-
-@nox.session(python=DEFAULT_PYTHON)
-def bench_servers(session):
-    """Compare the ASGI servers (requests/s, p50/p99 at a few concurrencies).
-
-    Writes bench/results/servers.json and redraws docs/assets/servers-bench.svg.
-    """
-    install_django(session, DEFAULT_DJANGO)
-    session.install("-r", "requirements/bench.txt", "-r", "requirements/servers.txt")
-    session.run("python", "bench/servers.py", *session.posargs)
-
-
-@nox.session(python=DEFAULT_PYTHON)
-def bench_browser(session):
-    """The in-browser runtime in headless Chromium: Run to first result, warm re-run, bytes."""
-    session.install("-r", "requirements/docs.txt", "-r", "requirements/browser-tests.txt")
-    site_dir = ROOT / "site"
-    build_runtime(session)
-    build_site(session, site_dir)
-    session.run("python", "bench/browser.py", "--site", str(site_dir), *session.posargs)
+    session.run("pytest", "-n", "2", SNIPPET_TESTS)
 
 
 @nox.session(python=DEFAULT_PYTHON)
 def docs(session):
-    """Build the site strictly (broken links fail), then run every snippet as a doctest."""
-    install_django(session, DEFAULT_DJANGO)
-    session.install("-r", "requirements/tests.txt", "-r", "requirements/docs.txt")
-    site_dir = ROOT / "site"
-    build_runtime(session)
-    build_site(session, site_dir)
-    session.run(
-        "pytest",
-        "-n",
-        "2",
-        "tests/test_docs.py",
-        "tests/test_snippets.py",
-        *session.posargs,
-        env={"SITE_DIR": str(site_dir)},
-    )
+    """Build the site strictly (broken links and malformed blocks fail), then check the pages."""
+    install(session, "tests", "docs", "browser-build", django=DEFAULT_DJANGO)
+    site_dir = build_site(session)
+    session.run("pytest", "-n", "2", *VERSION_INDEPENDENT, *session.posargs, env=site_env(site_dir))
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def browser(session):
+    """The runtime's Node suite and Chromium smoke test, then the built site in headless Chromium.
+
+    Every doctest snippet on the site is run through its Run button and its
+    output compared with the doctest's expected output.
+    """
+    install(session, "tests", "docs", "browser-build", "browser-tests", django=DEFAULT_DJANGO)
+    site_dir = build_site(session)
+    session.run("pytest", *BROWSER_TESTS, *session.posargs, env=site_env(site_dir))
 
 
 @nox.session(python=DEFAULT_PYTHON)
 def serve(session):
     """Serve the site with live reload on http://127.0.0.1:8000/ (Ctrl+C stops it)."""
-    session.install("-r", "requirements/docs.txt")
+    install(session, "docs", "browser-build")
     build_runtime(session)
     session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs)
 
 
 @nox.session(python=DEFAULT_PYTHON)
-def browser(session):
-    """The runtime's Node tests, then the built site in headless Chromium (Debian's chromium).
-
-    Every doctest snippet on the site is run through its Run button and its
-    output compared with the doctest's expected output.
-    """
-    install_django(session, DEFAULT_DJANGO)
-    session.install(
-        "-r",
-        "requirements/tests.txt",
-        "-r",
-        "requirements/docs.txt",
-        "-r",
-        "requirements/browser-tests.txt",
-    )
-    site_dir = ROOT / "site"
-    build_runtime(session)
-    build_site(session, site_dir)
-    tests = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "browser" / "test").glob("*.test.mjs"))
-    session.run("node", "--test", *tests, external=True, env={"BROWSER_BUILD": str(RUNTIME_OUT)})
-    session.run(
-        "pytest",
-        "tests/browser",
-        "tests/test_browser_runtime.py",
-        *session.posargs,
-        env={"SITE_DIR": str(site_dir), "BROWSER_BUILD": str(RUNTIME_OUT)},
-    )
+def publish(session):
+    """Write the deployable site (runtime included, precompressed) to build/publish."""
+    install(session, "docs", "browser-build")
+    site_dir = build_site(session)
+    out = Path(session.posargs[0]) if session.posargs else PUBLISH_OUT
+    session.run("python", "-m", "guide.publish", str(site_dir), str(out))
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -228,6 +225,23 @@ def lint(session):
 @nox.session(python=DEFAULT_PYTHON)
 def bench(session):
     """Load test of the example under uvicorn; prints requests/s, latency and errors."""
-    install_django(session, DEFAULT_DJANGO)
-    session.install("-r", "requirements/bench.txt")
+    install(session, "bench", django=DEFAULT_DJANGO)
     session.run("python", "bench/load.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_servers(session):
+    """Compare the ASGI servers (requests/s, p50/p99 at a few concurrencies).
+
+    Writes bench/results/servers.json and redraws docs/assets/servers-bench.svg.
+    """
+    install(session, "bench", "servers", django=DEFAULT_DJANGO)
+    session.run("python", "bench/servers.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_browser(session):
+    """The in-browser runtime in headless Chromium: Run to first result, warm re-run, bytes."""
+    install(session, "docs", "browser-build", "browser-tests")
+    site_dir = build_site(session)
+    session.run("python", "bench/browser.py", "--site", str(site_dir), *session.posargs)
