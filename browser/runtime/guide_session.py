@@ -6,7 +6,7 @@ returns a JSON string:
 ``setup(project_dir, settings_module)``
     once: put the example project on ``sys.path``, apply
     :mod:`browser_runtime`'s patches, ``django.setup()``, remember the pristine
-    database.
+    state (see :func:`reset`).
 ``run(text)``
     a doctest-style session (see :func:`run`).
 ``request(application, method, path, headers, body)``
@@ -16,16 +16,19 @@ returns a JSON string:
 import ast
 import asyncio
 import builtins
+import copy
 import doctest
 import importlib
 import inspect
 import io
+import itertools
 import json
 import linecache
 import os
 import re
 import sys
 import traceback
+import warnings
 from contextlib import redirect_stderr, redirect_stdout
 
 #: Outputs (and response bodies) are cut at this many UTF-8 bytes.
@@ -39,6 +42,12 @@ _state = {}
 
 
 # -- set-up ---------------------------------------------------------------------------
+
+
+# Project modules most snippets import, imported at set-up so that their
+# pristine state is known (a module first imported by a snippet is forgotten
+# after it, and imported afresh by the next one).
+PROJECT_MODULES = ("mysite.urls", "polls.urls", "polls.views")
 
 
 def setup(project_dir, settings_module="mysite.settings", db_name="db.sqlite3"):
@@ -55,7 +64,13 @@ def setup(project_dir, settings_module="mysite.settings", db_name="db.sqlite3"):
         pristine = f.read()
     browser_runtime.install()
     django.setup()
+    # The receivers that clear Django's caches when a setting changes (what
+    # override_settings relies on): reset() restores settings through them.
+    importlib.import_module("django.test.signals")
+    for name in PROJECT_MODULES:
+        importlib.import_module(name)
     _state.update(project_dir=project_dir, db_path=db_path, pristine=pristine, apps={})
+    _state["pristine_state"] = _capture()
     import sqlite3
 
     return json.dumps(
@@ -67,14 +82,164 @@ def setup(project_dir, settings_module="mysite.settings", db_name="db.sqlite3"):
     )
 
 
+# -- a fresh process's state, restored before every run ------------------------------
+#
+# On a server each snippet runs in a process of its own. Here one interpreter
+# runs them all, so what a snippet changes is put back before the next run:
+# the environment, ``sys.path``, Django's settings (and the caches that follow
+# them, through the ``setting_changed`` signal, as ``override_settings`` does),
+# the project's modules and the classes defined in them, logging, warnings
+# filters, the working directory and the database. What lies outside that
+# (an attribute set on a Django class, say) would leak; browser/README.md says so.
+
+
+def _project_modules():
+    root = _state["project_dir"] + os.sep
+    return {
+        name: module
+        for name, module in list(sys.modules.items())
+        if (getattr(module, "__file__", None) or "").startswith(root)
+    }
+
+
+def _class_dicts(module):
+    return {
+        name: (value, dict(vars(value)))
+        for name, value in vars(module).items()
+        if isinstance(value, type) and value.__module__ == module.__name__
+    }
+
+
+def _loggers():
+    import logging
+
+    found = {"": logging.getLogger()}
+    found.update(
+        (name, logger)
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    )
+    return found
+
+
+def _capture():
+    import logging
+
+    from django.conf import settings
+
+    modules = _project_modules()
+    return {
+        "environ": dict(os.environ),
+        "sys_path": list(sys.path),
+        "settings_wrapped": settings._wrapped,
+        "settings": copy.deepcopy(vars(settings._wrapped)),
+        "modules": {name: (m, dict(vars(m)), _class_dicts(m)) for name, m in modules.items()},
+        "loggers": {
+            name: (
+                logger.level,
+                list(logger.handlers),
+                list(logger.filters),
+                logger.propagate,
+                logger.disabled,
+            )
+            for name, logger in _loggers().items()
+        },
+        "logging_disable": logging.root.manager.disable,
+        "warnings": list(warnings.filters),
+    }
+
+
+def _restore_dict(target, saved, setter, deleter):
+    for name in [n for n in target if n not in saved]:
+        deleter(name)
+    for name, value in saved.items():
+        if name not in target or target[name] is not value:
+            setter(name, value)
+
+
+def _restore_settings(saved):
+    from django.conf import settings
+    from django.core.signals import setting_changed
+
+    if settings._wrapped is not saved["settings_wrapped"]:
+        settings._wrapped = saved["settings_wrapped"]
+    wrapped = vars(settings._wrapped)
+    changed = {
+        k
+        for k in wrapped.keys() | saved["settings"].keys()
+        if wrapped.get(k, _MISSING) != saved["settings"].get(k, _MISSING)
+    }
+    wrapped.clear()
+    wrapped.update(copy.deepcopy(saved["settings"]))
+    # LazySettings caches what it read; forget it (as its __setattr__ does).
+    cached = object.__getattribute__(settings, "__dict__")
+    for name in [n for n in cached if n != "_wrapped"]:
+        del cached[name]
+    for name in sorted(changed):
+        if name.isupper():
+            setting_changed.send(
+                sender=type(settings._wrapped),
+                setting=name,
+                value=getattr(settings, name, None),
+                enter=False,
+            )
+
+
+def _restore_modules(saved):
+    for name in _project_modules().keys() - saved.keys():
+        del sys.modules[name]  # first imported by the last snippet: imported afresh next time
+    for name, (module, namespace, classes) in saved.items():
+        sys.modules[name] = module
+        _restore_dict(
+            vars(module),
+            namespace,
+            lambda k, v, m=module: setattr(m, k, v),
+            lambda k, m=module: delattr(m, k),
+        )
+        for cls, attributes in classes.values():
+            _restore_dict(
+                dict(vars(cls)),
+                attributes,
+                lambda k, v, c=cls: setattr(c, k, v),
+                lambda k, c=cls: delattr(c, k),
+            )
+
+
+def _restore_logging(saved):
+    import logging
+
+    for name, logger in _loggers().items():
+        level, handlers, filters, propagate, disabled = saved["loggers"].get(
+            name, (logging.NOTSET, [], [], True, False)
+        )
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.filters[:] = filters
+        logger.propagate = propagate
+        logger.disabled = disabled
+    logging.disable(saved["logging_disable"])
+
+
+_MISSING = object()
+
+
 def reset():
-    """Back to a pristine state: cwd, database file, no open connections."""
+    """Back to the state of a fresh process: see the comment above :func:`_capture`."""
     import browser_runtime
     from django.db import connections
 
     # Called from run()/request(), which are coroutines: closing connections is
     # sync-only work, done here as if in a worker thread.
     browser_runtime.run_as_sync(connections.close_all)
+    saved = _state["pristine_state"]
+    os.environ.clear()
+    os.environ.update(saved["environ"])
+    sys.path[:] = saved["sys_path"]
+    _restore_settings(saved)
+    _restore_modules(saved["modules"])
+    _restore_logging(saved)
+    warnings.filters[:] = saved["warnings"]
+    warnings._filters_mutated()
     with open(_state["db_path"], "wb") as f:
         f.write(_state["pristine"])
     os.chdir(_state["project_dir"])
@@ -103,6 +268,11 @@ class _LimitedText(io.TextIOBase):
             self._parts.append(kept)
             self._size += len(kept)
         return len(s)
+
+    @property
+    def size(self):
+        """Characters kept so far."""
+        return self._size
 
     def getvalue(self):
         return "".join(self._parts)
@@ -144,7 +314,9 @@ def parse(text):
 
 
 async def _run_statements(statements, namespace, out):
+    """Run each statement; return the offsets in ``out`` where each one's output ends."""
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    ends = []
     for number, (source, mode) in enumerate(statements):
         filename = f"<doctest snippet[{number}]>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -157,6 +329,8 @@ async def _run_statements(statements, namespace, out):
             raise
         except BaseException as exc:  # like doctest: report, then go on
             out.write(format_exception(exc))
+        ends.append(out.size)
+    return ends
 
 
 async def run(text):
@@ -168,8 +342,10 @@ async def run(text):
     Top-level ``await`` works. The database is reset first, so every run of a
     snippet gives the same output.
 
-    Result: ``{"output", "stderr", "truncated"}``: ``output`` is what doctest
-    would compare with the snippet's expected output.
+    Result: ``{"output", "stderr", "truncated", "examples"}``: ``output`` is
+    what doctest would compare with the snippet's expected output, and
+    ``examples`` the part of it each statement printed (empty if truncated),
+    which doctest compares example by example.
     """
     reset()
     namespace = {"__name__": "__main__", "__builtins__": builtins}
@@ -179,13 +355,17 @@ async def run(text):
     sys.displayhook = sys.__displayhook__
     try:
         with redirect_stdout(out), redirect_stderr(err):
-            await _run_statements(parse(text), namespace, out)
+            ends = await _run_statements(parse(text), namespace, out)
     finally:
         sys.displayhook = saved_hook
         builtins.__dict__.pop("_", None)
-    output, truncated = limit_text(out.getvalue())
+    whole = out.getvalue()
+    output, truncated = limit_text(whole)
     stderr, _ = limit_text(err.getvalue())
-    return json.dumps({"output": output, "stderr": stderr, "truncated": truncated})
+    examples = [] if truncated else [whole[a:b] for a, b in itertools.pairwise([0, *ends])]
+    return json.dumps(
+        {"output": output, "stderr": stderr, "truncated": truncated, "examples": examples}
+    )
 
 
 # -- ASGI requests ----------------------------------------------------------------------

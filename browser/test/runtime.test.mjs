@@ -1,6 +1,6 @@
 // The browser runtime under Node, against a built OUTDIR:
 //
-//   python3 browser/build.py build/browser && node --test browser/test/
+//   python -m guide.runtime_build build/browser && node --test browser/test/
 //
 // (BROWSER_BUILD=path overrides the OUTDIR.) One runtime is booted in this
 // thread for the snippet and request tests; the PyRunner tests use a
@@ -17,7 +17,7 @@ import { OUTDIR, bootNode, createNodeWorker } from "./node-runtime.mjs";
 
 const PYODIDE_DIR = path.join(OUTDIR, "pyodide");
 if (!fs.existsSync(path.join(PYODIDE_DIR, "manifest.json"))) {
-  throw new Error(`No build in ${OUTDIR}: run \`python3 browser/build.py ${path.relative(process.cwd(), OUTDIR)}\` first`);
+  throw new Error(`No build in ${OUTDIR}: run \`python -m guide.runtime_build ${path.relative(process.cwd(), OUTDIR)}\` first`);
 }
 
 const SYNC_ONLY =
@@ -122,6 +122,83 @@ describe("runtime (in this thread)", () => {
     const second = await rt.run(">>> from polls.models import Question\n>>> Question.objects.count()\n>>> leftover\n");
     assert.equal(second.output, "3\nTraceback (most recent call last):\n  ...\nNameError: name 'leftover' is not defined\n");
   });
+
+  test("each statement's output is returned on its own, as doctest compares them", async () => {
+    const r = await rt.run(">>> 1\n1\n>>> x = 2\n>>> print('a'); print('b')\n>>> 1 / 0\n");
+    assert.deepEqual(r.examples, [
+      "1\n",
+      "",
+      "a\nb\n",
+      "Traceback (most recent call last):\n  ...\nZeroDivisionError: division by zero\n",
+    ]);
+    assert.equal(r.examples.join(""), r.output);
+  });
+
+  // What a run changes, the next run does not see: as on a server, where each
+  // snippet has a process of its own. Each change below leaked before.
+  const leaks = [
+    {
+      what: "an environment variable (DJANGO_ALLOW_ASYNC_UNSAFE)",
+      change: ">>> import os\n>>> os.environ['DJANGO_ALLOW_ASYNC_UNSAFE'] = 'true'\n",
+      check:
+        ">>> import asyncio\n>>> from polls.models import Question\n" +
+        ">>> async def count():\n...     return Question.objects.count()\n>>> asyncio.run(count())\n",
+      fresh: SYNC_ONLY,
+    },
+    {
+      what: "a setting",
+      change: ">>> from django.conf import settings\n>>> settings.DEBUG = 'changed'\n>>> settings.DEBUG\n",
+      check: ">>> from django.conf import settings\n>>> settings.DEBUG\n",
+      fresh: "True\n",
+    },
+    {
+      what: "a setting changed in place, and a cache that follows it (setting_changed)",
+      change:
+        ">>> from django.conf import settings\n>>> settings.ALLOWED_HOSTS.append('evil.example')\n" +
+        ">>> settings.TIME_ZONE = 'Europe/Paris'\n>>> from django.utils import timezone\n" +
+        ">>> str(timezone.get_default_timezone())\n",
+      check:
+        ">>> from django.conf import settings\n>>> 'evil.example' in settings.ALLOWED_HOSTS\n" +
+        ">>> from django.utils import timezone\n>>> str(timezone.get_default_timezone())\n",
+      fresh: "False\n'UTC'\n",
+    },
+    {
+      what: "an attribute set on a project class",
+      change: ">>> from polls.models import Question\n>>> Question.flag = 'set'\n>>> Question.flag\n",
+      check: ">>> from polls.models import Question\n>>> hasattr(Question, 'flag')\n",
+      fresh: "False\n",
+    },
+    {
+      what: "a name replaced in a project module",
+      change: ">>> import polls.views\n>>> polls.views.index = None\n",
+      check: ">>> import polls.views\n>>> callable(polls.views.index)\n",
+      fresh: "True\n",
+    },
+    {
+      what: "logging configuration",
+      change:
+        ">>> import logging\n>>> logging.getLogger('polls').setLevel(logging.CRITICAL)\n" +
+        ">>> logging.disable(logging.ERROR)\n",
+      check:
+        ">>> import logging\n>>> logging.getLogger('polls').getEffectiveLevel() < logging.CRITICAL\n" +
+        ">>> logging.root.manager.disable\n",
+      fresh: "True\n0\n",
+    },
+    {
+      what: "sys.path",
+      change: ">>> import sys\n>>> sys.path.insert(0, '/nowhere')\n",
+      check: ">>> import sys\n>>> '/nowhere' in sys.path\n",
+      fresh: "False\n",
+    },
+  ];
+  for (const { what, change, check, fresh } of leaks) {
+    test(`a run's change does not reach the next run: ${what}`, async () => {
+      assert.equal((await rt.run(check)).output, fresh, "before the change");
+      const changed = await rt.run(change);
+      assert.doesNotMatch(changed.output, /Traceback/, changed.output);
+      assert.equal((await rt.run(check)).output, fresh, "after the change");
+    });
+  }
 
   test("a syntax error shows a traceback, and the next run works", async () => {
     const bad = await rt.run(">>> def f(:\n>>> 1 + 1\n");

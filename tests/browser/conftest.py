@@ -5,12 +5,13 @@ every request the browser makes is recorded, so tests can assert that nothing
 leaves that origin.
 """
 
-import shutil
+import re
 import sys
 
 import pytest
 
-from support import CHROMIUM, CHROMIUM_ARGS, ServerProcess, free_port
+from guide.chromium import launch
+from guide.processes import ServerProcess, free_port
 
 
 @pytest.fixture(scope="session")
@@ -25,24 +26,36 @@ def site_url(site_dir):
 
 @pytest.fixture(scope="session")
 def chromium():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(
-            f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)"
-        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
 
 class RecordedPage:
-    """A Playwright page plus every URL it requested."""
+    """A Playwright page plus every URL it requested and every console error it logged.
 
-    def __init__(self, page, requests):
+    A test that provokes an error on purpose says which with
+    :meth:`allow_console_error`; any other console error fails the test.
+    """
+
+    def __init__(self, page, requests, console_errors):
         self.page = page
         self.requests = requests
+        self.console_errors = console_errors
+        self.allowed = []
+
+    def allow_console_error(self, pattern):
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected_console_errors(self):
+        return [
+            text
+            for text in self.console_errors
+            if not any(pattern.search(text) for pattern in self.allowed)
+        ]
 
 
 @pytest.fixture
@@ -51,8 +64,15 @@ def browser_page(chromium, site_url):
     page = context.new_page()
     requests = []
     page.on("request", lambda request: requests.append(request.url))
-    errors = []
+    errors, console_errors = [], []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    yield RecordedPage(page, requests)
+    page.on(
+        "console",
+        lambda message: console_errors.append(message.text) if message.type == "error" else None,
+    )
+    recorded = RecordedPage(page, requests, console_errors)
+    yield recorded
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    unexpected = recorded.unexpected_console_errors()
+    assert not unexpected, f"console errors on the page: {unexpected}"

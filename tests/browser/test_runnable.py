@@ -6,76 +6,117 @@ server. Snippets marked ``browser = "..."`` must show that marker instead.
 """
 
 import doctest
-import re
 from urllib.parse import urlsplit
 
 import pytest
-from runnable_page import press_run, reveal
 
-from doctest_runner import OPTIONFLAGS, ROOT, SNIPPETS
+from guide import pages
+from guide import snippets as model
+from guide.paths import SNIPPETS
+from guide.runnable_page import example_outputs, press_run, reveal
+from guide.runner import OPTIONFLAGS, stderr_matches
 
-DOCS = ROOT / "docs"
 TRACEBACK_HEADER = "Traceback (most recent call last):\n  ...\n"
 FIRST_RUN_MS = 120_000  # includes loading the runtime on a busy 2-core machine
 RUN_MS = 30_000
 
 
+SNIPPETS_BY_REL = model.load()
+
+
 def pages_with_snippets():
-    found = []
-    for md in sorted(DOCS.rglob("*.md")):
-        if re.search(r'--8<-- "snippets/[^"]+\.pycon"', md.read_text(encoding="utf-8")):
-            rel = md.relative_to(DOCS).with_suffix("").as_posix()
-            url = (
-                ""
-                if rel == "index"
-                else (rel[: -len("index")] if rel.endswith("index") else rel + "/")
+    """``{url: number of doctest blocks the page shows}`` (a name with variants counts each)."""
+    found = {}
+    for page in pages.pages():
+        includes = pages.doctest_includes(page)
+        if includes:
+            found[pages.url_of(page)] = sum(
+                len(model.variants(SNIPPETS_BY_REL, include.path)) for _, include in includes
             )
-            found.append(url)
     return found
 
 
-def expected_output(snippet):
-    """What doctest compares, example by example, joined (tracebacks as doctest reduces them)."""
-    parts = []
+def expected_examples(snippet):
+    """What doctest compares, example by example (tracebacks as doctest reduces them)."""
+    wants = []
     for example in doctest.DocTestParser().get_examples(snippet.read_text(encoding="utf-8")):
-        if example.exc_msg is not None:
-            parts.append(TRACEBACK_HEADER + example.exc_msg)
-        else:
-            parts.append(example.want)
-    return "".join(parts)
+        wants.append(
+            TRACEBACK_HEADER + example.exc_msg if example.exc_msg is not None else example.want
+        )
+    return wants
 
 
-@pytest.mark.parametrize("path", pages_with_snippets())
+CHECKER = doctest.OutputChecker()
+
+
+def compare(snippet, state, outputs, stderr):
+    """Problems with one run of ``snippet``, compared example by example like doctest."""
+    wants = expected_examples(SNIPPETS / snippet)
+    if state != "done":
+        return [f"--- {snippet}: the run ended in {state!r}"]
+    if outputs is None or len(outputs) != len(wants):
+        return [f"--- {snippet}: {len(wants)} examples, the page shows outputs for {outputs!r}"]
+    problems = [
+        f"--- {snippet}, example {index + 1}\nexpected:\n{want}got:\n{got}"
+        for index, (want, got) in enumerate(zip(wants, outputs, strict=True))
+        if not CHECKER.check_output(want, got, OPTIONFLAGS)
+    ]
+    allowed = SNIPPETS_BY_REL[snippet].options.stderr
+    if not stderr_matches(allowed, stderr):
+        expected = f"to match {allowed!r}" if allowed else "nothing"
+        problems.append(f"--- {snippet}: wrote to stderr (expected {expected}):\n{stderr}")
+    return problems
+
+
+def run_block(page, block, timeout):
+    state, _ = press_run(page, block, timeout)
+    outputs, stderr = example_outputs(block)
+    return state, outputs, stderr
+
+
+PAGES_WITH_SNIPPETS = pages_with_snippets()
+
+
+@pytest.mark.timeout(900)  # every block twice, the first run loading the runtime
+@pytest.mark.parametrize("path", PAGES_WITH_SNIPPETS)
 def test_every_snippet_on_the_page_runs_with_its_doctest_output(browser_page, site_url, path):
+    """Each block's output matches its doctest, example by example, with nothing on stderr;
+    run again in reverse order, every block gives the same output: no run leaks into the next."""
     page = browser_page.page
     page.goto(f"{site_url}/{path}")
     page.wait_for_selector("html[data-runnable-ready]")
     blocks = page.locator("div.runnable")
-    markdown = (DOCS / (path.rstrip("/") or "index")).with_suffix(".md")
-    if not markdown.exists():
-        markdown = DOCS / path / "index.md"
-    includes = re.findall(r'--8<-- "snippets/[^"]+\.pycon"', markdown.read_text(encoding="utf-8"))
-    assert blocks.count() == len(includes), "every doctest block is runnable or marked"
-    checker = doctest.OutputChecker()
+    assert blocks.count() == PAGES_WITH_SNIPPETS[path], "every doctest block is runnable or marked"
     timeout = FIRST_RUN_MS
-    failures = []
+    runnable, failures = [], []
     for index in range(blocks.count()):
         block = blocks.nth(index)
         snippet = block.get_attribute("data-snippet")
+        reveal(block)
         if block.get_attribute("data-browser-skip"):
-            reveal(block)
             note = block.locator("[data-runnable-skip]")
             assert note.is_visible(), snippet
             assert "Runs on a server only" in note.text_content()
             assert block.locator(".runnable-run").count() == 0
             continue
-        reveal(block)
         block.scroll_into_view_if_needed()
-        state, got = press_run(page, block, timeout)
+        state, outputs, stderr = run_block(page, block, timeout)
         timeout = RUN_MS
-        want = expected_output(SNIPPETS / snippet)
-        if state != "done" or not checker.check_output(want, got, OPTIONFLAGS):
-            failures.append(f"--- {snippet} ({state})\nexpected:\n{want}\ngot:\n{got}")
+        failures += compare(snippet, state, outputs, stderr)
+        runnable.append((block, snippet, outputs))
+    for block, snippet, first in reversed(runnable):
+        state, outputs, stderr = run_block(page, block, timeout)
+        failures += [
+            f"(second run, reverse order) {p}" for p in compare(snippet, state, outputs, stderr)
+        ]
+        wants = expected_examples(SNIPPETS / snippet)
+        if outputs and first and len(outputs) == len(first) == len(wants):
+            for index, (want, got, before) in enumerate(zip(wants, outputs, first, strict=True)):
+                if "..." not in want and got != before:
+                    failures.append(
+                        f"--- {snippet}, example {index + 1}: second run (reverse order) "
+                        f"differs from the first\nfirst:\n{before}second:\n{got}"
+                    )
     origin = urlsplit(site_url).netloc
     foreign = [u for u in browser_page.requests if urlsplit(u).netloc not in (origin, "")]
     assert not foreign, foreign

@@ -6,10 +6,12 @@ Each test drives the real page in headless Chromium with the real runtime.
 import time
 
 import pytest
-from runnable_page import press_run, start_run, wait_run
+
+from guide.runnable_page import press_run, start_run, wait_run
 
 PAGE = "howto/application-object/"
 LOAD_MS = 120_000  # first run: the runtime loads (busy 2-core machine)
+STOP_AFTER_S = 10  # the runtime stops a run after this long (runnable.mjs, timeoutMs)
 
 
 @pytest.fixture
@@ -103,18 +105,27 @@ def test_infinite_loop_is_stopped_and_the_page_stays_responsive(page):
     block = page.locator("div.runnable").first
     run(page, block)
     edit(block, ">>> while True:\n...     pass\n")
+    tick = time.monotonic()
+    page.evaluate("1 + 1")
+    idle = time.monotonic() - tick
     started = time.monotonic()
     start_run(page, block)
-    # The main thread keeps answering while Python spins in the worker.
+    # The main thread keeps answering while Python spins in the worker: about
+    # as fast as when idle (a blocked main thread would not answer at all).
     page.wait_for_timeout(2000)
     tick = time.monotonic()
     assert page.evaluate("1 + 1") == 2
-    assert time.monotonic() - tick < 1.0
-    state, message = wait_run(page, block, timeout=20_000)
+    busy = time.monotonic() - tick
+    assert busy < 10 * idle + 0.25, (busy, idle)
+    # Stopped by the runtime's 10 s limit, not before it; wait_run's own
+    # limit (twice that) is the bound above.
+    state, message = wait_run(page, block, timeout=2 * STOP_AFTER_S * 1000)
     elapsed = time.monotonic() - started
     assert state == "error"
-    assert message.startswith("Stopped after 10 s: the code did not finish (infinite loop?).")
-    assert 9.5 <= elapsed <= 15, elapsed
+    assert message.startswith(
+        f"Stopped after {STOP_AFTER_S} s: the code did not finish (infinite loop?)."
+    )
+    assert elapsed >= STOP_AFTER_S, elapsed
     # A fresh runtime answers the next run.
     edit(block, ">>> 'alive'\n")
     assert run(page, block) == ("done", "'alive'\n")
@@ -142,6 +153,11 @@ def test_output_is_text_never_html(page):
 
 def test_missing_runtime_file_is_reported_plainly(browser_page, site_url):
     page = browser_page.page
+    # Pyodide logs the failed load to the console; nothing else may be logged.
+    browser_page.allow_console_error(r"^Error occurred while installing the standard library:$")
+    browser_page.allow_console_error(
+        r"^Error: Failed to load '[^']+/python_stdlib\.zip': request failed\."
+    )
     page.route("**/runtime/pyodide/python_stdlib.zip", lambda route: route.fulfill(status=404))
     page.goto(f"{site_url}/{PAGE}")
     page.wait_for_selector("html[data-runnable-ready]")

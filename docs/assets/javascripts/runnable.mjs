@@ -175,7 +175,7 @@ function setUpBlock(block) {
   if (saved !== null && saved !== original) showEditor(saved);
 
   // Start loading when the reader shows intent to run (hover or focus), or
-  // when the block is on screen and the browser is idle (see prefetchOnView).
+  // when the block is on screen and the browser is idle (see viewObserver).
   run.addEventListener("pointerenter", prefetch, { once: true });
   run.addEventListener("focus", prefetch, { once: true });
   viewObserver?.observe(block);
@@ -190,9 +190,7 @@ function setUpBlock(block) {
       const runner = await readyRunner(status);
       status.textContent = "Running…";
       const result = await runner.run(text);
-      output.textContent = result.output;
-      output.dataset.empty = result.output ? "false" : "true";
-      if (!result.output) output.textContent = "(no output)";
+      showOutput(output, result);
       stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
       stderr.hidden = !result.stderr;
       const django = runner.versions ? `, Django ${runner.versions.django}` : "";
@@ -225,6 +223,27 @@ function setUpBlock(block) {
     } catch {
       /* nothing saved */
     }
+  });
+}
+
+/**
+ * Show a run's output: one span per statement (doctest's "example"), so the
+ * output of each can be told apart, as doctest compares them one by one.
+ */
+function showOutput(output, result) {
+  output.replaceChildren();
+  output.dataset.empty = result.output ? "false" : "true";
+  if (!result.output) {
+    output.textContent = "(no output)";
+    return;
+  }
+  const examples = result.examples ?? [];
+  if (result.truncated || examples.join("") !== result.output) {
+    output.textContent = result.output;
+    return;
+  }
+  examples.forEach((text, index) => {
+    output.append(element("span", { class: "runnable-example", "data-example": String(index) }, text));
   });
 }
 
