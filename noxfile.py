@@ -49,9 +49,9 @@ VERSION_INDEPENDENT = [
     "tests/test_server_catalogue.py",
     "tests/test_server_command_parser.py",
     "tests/test_publish.py",
+    "tests/test_allowed_skips.py",
 ]
 BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
-SNIPPET_TESTS = "tests/test_snippets.py"
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -171,10 +171,13 @@ def tests(session, django):
     if session.posargs:
         session.run("pytest", *session.posargs)
         return
-    ignored = [f"--ignore={path}" for path in [*VERSION_INDEPENDENT, *BROWSER_TESTS, SNIPPET_TESTS]]
-    session.run("pytest", *ignored)
-    # Snippets are independent processes: run them two at a time (2 cores).
-    session.run("pytest", "-n", "2", SNIPPET_TESTS)
+    ignored = [f"--ignore={path}" for path in [*VERSION_INDEPENDENT, *BROWSER_TESTS]]
+    # Two at a time (2 cores): the tests mostly wait on server processes and
+    # snippet processes, each test its own.
+    # A server's own behaviour is the same whichever Django it serves: checked
+    # once, with the newest Django (tests/test_server_commands.py, SERVER_FACT).
+    once = [] if django == DEFAULT_DJANGO else ["-m", "not server_fact"]
+    session.run("pytest", "-n", "2", "--dist", "worksteal", *once, *ignored)
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -194,7 +197,17 @@ def browser(session):
     """
     install(session, "tests", "docs", "browser-build", "browser-tests", django=DEFAULT_DJANGO)
     site_dir = build_site(session)
-    session.run("pytest", *BROWSER_TESTS, *session.posargs, env=site_env(site_dir))
+    # Two Chromiums at a time (2 cores): each page's test loads its own runtime.
+    session.run(
+        "pytest",
+        "-n",
+        "2",
+        "--dist",
+        "worksteal",
+        *BROWSER_TESTS,
+        *session.posargs,
+        env=site_env(site_dir),
+    )
 
 
 @nox.session(python=DEFAULT_PYTHON)

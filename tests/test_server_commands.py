@@ -66,6 +66,13 @@ FORWARDED_FOR = {"X-Forwarded-For": "203.0.113.7"}
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes.fromhex("000000040000000000")
 
 
+# A fact of the server itself (how it starts, logs, stops, refuses), not of
+# Django: checked once, in the newest Django's session (noxfile: -m "not
+# server_fact" for the others). What Django does with the requests a server
+# passes it (views, streaming, root path) is checked on every Django.
+SERVER_FACT = pytest.mark.server_fact
+
+
 def count_lines(output, text):
     return sum(text in line for line in output.splitlines())
 
@@ -225,6 +232,7 @@ def stopped(running):
     return Stopped(running)
 
 
+@SERVER_FACT
 def test_server_logs_that_it_listens_on_the_port(running):
     server = running.server
     server.wait_for_output(running.expect.server.ready.format(port=server.port))
@@ -251,6 +259,7 @@ def test_async_view(running, client):
         assert pattern.search(server.output()), server.output()
 
 
+@SERVER_FACT
 def test_access_log_by_default(stopped, running):
     """In the final output: the request's access-log line, or no line about it at all."""
     assert stopped.async_response.status_code == 200
@@ -288,6 +297,7 @@ def test_streaming_view_sends_each_event_when_produced(running):
     assert spread >= 0.75 * produced_in, f"events were buffered: all arrived within {spread:.3f} s"
 
 
+@SERVER_FACT
 def test_lifespan(stopped, running):
     """Counted in the final output, once the server exited: exactly one per worker."""
     output, expected, workers = stopped.output, running.expect.server, running.workers
@@ -333,6 +343,7 @@ def preface_answer(port):
     return data
 
 
+@SERVER_FACT
 def test_http2_without_tls(running):
     expected = running.expect.server
     if expected.http2_cleartext:
@@ -359,6 +370,7 @@ def test_http2_without_tls(running):
         server.kill()
 
 
+@SERVER_FACT
 def test_sigterm_with_a_request_in_flight(stopped, running):
     expected, output = running.expect.server, stopped.output
     assert stopped.events_before_sigterm[:1] == [1], (stopped.stream, output)
@@ -388,6 +400,7 @@ def test_sigterm_with_a_request_in_flight(stopped, running):
 # --- Failures that must be clear, and quick ---------------------------------
 
 
+@SERVER_FACT
 def test_port_already_in_use_exits_quickly_with_the_servers_message(running, dev_env):
     expected = running.expect.server
     baseline = running.server and running.started_in
@@ -415,6 +428,7 @@ def test_port_already_in_use_exits_quickly_with_the_servers_message(running, dev
     assert took < limit, f"took {took:.2f} s, {limit:.2f} s at most:\n{output}"
 
 
+@SERVER_FACT
 def test_server_process_refuses_a_port_already_in_use(dev_env):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -425,6 +439,7 @@ def test_server_process_refuses_a_port_already_in_use(dev_env):
             ServerProcess(argv, port, env=command_env(dev_env)).start()
 
 
+@SERVER_FACT
 @pytest.mark.parametrize("server", sorted(SERVERS))
 def test_a_server_that_is_not_installed_gives_a_clear_error(server, dev_env, tmp_path):
     path = snippet_path(f"{server}.sh")
@@ -439,6 +454,7 @@ def test_a_server_that_is_not_installed_gives_a_clear_error(server, dev_env, tmp
 # Each test starts the server's own <name>.sh command with the options it needs.
 
 
+@SERVER_FACT
 def test_servers_run_at_the_versions_the_table_names():
     pins = pinned_versions()
     for server in SERVERS.values():
@@ -463,6 +479,7 @@ def base_argv(name, port, *options, app=None):
         )
     ),
 )
+@SERVER_FACT
 def test_lifespan_hooks_of_the_wrapped_application(name, dev_env, tmp_path):
     """Where no snippet serves the wrapped application: its hooks run once per worker."""
     server, _ = start_server(
@@ -505,6 +522,7 @@ def test_root_path_option_without_a_snippet(name, dev_env, tmp_path):
     assert home["endpoints"]["index"] == f"{root_path}/polls/"
 
 
+@SERVER_FACT
 @pytest.mark.parametrize(
     ("name", "option"),
     [
@@ -528,6 +546,7 @@ def test_an_option_the_server_does_not_have_is_refused(name, option, dev_env):
     assert expected.unknown_option_error.format(option=" ".join(extra)) in output, output
 
 
+@SERVER_FACT
 @pytest.mark.parametrize("name", sorted(n for n, s in SERVERS.items() if s.reload_option))
 def test_reload_option(name, dev_env, tmp_path):
     """Under the reload option, edit a file of a copy of the project (the shared one
