@@ -140,3 +140,15 @@ def test_every_cell_of_the_servers_table_has_a_command_that_shows_it():
         assert bool(server.unknown_option_error) == lacks, name
         assert (server.reload_noticed is None) == server.reload_restarts, name
         assert server.bind_attempts >= 1 and server.port_in_use_says, name
+
+
+def test_uvicorn_trusts_proxy_headers_from_loopback_by_default():
+    """What the pages say of --forwarded-allow-ips: default 127.0.0.1 and ::1 (uvicorn's Config)."""
+    import os
+
+    import uvicorn
+
+    assert "FORWARDED_ALLOW_IPS" not in os.environ
+    config = uvicorn.Config("mysite.asgi:application")
+    assert config.proxy_headers is True
+    assert config.forwarded_allow_ips == "127.0.0.1,::1"

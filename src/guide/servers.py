@@ -230,7 +230,8 @@ UVICORN_FORWARDED = r'INFO: +203\.0\.113\.7:0 - "GET /polls/async/ HTTP/1\.1" 20
 
 SNIPPETS = {
     # uvicorn trusts X-Forwarded-For from 127.0.0.1 without --proxy-headers:
-    # it is on by default, with --forwarded-allow-ips 127.0.0.1.
+    # it is on by default, trusting 127.0.0.1 and ::1 (--forwarded-allow-ips'
+    # default; tests/test_server_catalogue.py checks uvicorn's Config).
     "uvicorn.sh": Expect(SERVERS["uvicorn"], forwarded_request_log=UVICORN_FORWARDED),
     # Under --reload or --workers the SIGTERM goes to uvicorn's supervisor,
     # which stops the server process(es) and exits 0.

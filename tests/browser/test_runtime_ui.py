@@ -34,15 +34,18 @@ def edit(block, text):
 def test_runtime_loads_only_when_asked(browser_page, site_url):
     page = browser_page.page
     page.goto(f"{site_url}/{PAGE}?no-prefetch", wait_until="networkidle")
-    page.wait_for_timeout(3000)
+    page.wait_for_selector("html[data-runnable-prefetch='off']", state="attached")
     assert not [url for url in browser_page.requests if "/runtime/" in url]
+    # Asked: pressing Run loads it.
+    with page.expect_request("**/runtime/pyodide/pyodide.asm.wasm", timeout=15_000):
+        page.locator("div.runnable .runnable-run").first.click()
 
 
 def test_runtime_prefetches_once_a_runnable_block_is_on_screen(browser_page, site_url):
     page = browser_page.page
     page.set_viewport_size({"width": 1000, "height": 400})
     page.goto(f"{site_url}/{PAGE}", wait_until="networkidle")
-    page.wait_for_timeout(3000)
+    page.wait_for_selector("html[data-runnable-prefetch='waiting']", state="attached")
     assert not [url for url in browser_page.requests if "/runtime/" in url], "nothing in view yet"
     with page.expect_request("**/runtime/pyodide/pyodide.asm.wasm", timeout=15_000):
         page.locator("div.runnable").first.scroll_into_view_if_needed()
@@ -51,7 +54,7 @@ def test_runtime_prefetches_once_a_runnable_block_is_on_screen(browser_page, sit
 def test_pages_without_runnable_blocks_load_no_runtime(browser_page, site_url):
     page = browser_page.page
     page.goto(f"{site_url}/reference/", wait_until="networkidle")
-    page.wait_for_timeout(3000)
+    page.wait_for_selector("html[data-runnable-prefetch='off']", state="attached")
     assert page.locator("div.runnable").count() == 0
     assert not [url for url in browser_page.requests if "/runtime/" in url]
 

@@ -59,13 +59,30 @@ function prefetch() {
  * for a page without runnable blocks, or before one scrolls into view.
  */
 const saveData = navigator.connection?.saveData === true;
+// What the prefetch decided, on <html data-runnable-prefetch>: "off" (Save-Data,
+// ?no-prefetch, no IntersectionObserver, or no runnable block), "waiting" (no
+// runnable block on screen yet), "idle" (one is: loading once the page is
+// idle), "started". The tests wait for it instead of waiting a fixed time.
+const prefetchState = (state) => {
+  document.documentElement.dataset.runnablePrefetch = state;
+};
 const viewObserver =
   !saveData && "IntersectionObserver" in window && !new URLSearchParams(location.search).has("no-prefetch")
     ? new IntersectionObserver((entries, observer) => {
-        if (!entries.some((entry) => entry.isIntersecting)) return;
+        if (!entries.some((entry) => entry.isIntersecting)) {
+          if (document.documentElement.dataset.runnablePrefetch !== "idle") prefetchState("waiting");
+          return;
+        }
         observer.disconnect();
+        prefetchState("idle");
         const idle = window.requestIdleCallback ?? ((callback) => setTimeout(callback, 1500));
-        idle(prefetch, { timeout: 3000 });
+        idle(
+          () => {
+            prefetchState("started");
+            prefetch();
+          },
+          { timeout: 3000 },
+        );
       })
     : null;
 
@@ -325,7 +342,9 @@ function setUpRequestPanel(panel) {
 }
 
 function setUp() {
-  document.querySelectorAll("div.runnable").forEach(setUpBlock);
+  const blocks = document.querySelectorAll("div.runnable");
+  if (!viewObserver || !document.querySelector("div.runnable:not([data-browser-skip])")) prefetchState("off");
+  blocks.forEach(setUpBlock);
   document.querySelectorAll("div.asgi-request-panel").forEach(setUpRequestPanel);
   document.documentElement.dataset.runnableReady = "";
 }
