@@ -84,9 +84,7 @@ def measure(name, env, views, concurrencies, requests, warmup):
     port = free_port()
     argv = SERVERS[name].bench_argv(port)
     rows = []
-    with ServerProcess(
-        argv, port, env=command_env(env), log_path=f"/tmp/bench-{name}.log"
-    ) as server:
+    with ServerProcess(argv, port, env=command_env(env)) as server:
         for view, path in views.items():
             for concurrency in concurrencies:
                 url = server.url + path

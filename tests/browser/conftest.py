@@ -19,7 +19,7 @@ def site_url(site_dir):
     """The site served by ``python -m http.server`` on a free port."""
     port = free_port()
     argv = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
-    server = ServerProcess(argv, port, cwd=site_dir, log_path=f"/tmp/site-server-{port}.log")
+    server = ServerProcess(argv, port, cwd=site_dir)  # its log: a temporary file of its own
     with server:
         yield server.url
 
