@@ -50,6 +50,7 @@ VERSION_INDEPENDENT = [
     "tests/test_server_command_parser.py",
     "tests/test_publish.py",
     "tests/test_allowed_skips.py",
+    "tests/test_processes.py",
 ]
 BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
 
