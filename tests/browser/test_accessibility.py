@@ -1,0 +1,236 @@
+"""WCAG 2.1 AA on every page of the built site: axe-core in headless Chromium.
+
+axe-core is an npm devDependency (``npm ci``); the test injects it into each
+page, it is never part of the site. Every page is checked in the light and the
+dark scheme (the palette follows the reader's ``prefers-color-scheme``) once
+the runnable blocks are set up, and one page again after a block has run
+(editor and output shown) and its request panel has answered, in both schemes
+(there, with ``prefers-reduced-motion: reduce``, nothing in them may animate).
+A violation fails with the page, the element and axe's rule id; a fixture
+page with low-contrast text shows that the check does fail.
+"""
+
+import json
+
+import pytest
+
+from guide.paths import ROOT
+from guide.runnable_page import press_run
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Playwright's color_scheme: Material's palette scheme that must follow it.
+SCHEMES = {"light": "default", "dark": "slate"}
+LOAD_MS = 120_000  # first run: the runtime loads (busy 2-core machine)
+
+RUN_AXE = """async (tags) => {
+    const results = await axe.run(document, {
+        runOnly: {type: "tag", values: tags},
+        resultTypes: ["violations"],
+    });
+    const selector = (target) =>
+        target.map((part) => (Array.isArray(part) ? part.join(" >>> ") : part)).join(", ");
+    return results.violations.map((violation) => ({
+        id: violation.id,
+        impact: violation.impact,
+        help: violation.help,
+        nodes: violation.nodes.map((node) => ({
+            target: selector(node.target),
+            html: node.html,
+            summary: node.failureSummary,
+        })),
+    }));
+}"""
+
+
+def site_pages(site_dir):
+    """``{path: file}`` of every page of the built site ("" is the home page, 404.html included)."""
+    pages = {}
+    for html in sorted(site_dir.rglob("*.html")):
+        rel = html.relative_to(site_dir).as_posix()
+        if not rel.startswith(("assets/", "runtime/")):
+            pages[rel.removesuffix("index.html")] = html
+    return pages
+
+
+def inject_axe(page):
+    """Add axe-core to the page (once per document); it is not part of the site."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        if not AXE.is_file():
+            pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `npm ci`")
+        page.add_script_tag(path=str(AXE))
+
+
+def axe_violations(page):
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now."""
+    inject_axe(page)
+    return page.evaluate(RUN_AXE, WCAG_AA)
+
+
+def describe(where, violations):
+    """One line per violating element: where, rule id, impact, element, and why."""
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(
+                f"{where}: {violation['id']} ({violation['impact']}: {violation['help']})\n"
+                f"    element {node['target']}: {node['html'][:300]}\n"
+                f"    {summary[:400]}"
+            )
+    return lines
+
+
+def assert_accessible(pages):
+    """``pages`` is ``[(where, violations)]``; fail listing every violation of any."""
+    lines = [line for where, violations in pages for line in describe(where, violations)]
+    assert not lines, f"{len(lines)} WCAG 2.1 AA violation(s):\n" + "\n".join(lines)
+
+
+class Watched:
+    """A page in its own context, with the JavaScript and console errors it had."""
+
+    def __init__(self, browser, **context_options):
+        self.context = browser.new_context(**context_options)
+        self.page = self.context.new_page()
+        self.errors = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on(
+            "console",
+            lambda message: self.errors.append(message.text) if message.type == "error" else None,
+        )
+
+    def close(self):
+        self.context.close()
+        assert not self.errors, f"errors on the page: {self.errors}"
+
+
+def empty_search_index(site_dir):
+    """The site's search index without its documents (the same config)."""
+    index = json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return json.dumps({**index, "docs": []})
+
+
+@pytest.fixture(params=list(SCHEMES))
+def scheme_page(request, chromium, site_dir):
+    """``(color scheme, page)``: one context per scheme (a test each, so they run in parallel).
+
+    Kept fast on two cores: axe is added to every document by the context
+    (an init script, rather than sent again for each page), and Material's
+    search worker gets an index without documents, so that it does not
+    rebuild the whole index on every page while axe runs (the search box and
+    its dialog are the same markup either way).
+    """
+    if not AXE.is_file():
+        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `npm ci`")
+    index = empty_search_index(site_dir)
+    scheme = request.param
+    watched = Watched(chromium, color_scheme=scheme)
+    watched.context.add_init_script(path=str(AXE))
+    watched.context.route(
+        "**/search/search_index.json",
+        lambda route: route.fulfill(body=index, content_type="application/json"),
+    )
+    yield scheme, watched.page
+    watched.close()
+
+
+def open_page(page, url, scheme):
+    page.goto(url)
+    page.wait_for_selector("html[data-runnable-ready]", state="attached")
+    shown = page.locator("body").get_attribute("data-md-color-scheme")
+    assert shown == SCHEMES[scheme], f"{url}: the palette shows {shown!r} in the {scheme} scheme"
+
+
+def test_every_page_in_both_schemes(scheme_page, site_url, site_dir):
+    scheme, page = scheme_page
+    paths = list(site_pages(site_dir))
+    assert len(paths) >= 10
+    results = []
+    for path in paths:
+        # Without the runtime's prefetch: these pages are checked as they load.
+        open_page(page, f"{site_url}/{path}?no-prefetch", scheme)
+        results.append((f"/{path} ({scheme})", axe_violations(page)))
+    assert_accessible(results)
+
+
+def page_with_blocks_and_a_request_panel(site_dir):
+    for path, file in site_pages(site_dir).items():
+        html = file.read_text(encoding="utf-8")
+        if 'class="asgi-request-panel' in html and 'class="runnable"' in html:
+            return path
+    pytest.fail("no page has both runnable blocks and a request panel")
+
+
+# Elements of the runnable blocks and request panels with a transition or an animation.
+MOVING = """() => [...document.querySelectorAll(
+    ".runnable, .runnable *, .asgi-request-panel, .asgi-request-panel *"
+)].flatMap((node) => {
+    const style = getComputedStyle(node);
+    const seconds = (value) => Math.max(...value.split(",").map((part) => parseFloat(part)));
+    const moves =
+        seconds(style.transitionDuration) > 0 ||
+        (style.animationName !== "none" && seconds(style.animationDuration) > 0);
+    return moves ? [`${node.tagName.toLowerCase()}.${[...node.classList].join(".")}`] : [];
+})"""
+
+
+def test_a_page_after_a_run_and_a_request(chromium, site_url, site_dir):
+    path = page_with_blocks_and_a_request_panel(site_dir)
+    watched = Watched(chromium, color_scheme="light", reduced_motion="reduce")
+    page = watched.page
+    open_page(page, f"{site_url}/{path}", "light")
+
+    block = page.locator("div.runnable:not([data-browser-skip])").first
+    state, _ = press_run(page, block, LOAD_MS)
+    assert state == "done"
+    assert block.locator(".runnable-editor").is_visible()
+    assert block.locator(".runnable-output").first.is_visible()
+    assert block.locator(".runnable-reset").is_visible()
+
+    panel = page.locator("div.asgi-request-panel").first
+    panel.scroll_into_view_if_needed()
+    panel.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "panel => panel.dataset.status !== undefined", arg=panel.element_handle(), timeout=LOAD_MS
+    )
+    assert panel.locator(".runnable-output").is_visible()
+
+    # The reader asked for reduced motion: nothing in the blocks or the panel animates.
+    moving = page.evaluate(MOVING)
+    assert not moving, f"transitions or animations despite prefers-reduced-motion: {moving}"
+
+    results = [(f"/{path} after a run and a request (light)", axe_violations(page))]
+    # The reader's toggle: the same state in the dark scheme.
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    results.append((f"/{path} after a run and a request (dark)", axe_violations(page)))
+    watched.close()
+    assert_accessible(results)
+
+
+LOW_CONTRAST = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Low contrast</title></head>
+<body>
+  <main>
+    <h1>A fixture page</h1>
+    <p id="faint" style="color: #999; background: #fff">Light grey on white: 2.8:1.</p>
+  </main>
+</body>
+</html>"""
+
+
+def test_the_check_fails_on_low_contrast_text(chromium):
+    watched = Watched(chromium)
+    page = watched.page
+    page.set_content(LOW_CONTRAST)
+    violations = axe_violations(page)
+    watched.close()
+    assert [violation["id"] for violation in violations] == ["color-contrast"]
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible([("fixture page", violations)])
+    message = str(failure.value)
+    assert "fixture page: color-contrast" in message
+    assert "element #faint" in message
+    assert "Light grey on white" in message
