@@ -54,6 +54,15 @@ What is patched (and why)
     Runs the function at once, through the boundary frame, and returns a
     finished future (no thread is started). servestatic stats the static files
     through a thread pool when the middleware is created.
+``WebLoop._decrement_in_progress``
+    WebLoop reports a task's exception as "Unhandled exception in event loop"
+    the moment the task ends, if nothing has added a done-callback yet, and
+    marks it retrieved. CPython reports it only when the task is collected
+    with its exception never retrieved ("Task exception was never
+    retrieved"), so a task awaited a little later (asgiref's
+    ``ApplicationCommunicator`` does that) prints nothing on a server. The
+    patch keeps WebLoop's bookkeeping and leaves the report to CPython's own
+    ``Task.__del__``.
 ``asgiref.sync.ThreadSensitiveContext.__aexit__``
     asgiref >= 3.10 shuts the per-request executor down in a new
     ``threading.Thread``: "can't start new thread" here. Our executors never
@@ -202,6 +211,8 @@ def install():
     from pyodide.webloop import WebLoop
 
     WebLoop.run_in_executor = _run_in_executor
+    _orig_decrement = WebLoop._decrement_in_progress
+    WebLoop._decrement_in_progress = lambda self, fut=None: _orig_decrement(self)
     concurrent.futures.ThreadPoolExecutor.submit = _pool_submit
     django.utils.asyncio.get_running_loop = _django_get_running_loop
     asyncio.run = _asyncio_run

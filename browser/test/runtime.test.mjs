@@ -200,6 +200,26 @@ describe("runtime (in this thread)", () => {
     });
   }
 
+  test("a task's exception retrieved later is not reported as unhandled (as in CPython)", async () => {
+    const r = await rt.run(
+      [
+        ">>> import asyncio",
+        ">>> async def fails():",
+        "...     raise ValueError('seen by the awaiter')",
+        ">>> async def main():",
+        "...     task = asyncio.ensure_future(fails())",
+        "...     await asyncio.sleep(0.01)  # the task ends before anyone awaits it",
+        "...     try:",
+        "...         await task",
+        "...     except ValueError as exc:",
+        "...         return str(exc)",
+        ">>> await main()",
+      ].join("\n"),
+    );
+    assert.equal(r.output, "'seen by the awaiter'\n");
+    assert.equal(r.stderr, "");
+  });
+
   test("a syntax error shows a traceback, and the next run works", async () => {
     const bad = await rt.run(">>> def f(:\n>>> 1 + 1\n");
     assert.equal(bad.output, "Traceback (most recent call last):\n  ...\nSyntaxError: invalid syntax\n2\n");
