@@ -154,7 +154,7 @@ def example(session):
     install(session, "example", django=DEFAULT_DJANGO)
     session.chdir(EXAMPLE)
     session.run("python", "manage.py", "migrate", "--no-input")
-    session.run("python", "manage.py", "loaddata", "sample_questions")
+    session.run("python", "manage.py", "loaddata", "sample_questions", "sample_choices")
     app = session.posargs[0] if session.posargs else "mysite.asgi_wrapped:application"
     session.run("uvicorn", app, "--host", "127.0.0.1", "--port", "8001")
 

@@ -191,3 +191,33 @@ def test_mounted_router_serves_the_other_app_and_redirects_bare_prefix(mounted_s
     assert missing.status_code == 404
     assert missing.text == "Not Found\n"
     assert LIFESPAN_UNSUPPORTED not in mounted_server.output()
+
+
+def _votes(payload):
+    return {choice["text"]: choice["votes"] for choice in payload["choices"]}
+
+
+def test_vote_is_csrf_protected_validated_and_counted(wrapped_server):
+    with httpx.Client(base_url=wrapped_server.url, timeout=10) as http:
+        before = http.get("/polls/3/")
+        assert before.status_code == 200
+        token = http.cookies["csrftoken"]
+        granian = next(c["id"] for c in before.json()["choices"] if c["text"] == "Granian")
+
+        # No token: Django's CSRF middleware refuses the POST.
+        refused = httpx.post(wrapped_server.url + "/polls/3/vote/", data={"choice": granian})
+        assert refused.status_code == 403
+
+        voted = http.post("/polls/3/vote/", data={"choice": granian}, headers={"X-CSRFToken": token})
+        assert voted.status_code == 200
+        assert _votes(voted.json())["Granian"] == _votes(before.json())["Granian"] + 1
+
+        headers = {"X-CSRFToken": token}
+        assert http.post("/polls/3/vote/", data={"choice": "x"}, headers=headers).status_code == 400
+        # Choice 1 belongs to question 1, not 3.
+        wrong = http.post("/polls/3/vote/", data={"choice": "1"}, headers=headers)
+        assert wrong.status_code == 404
+        assert wrong.json() == {"error": "question 3 has no choice 1"}
+        assert http.get("/polls/3/vote/").status_code == 405
+        assert http.get("/polls/999/").status_code == 404
+        assert _votes(http.get("/polls/3/").json()) == _votes(voted.json())

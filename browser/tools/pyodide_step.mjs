@@ -66,7 +66,7 @@ t = time.perf_counter()
 call_command("migrate", verbosity=0, interactive=False)
 timings["migrate_ms"] = round((time.perf_counter() - t) * 1000)
 t = time.perf_counter()
-call_command("loaddata", "sample_questions", verbosity=0)
+call_command("loaddata", "sample_questions", "sample_choices", verbosity=0)
 timings["loaddata_ms"] = round((time.perf_counter() - t) * 1000)
 from polls.models import Question
 assert Question.objects.count() == 3, Question.objects.count()

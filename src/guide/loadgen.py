@@ -38,7 +38,7 @@ def production_env():
     )
     for command in (
         ["migrate", "--no-input"],
-        ["loaddata", "sample_questions"],
+        ["loaddata", "sample_questions", "sample_choices"],
         ["collectstatic", "--no-input"],
     ):
         manage(*command, "-v", "0", env=env)

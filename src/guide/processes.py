@@ -266,13 +266,13 @@ def manage(*args, env=None, check=True):
 def migrated_database(path):
     """Create a migrated SQLite database with the sample questions at ``path``.
 
-    ``migrate`` then ``loaddata sample_questions``, in one process.
+    ``migrate`` then ``loaddata sample_questions sample_choices``, in one process.
     """
     code = (
         "import django; django.setup(); "
         "from django.core.management import call_command; "
         "call_command('migrate', interactive=False, verbosity=0); "
-        "call_command('loaddata', 'sample_questions', verbosity=0)"
+        "call_command('loaddata', 'sample_questions', 'sample_choices', verbosity=0)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -10,4 +10,6 @@ urlpatterns = [
     path("blocking/", views.blocking, name="blocking"),
     path("unsafe/", views.unsafe, name="unsafe"),
     path("stream/", views.stream, name="stream"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/vote/", views.vote, name="vote"),
 ]

@@ -10,11 +10,14 @@ import logging
 import time
 
 from asgiref.sync import sync_to_async
+from django.db.models import F
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
-from django.shortcuts import aget_object_or_404
+from django.shortcuts import aget_object_or_404, get_object_or_404
 from django.urls import reverse
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 
-from .models import Question
+from .models import Choice, Question
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +139,48 @@ async def stream(request):
         content_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+def _results(question):
+    return {
+        "id": question.pk,
+        "text": question.question_text,
+        "choices": [
+            {"id": c.pk, "text": c.choice_text, "votes": c.votes}
+            for c in question.choices.order_by("pk")
+        ],
+    }
+
+
+@ensure_csrf_cookie
+def detail(request, pk):
+    """Sync view: a question with its choices and vote counts.
+
+    It also sets the ``csrftoken`` cookie, so that a client can then POST a
+    vote with the token in an ``X-CSRFToken`` header.
+    """
+    return JsonResponse(_results(get_object_or_404(Question, pk=pk)))
+
+
+# --8<-- [start:vote]
+@require_POST
+def vote(request, pk):
+    """Sync view that writes: one vote for ``choice`` (a form field).
+
+    CSRF-protected like any POST. The count is incremented in the database
+    (``F("votes") + 1``), not read, changed and saved in Python, so concurrent
+    votes are never lost.
+    """
+    question = get_object_or_404(Question, pk=pk)
+    choice_id = request.POST.get("choice", "")
+    if not choice_id.isdigit():
+        return JsonResponse({"error": "choice must be the id of one of the choices"}, status=400)
+    updated = Choice.objects.filter(pk=int(choice_id), question=question).update(
+        votes=F("votes") + 1
+    )
+    if not updated:
+        return JsonResponse({"error": f"question {pk} has no choice {choice_id}"}, status=404)
+    return JsonResponse(_results(question))
+
+
+# --8<-- [end:vote]
