@@ -208,7 +208,9 @@ def test_vote_is_csrf_protected_validated_and_counted(wrapped_server):
         refused = httpx.post(wrapped_server.url + "/polls/3/vote/", data={"choice": granian})
         assert refused.status_code == 403
 
-        voted = http.post("/polls/3/vote/", data={"choice": granian}, headers={"X-CSRFToken": token})
+        voted = http.post(
+            "/polls/3/vote/", data={"choice": granian}, headers={"X-CSRFToken": token}
+        )
         assert voted.status_code == 200
         assert _votes(voted.json())["Granian"] == _votes(before.json())["Granian"] + 1
 
