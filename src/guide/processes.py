@@ -142,7 +142,7 @@ class ServerProcess:
         Raises :class:`ServerError`, with the server's output, if the process
         exits first or nothing listens within ``timeout`` seconds.
         """
-        if port_is_open(self.port):
+        if self.port is not None and port_is_open(self.port):
             raise ServerError(f"port {self.port} is already in use on 127.0.0.1")
         self._log = open(self.log_path, "wb")
         try:
@@ -166,13 +166,17 @@ class ServerProcess:
                     f"{' '.join(self.argv)} exited with code {self.returncode} "
                     f"before listening:\n{self.output()}"
                 )
-            if port_is_open(self.port):
+            if self.listening():
                 return self
             time.sleep(0.05)
         self.kill()
         raise ServerError(
             f"nothing listened on port {self.port} after {timeout} s:\n{self.output()}"
         )
+
+    def listening(self):
+        """Whether the server accepts connections (a subclass may listen elsewhere)."""
+        return port_is_open(self.port)
 
     def wait_for_output(self, text, timeout=10.0):
         """Wait until ``text`` appears in the server's output; return the output."""

@@ -12,4 +12,6 @@ urlpatterns = [
     path("stream/", views.stream, name="stream"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/vote/", views.vote, name="vote"),
+    path("request/", views.request_info, name="request_info"),
+    path("private/<str:token>/", views.private_file, name="private_file"),
 ]

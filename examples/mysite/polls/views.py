@@ -184,3 +184,54 @@ def vote(request, pk):
 
 
 # --8<-- [end:vote]
+
+
+# --8<-- [start:request_info]
+def request_info(request):
+    """What Django made of the request: scheme, host, client, paths and the URLs it builds.
+
+    Behind a proxy, each value depends on what the proxy forwards and on what
+    the server and the settings trust.
+    """
+    return JsonResponse(
+        {
+            "is_secure": request.is_secure(),
+            "absolute_uri": request.build_absolute_uri(),
+            "host": request.get_host(),
+            "remote_addr": request.META.get("REMOTE_ADDR"),
+            "script_name": request.META["SCRIPT_NAME"],
+            "path": request.path,
+            "path_info": request.path_info,
+            "reverse": reverse("polls:request_info"),
+        }
+    )
+
+
+# --8<-- [end:request_info]
+
+
+# --8<-- [start:private_file]
+def private_file(request, token):
+    """A private file, sent by nginx once Django has said yes.
+
+    ``token`` is the file's name, signed by Django (``signing.dumps``) and
+    valid for an hour. The view only checks it and answers an empty response
+    with ``X-Accel-Redirect``; nginx then sends the file from an ``internal``
+    location, and no byte of it passes through Python.
+    """
+    from urllib.parse import quote
+
+    from django.core import signing
+    from django.http import HttpResponse, HttpResponseForbidden
+
+    try:
+        name = signing.loads(token, salt="polls.private_file", max_age=3600)
+    except signing.BadSignature:
+        return HttpResponseForbidden("invalid or expired link\n")
+    response = HttpResponse(content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Accel-Redirect"] = f"/protected/{quote(name)}"
+    return response
+
+
+# --8<-- [end:private_file]

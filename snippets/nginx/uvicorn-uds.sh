@@ -1,0 +1,1 @@
+uvicorn mysite.asgi:application --uds /run/mysite/mysite.sock
