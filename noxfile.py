@@ -51,6 +51,7 @@ VERSION_INDEPENDENT = [
     "tests/test_publish.py",
     "tests/test_allowed_skips.py",
     "tests/test_processes.py",
+    "tests/test_nginx.py",
 ]
 BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
 
@@ -186,7 +187,17 @@ def docs(session):
     """Build the site strictly (broken links and malformed blocks fail), then check the pages."""
     install(session, "tests", "docs", "browser-build", django=DEFAULT_DJANGO)
     site_dir = build_site(session)
-    session.run("pytest", "-n", "2", *VERSION_INDEPENDENT, *session.posargs, env=site_env(site_dir))
+    # loadgroup: a module marked xdist_group (tests/test_nginx.py) starts its servers once.
+    session.run(
+        "pytest",
+        "-n",
+        "2",
+        "--dist",
+        "loadgroup",
+        *VERSION_INDEPENDENT,
+        *session.posargs,
+        env=site_env(site_dir),
+    )
 
 
 @nox.session(python=DEFAULT_PYTHON)

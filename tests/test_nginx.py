@@ -45,6 +45,10 @@ from guide.commands import application_of, command_env, parse_command, server_ar
 from guide.paths import DOCS, SNIPPETS
 from guide.processes import ServerProcess, example_env, free_port, manage, migrated_database
 
+# One xdist worker runs the whole module (noxfile: --dist loadgroup), so the
+# servers and nginx start once.
+pytestmark = pytest.mark.xdist_group("nginx")
+
 SECRET_KEY = "nginx-tests-" + "k" * 50
 HOST = "example.com"
 CLIENT = "127.0.0.2"
