@@ -52,6 +52,8 @@ VERSION_INDEPENDENT = [
     "tests/test_allowed_skips.py",
     "tests/test_processes.py",
     "tests/test_nginx.py",
+    "tests/test_config_blocks.py",
+    "tests/test_systemd.py",
 ]
 BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
 
