@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from guide.paths import EXAMPLE_DIR, SNIPPETS
+from guide.paths import SNIPPETS
 
 SYSTEMD_SNIPPETS = SNIPPETS / "systemd"
 SYSTEMD_ANALYZE = "systemd-analyze"
