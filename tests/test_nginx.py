@@ -175,11 +175,16 @@ class Stack:
         ``site``: ``mysite.conf`` as written; ``no-websocket``: without its
         ``/ws/`` location; ``strip`` / ``keep``: its ``location /`` replaced by
         ``subpath-strip.conf`` / ``subpath-keep.conf``, as the page says.
+        Two controls that no page shows: ``buffered``, without ``proxy_buffering
+        off``; ``buffered-ignoring-header``, also ignoring the view's
+        ``X-Accel-Buffering: no``.
         """
         key = (name, variant)
         if key not in self.proxies:
             replace = {
                 "site": None,
+                "buffered": None,
+                "buffered-ignoring-header": None,
                 "no-websocket": {"websocket": ""},
                 "strip": {"proxy": nginx.snippet("subpath-strip.conf")},
                 "keep": {"proxy": nginx.snippet("subpath-keep.conf")},
@@ -192,6 +197,10 @@ class Stack:
                 self.private_root,
                 replace_sections=replace,
             )
+            if variant.startswith("buffered"):
+                ignore = "proxy_ignore_headers X-Accel-Buffering;" if "ignoring" in variant else ""
+                assert text.count("proxy_buffering off;") == 1
+                text = text.replace("proxy_buffering off;", ignore)
             proxy = nginx.Nginx(text, [https_port, http_port])
             self.proxies[key] = (proxy, https_port, http_port)
             proxy.start()
@@ -408,20 +417,36 @@ def test_a_private_file_is_sent_by_nginx_after_django_says_yes(stack, client):
 # --- Streaming and WebSocket ---------------------------------------------------------------
 
 
-def test_server_sent_events_are_not_buffered(stack, client):
-    https, _ = stack.proxy("uvicorn")
-    count, interval = 3, 0.8
-    began = time.monotonic()
-    arrivals = []
+def event_arrivals(client, https, count=3, interval=0.8):
+    """Seconds from the request to each server-sent event of ``/polls/stream/``."""
+    began, arrivals = time.monotonic(), []
     with client.stream("GET", f"{https}/polls/stream/?count={count}&interval={interval}") as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         for line in r.iter_lines():
             if line.startswith("data:"):
                 arrivals.append(time.monotonic() - began)
     assert len(arrivals) == count
-    # The first event arrived at least one interval before the last: not held
-    # back until the response ended (the whole stream takes 2 intervals).
-    assert arrivals[-1] - arrivals[0] >= interval, arrivals
+    return arrivals
+
+
+@pytest.mark.parametrize(
+    ("variant", "streamed"),
+    [("site", True), ("buffered", True), ("buffered-ignoring-header", False)],
+)
+def test_server_sent_events_and_buffering(stack, client, variant, streamed):
+    """The stream takes two intervals (0.8 s each). Streamed: the first event
+    arrives at least one interval before the last. Buffered: all together at the end.
+
+    ``proxy_buffering off`` (the page's site file) and the view's
+    ``X-Accel-Buffering: no`` each suffice; without both, nginx holds the events.
+    """
+    https, _ = stack.proxy("uvicorn", variant)
+    arrivals = event_arrivals(client, https)
+    spread = arrivals[-1] - arrivals[0]
+    if streamed:
+        assert spread >= 0.8, arrivals
+    else:
+        assert spread < 0.1, arrivals
 
 
 def ws_connect(stack, https, path="/ws/echo/"):
