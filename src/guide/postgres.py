@@ -19,6 +19,7 @@ The cluster is stopped (fast shutdown, then SIGKILL of what is left) and its
 folder removed when the ``with`` block ends, also when it ends with an error.
 """
 
+import argparse
 import os
 import pwd
 import shutil
@@ -30,7 +31,7 @@ import time
 from pathlib import Path
 
 from guide.paths import EXAMPLE_DIR
-from guide.processes import ServerError, free_port, port_is_open
+from guide.processes import ServerError, example_env, free_port, port_is_open
 
 VERSION = "15"
 BINDIR_TEMPLATE = "/usr/lib/postgresql/{version}/bin"
@@ -312,3 +313,54 @@ def prepare_example(env):
     )
     if result.returncode != 0:
         raise PostgresError(f"migrating the example failed:\n{result.stdout}{result.stderr}")
+
+
+def main(argv=None):
+    """``python -m guide.postgres [APP]``: the example on a throwaway cluster, until Ctrl+C."""
+    parser = argparse.ArgumentParser(
+        prog="python -m guide.postgres",
+        description="Serve the example project under uvicorn on a throwaway PostgreSQL "
+        "cluster (migrated, with the sample questions); Ctrl+C stops both and removes "
+        "the cluster.",
+    )
+    parser.add_argument("app", nargs="?", default="mysite.asgi_wrapped:application")
+    parser.add_argument("--port", type=int, default=8001, help="uvicorn's port (8001)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.port <= 65535:
+        parser.error(f"--port must be 1 to 65535, not {args.port}")
+    # SIGTERM (a process manager, nox after an interrupt) stops it as Ctrl+C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with PostgresCluster() as pg:
+            env = example_env(**pg.example_env())
+            version = pg.psql("SHOW server_version").split()[0]
+            print(f"PostgreSQL {version} on 127.0.0.1:{pg.port}, in {pg.folder} (removed on exit)")
+            prepare_example(env)
+            print("migrated; loaded sample_questions and sample_choices", flush=True)
+            server = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", args.app]
+                + ["--host", "127.0.0.1", "--port", str(args.port)],
+                cwd=EXAMPLE_DIR,
+                env=env,
+            )
+            try:
+                return server.wait()
+            except KeyboardInterrupt:
+                if server.poll() is None:
+                    server.send_signal(signal.SIGINT)  # Ctrl+C reached it too, unless sent to us
+                return server.wait()
+            finally:
+                if server.poll() is None:
+                    server.kill()
+                    server.wait()
+    except KeyboardInterrupt:
+        return 130
+    except ServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("PostgreSQL stopped, its folder removed", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
