@@ -54,6 +54,7 @@ VERSION_INDEPENDENT = [
     "tests/test_nginx.py",
     "tests/test_config_blocks.py",
     "tests/test_systemd.py",
+    "tests/test_postgres_cluster.py",
 ]
 BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
 
@@ -134,6 +135,8 @@ def build_site(session):
             "requirements/docs.txt",
             "package-lock.json",
             "bench/results/servers.json",
+            "bench/results/postgres.json",
+            "bench/results/votes.json",
             "build/browser/.inputs-sha256",
         ],
         ["docs", "snippets", "hooks", "examples/mysite", "src/guide"],
@@ -153,8 +156,17 @@ def site_env(site_dir):
 
 @nox.session(python=DEFAULT_PYTHON)
 def example(session):
-    """Run the example project under uvicorn on http://127.0.0.1:8001/ (Ctrl+C stops it)."""
+    """Run the example project under uvicorn on http://127.0.0.1:8001/ (Ctrl+C stops it).
+
+    ``nox -s example -- --postgres [APP]``: on a throwaway PostgreSQL cluster
+    instead of SQLite (guide.postgres), stopped and removed with the server.
+    """
     install(session, "example", django=DEFAULT_DJANGO)
+    if "--postgres" in session.posargs:
+        args = [arg for arg in session.posargs if arg != "--postgres"]
+        # Time for the cluster's shutdown after Ctrl+C before nox kills the process.
+        session.run("python", "-m", "guide.postgres", *args, interrupt_timeout=30)
+        return
     session.chdir(EXAMPLE)
     session.run("python", "manage.py", "migrate", "--no-input")
     session.run("python", "manage.py", "loaddata", "sample_questions", "sample_choices")
@@ -272,3 +284,23 @@ def bench_browser(session):
     install(session, "docs", "browser-build", "browser-tests")
     site_dir = build_site(session)
     session.run("python", "bench/browser.py", "--site", str(site_dir), *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_postgres(session):
+    """PostgreSQL connections under load (CONN_MAX_AGE 0 and 60, Django's pool).
+
+    Writes bench/results/postgres.json, shown on docs/howto/production.md.
+    """
+    install(session, "bench", django=DEFAULT_DJANGO)
+    session.run("python", "bench/postgres_connections.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_votes(session):
+    """2,000 votes at 50 concurrent on SQLite (defaults, concurrent options) and PostgreSQL.
+
+    Writes bench/results/votes.json, shown on docs/howto/production.md.
+    """
+    install(session, "bench", django=DEFAULT_DJANGO)
+    session.run("python", "bench/votes.py", *session.posargs)

@@ -13,6 +13,8 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 # Build paths inside the project like this: BASE_DIR / 'subdir'.
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -97,6 +99,60 @@ DATABASES = {
         'NAME': os.environ.get('MYSITE_SQLITE_PATH', BASE_DIR / 'db.sqlite3'),
     }
 }
+
+# --8<-- [start:sqlite_options]
+# SQLite with concurrent writers, as under ASGI, where each request's sync
+# code runs in a thread, with a connection, of its own (Django 5.1+).
+SQLITE_CONCURRENT_OPTIONS = {
+    # BEGIN IMMEDIATE: a transaction takes the write lock when it starts and
+    # waits its turn, instead of failing with "database is locked" when it
+    # turns from reading to writing while another connection writes.
+    'transaction_mode': 'IMMEDIATE',
+    # How many seconds to wait for the lock before "database is locked" (default 5).
+    'timeout': 20,
+    # Write-ahead log: readers no longer block the writer, nor it them.
+    'init_command': 'PRAGMA journal_mode=WAL;',
+}
+# --8<-- [end:sqlite_options]
+# The example keeps SQLite's defaults unless MYSITE_SQLITE_CONCURRENT=1
+# (bench/votes.py measures both).
+if os.environ.get('MYSITE_SQLITE_CONCURRENT') == '1':
+    DATABASES['default']['OPTIONS'] = SQLITE_CONCURRENT_OPTIONS
+
+# --8<-- [start:postgres]
+# PostgreSQL when MYSITE_DB=postgres (pip install "psycopg[binary]" psycopg-pool):
+# the connection comes from MYSITE_PG_HOST, _PORT, _NAME, _USER, _PASSWORD.
+MYSITE_DB = os.environ.get('MYSITE_DB', 'sqlite')
+if MYSITE_DB == 'postgres':
+    DATABASES = {
+        'default': {
+            'ENGINE': 'django.db.backends.postgresql',
+            'HOST': os.environ.get('MYSITE_PG_HOST', '127.0.0.1'),
+            'PORT': os.environ.get('MYSITE_PG_PORT', '5432'),
+            'NAME': os.environ.get('MYSITE_PG_NAME', 'mysite'),
+            'USER': os.environ.get('MYSITE_PG_USER', 'mysite'),
+            'PASSWORD': os.environ.get('MYSITE_PG_PASSWORD', ''),
+            # Seconds to keep a connection after its request. 0, Django's
+            # default, closes it at the end of every request.
+            'CONN_MAX_AGE': int(os.environ.get('MYSITE_CONN_MAX_AGE', '0')),
+            'OPTIONS': {},
+        }
+    }
+    # MYSITE_PG_POOL=1 (psycopg-pool's defaults) or MIN:MAX, such as 2:10:
+    # Django's connection pool, one per process, with CONN_MAX_AGE = 0.
+    if pool := os.environ.get('MYSITE_PG_POOL', ''):
+        min_size, _, max_size = pool.partition(':')
+        DATABASES['default']['OPTIONS']['pool'] = (
+            {'min_size': int(min_size), 'max_size': int(max_size)} if max_size else True
+        )
+elif MYSITE_DB != 'sqlite':
+    raise ImproperlyConfigured(f"MYSITE_DB must be 'sqlite' or 'postgres', not {MYSITE_DB!r}")
+# --8<-- [end:postgres]
+
+# MYSITE_ATOMIC_REQUESTS=1 wraps each request in a transaction (the tests
+# show what Django does with it and an async view).
+if os.environ.get('MYSITE_ATOMIC_REQUESTS') == '1':
+    DATABASES['default']['ATOMIC_REQUESTS'] = True
 
 
 # Password validation
