@@ -12,4 +12,5 @@ urlpatterns = [
     path("stream/", views.stream, name="stream"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/vote/", views.vote, name="vote"),
+    path("<int:pk>/live/", views.live, name="live"),
 ]
