@@ -5,7 +5,7 @@ and sends the current counts. Whenever the ``vote`` view (a sync view, in
 any process) counts a vote, it sends the new counts to the group through the
 channel layer, and every consumer in the group forwards them to its socket.
 
-Bad input closes the socket with a code from RFC 6455 (section 7.4.1) and
+Bad input closes the socket with a code of its own (4003, 4007, 4009, 4011) and
 logs one line on the ``polls`` logger; the process keeps serving the others.
 """
 
@@ -23,10 +23,14 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE = 4096
 """The longest text message accepted, in characters (a client only ever sends a few bytes)."""
 
-UNSUPPORTED_DATA = 1003  # a binary frame: this consumer speaks JSON text only
-INVALID_PAYLOAD = 1007  # text that is not JSON
-MESSAGE_TOO_BIG = 1009  # longer than MAX_MESSAGE
-INTERNAL_ERROR = 1011  # the channel layer (Redis) cannot be reached
+# Close codes from the 4000-4999 range (RFC 6455, 7.4.2: for applications),
+# numbered after the standard code with the same meaning (1003, 1007, 1009,
+# 1011). A server may refuse to send the standard ones itself: Daphne (through
+# Autobahn) only sends 1000 and 3000-4999, and turns any other into an error.
+UNSUPPORTED_DATA = 4003  # a binary frame: this consumer speaks JSON text only
+INVALID_PAYLOAD = 4007  # text that is not JSON
+MESSAGE_TOO_BIG = 4009  # longer than MAX_MESSAGE
+LAYER_UNAVAILABLE = 4011  # the channel layer (Redis) cannot be reached
 # --8<-- [end:close_codes]
 
 
@@ -52,6 +56,7 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
         self.closed_by_us = False
         if not await Question.objects.filter(pk=self.pk).aexists():
             logger.warning("poll %s: socket refused, no such question", self.pk)
+            self.closed_by_us = True
             await self.close()  # before accept(): the handshake is answered 403
             return
         await self.accept()
@@ -59,7 +64,7 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
             try:
                 await self.channel_layer.group_add(self.group, self.channel_name)
             except Exception as exc:  # Redis down: say so, rather than a silent socket
-                return await self.refuse(INTERNAL_ERROR, f"channel layer unavailable ({exc})")
+                return await self.refuse(LAYER_UNAVAILABLE, f"channel layer unavailable ({exc})")
         user = self.scope["user"]
         await self.send_json(
             {
