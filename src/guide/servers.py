@@ -326,3 +326,28 @@ def pinned_versions():
             if exact:
                 pins[canonicalize_name(requirement.name)] = exact[0]
     return pins
+
+
+# The WebSockets how-to (docs/howto/websockets.md): each server serving the
+# Channels router, mysite.asgi_channels:application. tests/test_websockets.py
+# runs the same commands over a real WebSocket client.
+SNIPPETS.update(
+    {
+        "uvicorn-channels.sh": Expect(SERVERS["uvicorn"], forwarded_request_log=UVICORN_FORWARDED),
+        "daphne-channels.sh": Expect(
+            SERVERS["daphne"],
+            forwarded_request_log=r'127\.0\.0\.1:\d+ - - \[[^\]]+\] "GET /polls/async/" 200',
+        ),
+        "hypercorn-channels.sh": Expect(SERVERS["hypercorn"]),
+        "granian-channels.sh": Expect(SERVERS["granian"]),
+        "gunicorn-channels.sh": Expect(SERVERS["gunicorn"]),
+    }
+)
+WEBSOCKET_SNIPPETS = [
+    "uvicorn-channels.sh",
+    "daphne-channels.sh",
+    "hypercorn-channels.sh",
+    "granian-channels.sh",
+    "gunicorn-channels.sh",
+]
+"""The commands of the WebSockets how-to, in the order the page shows them."""

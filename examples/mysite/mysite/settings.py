@@ -224,3 +224,26 @@ LOGGING = {
     },
 }
 # --8<-- [end:logging]
+
+
+# --8<-- [start:channel_layers]
+# Channels' channel layer: how a consumer in one process hears a group_send()
+# made in another. Chosen by the environment, so the same settings serve a
+# single development process and several production ones:
+# - MYSITE_REDIS_URL=redis://127.0.0.1:6379/0: Redis (channels-redis), shared
+#   by every process that points at the same server;
+# - MYSITE_CHANNEL_LAYER=memory: one process's memory; a message sent in one
+#   process never reaches a socket held by another;
+# - neither: no channel layer; sockets work, broadcasts are not sent.
+if os.environ.get('MYSITE_REDIS_URL'):
+    CHANNEL_LAYERS = {
+        'default': {
+            'BACKEND': 'channels_redis.core.RedisChannelLayer',
+            'CONFIG': {'hosts': [os.environ['MYSITE_REDIS_URL']]},
+        },
+    }
+elif os.environ.get('MYSITE_CHANNEL_LAYER') == 'memory':
+    CHANNEL_LAYERS = {
+        'default': {'BACKEND': 'channels.layers.InMemoryChannelLayer'},
+    }
+# --8<-- [end:channel_layers]

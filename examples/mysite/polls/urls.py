@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("request/", views.request_info, name="request_info"),
     path("private/<str:token>/", views.private_file, name="private_file"),
+    path("<int:pk>/live/", views.live, name="live"),
 ]

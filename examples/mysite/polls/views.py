@@ -9,10 +9,11 @@ import json
 import logging
 import time
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.db.models import F
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
-from django.shortcuts import aget_object_or_404, get_object_or_404
+from django.shortcuts import aget_object_or_404, get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
@@ -180,7 +181,9 @@ def vote(request, pk):
     )
     if not updated:
         return JsonResponse({"error": f"question {pk} has no choice {choice_id}"}, status=404)
-    return JsonResponse(_results(question))
+    results = _results(question)
+    broadcast(pk, results)
+    return JsonResponse(results)
 
 
 # --8<-- [end:vote]
@@ -235,3 +238,32 @@ def private_file(request, token):
 
 
 # --8<-- [end:private_file]
+# --8<-- [start:broadcast]
+def broadcast(pk, results):
+    """Send the new counts to every socket watching question ``pk`` (polls/consumers.py).
+
+    A sync view reaches the async channel layer through ``async_to_sync``. With
+    no channel layer configured there is nothing to send. The vote is already
+    counted: if the layer (Redis) is unreachable, that is logged and the vote
+    still answers 200.
+    """
+    from .consumers import group_name
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "votes.changed", "results": results}
+    try:
+        async_to_sync(layer.group_send)(group_name(pk), message)
+    except Exception as exc:
+        logger.warning("poll %s: vote counted, broadcast failed (%s)", pk, exc)
+
+
+# --8<-- [end:broadcast]
+
+
+@ensure_csrf_cookie
+def live(request, pk):
+    """The live results page: counts pushed over a WebSocket, votes sent with fetch()."""
+    question = get_object_or_404(Question, pk=pk)
+    return render(request, "polls/live.html", {"question": question})

@@ -1,0 +1,112 @@
+"""The polls app's WebSocket consumer: live vote counts for one question.
+
+A browser opens ``/ws/polls/<pk>/``; the consumer joins the question's group
+and sends the current counts. Whenever the ``vote`` view (a sync view, in
+any process) counts a vote, it sends the new counts to the group through the
+channel layer, and every consumer in the group forwards them to its socket.
+
+Bad input closes the socket with a code of its own (4003, 4007, 4009, 4011) and
+logs one line on the ``polls`` logger; the process keeps serving the others.
+"""
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from .models import Question
+
+logger = logging.getLogger(__name__)
+
+# --8<-- [start:close_codes]
+MAX_MESSAGE = 4096
+"""The longest text message accepted, in characters (a client only ever sends a few bytes)."""
+
+# Close codes from the 4000-4999 range (RFC 6455, 7.4.2: for applications),
+# numbered after the standard code with the same meaning (1003, 1007, 1009,
+# 1011). A server may refuse to send the standard ones itself: Daphne (through
+# Autobahn) only sends 1000 and 3000-4999, and turns any other into an error.
+UNSUPPORTED_DATA = 4003  # a binary frame: this consumer speaks JSON text only
+INVALID_PAYLOAD = 4007  # text that is not JSON
+MESSAGE_TOO_BIG = 4009  # longer than MAX_MESSAGE
+LAYER_UNAVAILABLE = 4011  # the channel layer (Redis) cannot be reached
+# --8<-- [end:close_codes]
+
+
+def group_name(pk):
+    """The channel-layer group of the sockets watching question ``pk``."""
+    return f"poll-{pk}"
+
+
+@database_sync_to_async
+def current_results(pk):
+    from .views import _results
+
+    return _results(Question.objects.get(pk=pk))
+
+
+# --8<-- [start:consumer]
+class VotesConsumer(AsyncJsonWebsocketConsumer):
+    """Sends ``{"type": "hello", ...}`` on connect, ``{"type": "votes", ...}`` on every vote."""
+
+    async def connect(self):
+        self.pk = self.scope["url_route"]["kwargs"]["pk"]
+        self.group = group_name(self.pk)
+        self.closed_by_us = False
+        if not await Question.objects.filter(pk=self.pk).aexists():
+            logger.warning("poll %s: socket refused, no such question", self.pk)
+            self.closed_by_us = True
+            await self.close()  # before accept(): the handshake is answered 403
+            return
+        await self.accept()
+        if self.channel_layer is not None:
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+            except Exception as exc:  # Redis down: say so, rather than a silent socket
+                return await self.refuse(LAYER_UNAVAILABLE, f"channel layer unavailable ({exc})")
+        user = self.scope["user"]
+        await self.send_json(
+            {
+                "type": "hello",
+                "user": user.username if user.is_authenticated else None,
+                "results": await current_results(self.pk),
+            }
+        )
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Answer ``{"type": "results"}`` with the counts; close on anything malformed."""
+        if text_data is None:
+            return await self.refuse(UNSUPPORTED_DATA, "binary frame")
+        if len(text_data) > MAX_MESSAGE:
+            return await self.refuse(MESSAGE_TOO_BIG, f"{len(text_data)} characters")
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return await self.refuse(INVALID_PAYLOAD, "malformed JSON")
+        if content != {"type": "results"}:
+            await self.send_json({"type": "error", "error": 'send {"type": "results"}'})
+            return
+        await self.send_json({"type": "results", "results": await current_results(self.pk)})
+
+    async def votes_changed(self, event):
+        """A ``{"type": "votes.changed"}`` group message, sent by the vote view."""
+        await self.send_json({"type": "votes", "results": event["results"]})
+
+    async def refuse(self, code, why):
+        logger.warning("poll %s: socket closed with %d: %s", self.pk, code, why)
+        self.closed_by_us = True
+        await self.close(code)
+
+    async def disconnect(self, code):
+        if not getattr(self, "closed_by_us", True) and code not in (1000, 1001):
+            # The client went away without a closing handshake (1006), say.
+            logger.info("poll %s: client gone, close code %s", self.pk, code)
+        if self.channel_layer is not None:
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception:
+                pass  # the layer is down; its group entries expire by themselves
+
+
+# --8<-- [end:consumer]

@@ -1,0 +1,1 @@
+granian --interface asgi mysite.asgi_channels:application --host 127.0.0.1 --port 8000
