@@ -201,13 +201,14 @@ def docs(session):
     """Build the site strictly (broken links and malformed blocks fail), then check the pages."""
     install(session, "tests", "docs", "browser-build", django=DEFAULT_DJANGO)
     site_dir = build_site(session)
-    # loadgroup: a module marked xdist_group (tests/test_nginx.py) starts its servers once.
+    # loadfile: all of a file's tests on one worker, so a module that starts
+    # servers once (tests/test_nginx.py) starts them once in all.
     session.run(
         "pytest",
         "-n",
         "2",
         "--dist",
-        "loadgroup",
+        "loadfile",
         *VERSION_INDEPENDENT,
         *session.posargs,
         env=site_env(site_dir),

@@ -45,8 +45,9 @@ def _root_path(server):
         return f"{option} **not** passed to the application"
     (expect,) = [e for e in SNIPPETS.values() if e.server.name == server.name and e.root_path]
     if expect.serves_prefixed_path:
-        return f"{option}; a path with or without the prefix is served"
-    return f"{option}; a path that still has the prefix gets 404"
+        # tests/test_nginx.py: stripped, request.path and redirects lose the prefix.
+        return f"{option}; the proxy must pass the prefix on (stripped, `request.path` loses it)"
+    return f"{option}; the proxy must strip the prefix (passed on: 404)"
 
 
 def _reload(server):

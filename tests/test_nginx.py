@@ -45,9 +45,9 @@ from guide.commands import application_of, command_env, parse_command, server_ar
 from guide.paths import DOCS, SNIPPETS
 from guide.processes import ServerProcess, example_env, free_port, manage, migrated_database
 
-# One xdist worker runs the whole module (noxfile: --dist loadgroup), so the
-# servers and nginx start once.
-pytestmark = pytest.mark.xdist_group("nginx")
+# The module's servers start once, in the first test's set-up: time for them
+# on a loaded machine.
+pytestmark = pytest.mark.timeout(600)
 
 SECRET_KEY = "nginx-tests-" + "k" * 50
 HOST = "example.com"
@@ -145,7 +145,7 @@ class Stack:
             wanted[f"{name}-root"] = self._tcp(path, f"{name}-root")
         self.servers.update(wanted)
         with ThreadPoolExecutor(len(wanted)) as pool:
-            for future in [pool.submit(server.start, 60) for server in wanted.values()]:
+            for future in [pool.submit(server.start, 180) for server in wanted.values()]:
                 future.result()
 
     def _tcp(self, path, label, app=None):
@@ -233,7 +233,7 @@ def stack(tmp_path_factory):
 def client():
     """HTTPS from 127.0.0.2, with the Host the site's server_name has."""
     transport = httpx.HTTPTransport(local_address=CLIENT, verify=False)
-    with httpx.Client(transport=transport, headers={"Host": HOST}, timeout=20) as http:
+    with httpx.Client(transport=transport, headers={"Host": HOST}, timeout=60) as http:
         yield http
 
 
