@@ -39,14 +39,28 @@ def _varies(server, field, show):
     return "; ".join([base, *variants])
 
 
-def _root_path(server):
-    option = _code(server.root_path_option)
-    if not server.root_path_reaches_app:
-        return f"{option} **not** passed to the application"
-    (expect,) = [e for e in SNIPPETS.values() if e.server.name == server.name and e.root_path]
+def _root_path_cell(option, expect):
     if expect.serves_prefixed_path:
         return f"{option}; a path with or without the prefix is served"
     return f"{option}; a path that still has the prefix gets 404"
+
+
+def _root_path(server):
+    option = _code(server.root_path_option)
+    mine = [e for e in SNIPPETS.values() if e.server.name == server.name and e.root_path]
+    own = [e for e in mine if "root_path_reaches_app" not in e.overrides]
+    if not server.root_path_reaches_app:
+        base = f"{option} **not** passed to the application"
+    else:
+        (expect,) = own
+        base = _root_path_cell(option, expect)
+    # Options that change it (Gunicorn's own ASGI worker passes it on).
+    variants = [
+        f"{_root_path_cell(option, e)} with " + " ".join(f"`{o}`" for o in e.because_of)
+        for e in mine
+        if "root_path_reaches_app" in e.overrides
+    ]
+    return "; ".join([base, *variants])
 
 
 def _reload(server):
