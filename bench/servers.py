@@ -176,7 +176,7 @@ def chart_svg(data):
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="system-ui, -apple-system, '
         f'Segoe UI, Helvetica, Arial, sans-serif" role="img" '
-        f'aria-label="Requests per second and p99 latency of Django on five ASGI servers">',
+        f'aria-label="Requests per second and p99 latency of Django on the ASGI servers">',
         f'<rect width="{width}" height="{height}" fill="#fff"/>',
         _text(20, 28, "Django on ASGI servers: the sync and the async view", 17, weight="bold"),
         _text(20, 48, subtitle, 12, fill="#555"),

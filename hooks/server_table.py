@@ -39,10 +39,14 @@ def _varies(server, field, show):
     return "; ".join([base, *variants])
 
 
-def _root_path_cell(option, expect):
+def _prefixed(expect):
     if expect.serves_prefixed_path:
-        return f"{option}; a path with or without the prefix is served"
-    return f"{option}; a path that still has the prefix gets 404"
+        return "a path with or without the prefix is served"
+    return "a path that still has the prefix gets 404"
+
+
+def _root_path_cell(option, expect):
+    return f"{option}; {_prefixed(expect)}"
 
 
 def _root_path(server):
@@ -56,7 +60,7 @@ def _root_path(server):
         base = _root_path_cell(option, expect)
     # Options that change it (Gunicorn's own ASGI worker passes it on).
     variants = [
-        f"{_root_path_cell(option, e)} with " + " ".join(f"`{o}`" for o in e.because_of)
+        "with " + " ".join(f"`{o}`" for o in e.because_of) + f": passed, {_prefixed(e)}"
         for e in mine
         if "root_path_reaches_app" in e.overrides
     ]
