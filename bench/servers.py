@@ -6,7 +6,7 @@
     nox -s bench_servers -- --chart-only                 # redraw the chart from the data
 
 For each server (uvicorn, Gunicorn with uvicorn workers, Daphne, Hypercorn,
-Granian) the example project runs with one worker process, the production
+Granian, and Gunicorn with its own ASGI worker) the example project runs with one worker process, the production
 settings and a throwaway migrated SQLite database, on a free port on
 127.0.0.1, with its access log off. Then, for the sync view (``/polls/``) and
 the async view (``/polls/async/``), at each ``--concurrency`` level, it sends
@@ -20,7 +20,8 @@ and command, Python, Django, the machine's CPU, cores and memory, the date)
 and draws ``docs/assets/servers-bench.svg`` from it.
 
 The servers, their commands, labels, colours and the packages whose versions
-are recorded come from the catalogue, :mod:`guide.servers`.
+are recorded come from the catalogue, :mod:`guide.servers` (``BENCHED``: its
+servers and ``BENCH_VARIANTS``).
 
 Client and servers share one machine, so the figures compare servers on it;
 they do not size a deployment.
@@ -42,7 +43,7 @@ from guide.commands import command_env
 from guide.loadgen import VIEWS, load, percentile, production_env
 from guide.paths import DOCS, ROOT
 from guide.processes import ServerProcess, free_port
-from guide.servers import BENCH_APP, SERVERS
+from guide.servers import BENCH_APP, BENCHED
 
 RESULTS = ROOT / "bench" / "results" / "servers.json"
 CHART = DOCS / "assets" / "servers-bench.svg"
@@ -82,7 +83,7 @@ def machine():
 def measure(name, env, views, concurrencies, requests, warmup):
     """Start one server, load each view at each concurrency; return result rows."""
     port = free_port()
-    argv = SERVERS[name].bench_argv(port)
+    argv = BENCHED[name].bench_argv(port)
     rows = []
     with ServerProcess(argv, port, env=command_env(env)) as server:
         for view, path in views.items():
@@ -103,7 +104,7 @@ def measure(name, env, views, concurrencies, requests, warmup):
                 }
                 rows.append(row)
                 print(
-                    f"{SERVERS[name].chart_label:<26} {view:<6} {concurrency:>5} "
+                    f"{BENCHED[name].chart_label:<26} {view:<6} {concurrency:>5} "
                     f"{row['requests_per_second']:>8.0f} {row['p50_ms']:>8.1f} "
                     f"{row['p99_ms']:>8.1f} {errors:>7}",
                     flush=True,
@@ -135,7 +136,7 @@ def _nice_max(value):
 def chart_svg(data):
     """A horizontal bar chart: requests/s (left) and p99 latency (right) per cell."""
     results = data["results"]
-    servers = [name for name in SERVERS if any(r["server"] == name for r in results)]
+    servers = [name for name in BENCHED if any(r["server"] == name for r in results)]
     groups = []
     for view in VIEWS:
         for concurrency in data["settings"]["concurrency"]:
@@ -175,7 +176,7 @@ def chart_svg(data):
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="system-ui, -apple-system, '
         f'Segoe UI, Helvetica, Arial, sans-serif" role="img" '
-        f'aria-label="Requests per second and p99 latency of Django on five ASGI servers">',
+        f'aria-label="Requests per second and p99 latency of Django on the ASGI servers">',
         f'<rect width="{width}" height="{height}" fill="#fff"/>',
         _text(20, 28, "Django on ASGI servers: the sync and the async view", 17, weight="bold"),
         _text(20, 48, subtitle, 12, fill="#555"),
@@ -202,7 +203,7 @@ def chart_svg(data):
         for s_index, name in enumerate(servers):
             row = rows.get(name)
             by = y + head_h + s_index * (bar_h + bar_gap)
-            out.append(_text(label_w - 8, by + bar_h - 3, SERVERS[name].chart_label, 11, "end"))
+            out.append(_text(label_w - 8, by + bar_h - 3, BENCHED[name].chart_label, 11, "end"))
             if row is None:
                 continue
             for p_index, (_, key, fmt) in enumerate(panels):
@@ -210,8 +211,8 @@ def chart_svg(data):
                 w = panel_w * row[key] / maxima[key]
                 out.append(
                     f'<rect x="{x0}" y="{by}" width="{w:.1f}" height="{bar_h}" '
-                    f'fill="{SERVERS[name].colour}" rx="2"><title>'
-                    f"{escape(SERVERS[name].chart_label)}, {view}, {concurrency} concurrent: "
+                    f'fill="{BENCHED[name].colour}" rx="2"><title>'
+                    f"{escape(BENCHED[name].chart_label)}, {view}, {concurrency} concurrent: "
                     f"{row['requests_per_second']:.0f} req/s, p50 {row['p50_ms']:.1f} ms, "
                     f"p99 {row['p99_ms']:.1f} ms, {row['errors']} errors</title></rect>"
                 )
@@ -225,7 +226,7 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=2000, help="per cell (default 2000)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--warmup", type=int, default=200, help="requests before each cell")
-    parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=list(SERVERS))
+    parser.add_argument("--servers", nargs="+", choices=list(BENCHED), default=list(BENCHED))
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--chart", type=Path, default=CHART)
     parser.add_argument(
@@ -269,8 +270,8 @@ def main(argv=None):
             },
             "servers": {
                 name: {
-                    "versions": versions(SERVERS[name].packages),
-                    "command": shlex.join(SERVERS[name].bench_argv(8000)),
+                    "versions": versions(BENCHED[name].packages),
+                    "command": shlex.join(BENCHED[name].bench_argv(8000)),
                 }
                 for name in args.servers
             },

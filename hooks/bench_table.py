@@ -13,13 +13,13 @@ import json
 from mkdocs.exceptions import PluginError
 
 from guide.paths import ROOT
-from guide.servers import SERVERS
+from guide.servers import BENCHED
 
 RESULTS = ROOT / "bench" / "results" / "servers.json"
 MARKER = "<!-- bench-table -->"
 # The servers' names in the tables, from the catalogue (a server it does not
 # know is shown by the name the results file records).
-LABELS = {name: server.label for name, server in SERVERS.items()}
+LABELS = {name: server.label for name, server in BENCHED.items()}
 
 
 def _versions(info):

@@ -39,15 +39,33 @@ def _varies(server, field, show):
     return "; ".join([base, *variants])
 
 
-def _root_path(server):
-    option = _code(server.root_path_option)
-    if not server.root_path_reaches_app:
-        return f"{option} **not** passed to the application"
-    (expect,) = [e for e in SNIPPETS.values() if e.server.name == server.name and e.root_path]
+def _prefixed(expect):
     if expect.serves_prefixed_path:
         # tests/test_nginx.py: stripped, request.path and redirects lose the prefix.
-        return f"{option}; the proxy must pass the prefix on (stripped, `request.path` loses it)"
-    return f"{option}; the proxy must strip the prefix (passed on: 404)"
+        return "the proxy must pass the prefix on (stripped, `request.path` loses it)"
+    return "the proxy must strip the prefix (passed on: 404)"
+
+
+def _root_path_cell(option, expect):
+    return f"{option}; {_prefixed(expect)}"
+
+
+def _root_path(server):
+    option = _code(server.root_path_option)
+    mine = [e for e in SNIPPETS.values() if e.server.name == server.name and e.root_path]
+    own = [e for e in mine if "root_path_reaches_app" not in e.overrides]
+    if not server.root_path_reaches_app:
+        base = f"{option} **not** passed to the application"
+    else:
+        (expect,) = own
+        base = _root_path_cell(option, expect)
+    # Options that change it (Gunicorn's own ASGI worker passes it on).
+    variants = [
+        "with " + " ".join(f"`{o}`" for o in e.because_of) + f": passed, {_prefixed(e)}"
+        for e in mine
+        if "root_path_reaches_app" in e.overrides
+    ]
+    return "; ".join([base, *variants])
 
 
 def _reload(server):

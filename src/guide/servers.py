@@ -188,6 +188,28 @@ def load_servers(path=CATALOGUE):
 SERVERS = load_servers()
 """``{name: Server}``, in the order the benchmark runs and draws them."""
 
+BENCH_VARIANTS = {
+    # Gunicorn 27's own ASGI worker (gunicorn/workers/gasgi.py): Gunicorn's
+    # HTTP parser on an asyncio loop, no uvicorn. Its snippets are
+    # gunicorn-asgi*.sh; the servers table shows it as options of Gunicorn.
+    "gunicorn-asgi": replace(
+        SERVERS["gunicorn"],
+        name="gunicorn-asgi",
+        label="Gunicorn ASGI worker",
+        chart_label="gunicorn asgi worker",
+        packages=("gunicorn",),
+        colour="#7a8c1e",
+        bench_command=(
+            f"gunicorn {BENCH_APP} --worker-class asgi --workers 1 --bind 127.0.0.1:{{port}}"
+        ),
+    ),
+}
+"""Benchmarked configurations that are a server run with other options, not a server of
+their own: ``{key in bench/results/servers.json: Server}``."""
+
+BENCHED = {**SERVERS, **BENCH_VARIANTS}
+"""``{name: Server}``: what ``bench/servers.py`` runs and draws, in that order."""
+
 
 @dataclass(frozen=True)
 class Expect:
@@ -290,6 +312,31 @@ SNIPPETS = {
     "granian.sh": Expect(SERVERS["granian"]),
     "granian-lifespan.sh": Expect(SERVERS["granian"]),
     "granian-root-path.sh": Expect(SERVERS["granian"], root_path="/app", serves_prefixed_path=True),
+    # Granian's own proxy-headers wrapper (granian.utils.proxies, in
+    # mysite/asgi_proxied.py) trusts X-Forwarded-For from 127.0.0.1: its
+    # access log (on with --access-log) shows the forwarded client.
+    "granian-proxy.sh": Expect(
+        SERVERS["granian"],
+        forwarded_request_log=r'\] 203\.0\.113\.7 - "GET /polls/async/ HTTP/1\.1" 200 ',
+        overrides={"access_log": True},
+        because_of=("--access-log",),
+    ),
+    # Gunicorn's own ASGI worker (Gunicorn 27): no uvicorn inside. It runs the
+    # lifespan hooks and logs nothing when the application lacks lifespan (a
+    # debug line only); it answers an HTTP/2 preface with a 400 and logs
+    # nothing; it passes --root-path on, without touching the path.
+    "gunicorn-asgi.sh": Expect(
+        SERVERS["gunicorn"],
+        overrides={"http2_refused": None},
+        because_of=("--worker-class",),
+    ),
+    "gunicorn-asgi-root-path.sh": Expect(
+        SERVERS["gunicorn"],
+        root_path="/app",
+        serves_prefixed_path=True,
+        overrides={"http2_refused": None, "root_path_reaches_app": True},
+        because_of=("--worker-class",),
+    ),
 }
 """``{snippet file name: Expect}``: one entry for each ``snippets/servers/*.sh``."""
 
