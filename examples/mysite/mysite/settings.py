@@ -50,15 +50,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     'django.middleware.security.SecurityMiddleware',
     # Static files under an ASGI server: ServeStatic, not WhiteNoise.
-    # WhiteNoise's middleware is synchronous only, so under ASGI Django runs it
-    # in a worker thread and streams each file through a synchronous iterator
-    # (Django warns: "StreamingHttpResponse must consume synchronous iterators
-    # in order to serve them asynchronously"). ServeStatic is a maintained fork
-    # of WhiteNoise whose middleware is async-native (async_capable = True,
-    # sync_capable = False), so no request pays Django's sync-middleware thread
-    # hop for it, and it streams files with an async iterator, reading them in
-    # worker threads off the event loop. It must sit directly after
-    # SecurityMiddleware.
+    # WhiteNoise's middleware is synchronous only, so under ASGI each request
+    # pays Django's sync-middleware adaptation, and its FileResponse wraps a
+    # synchronous file: Django reads the whole file into a list in a worker
+    # thread before it sends the first byte (and warns: "StreamingHttpResponse
+    # must consume synchronous iterators in order to serve them
+    # asynchronously"). ServeStatic is a maintained fork of WhiteNoise whose
+    # middleware is async-native (async_capable = True, sync_capable = False):
+    # it runs on the event loop without a sync_to_async hop of its own, and it
+    # streams files with an async iterator; each file is opened, read and
+    # closed in a one-thread executor of its own (servestatic.utils.AsyncFile),
+    # off the event loop. It must sit directly after SecurityMiddleware.
     'servestatic.middleware.ServeStaticMiddleware',
     'django.contrib.sessions.middleware.SessionMiddleware',
     'django.middleware.common.CommonMiddleware',

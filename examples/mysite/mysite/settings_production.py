@@ -69,3 +69,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
 }
 # --8<-- [end:static]
+
+# --8<-- [start:disallowed_host]
+# Scanners send requests for other host names all day. Django answers each
+# with 400 and logs it on django.security.DisallowedHost at ERROR, with a full
+# traceback. Send that logger to a NullHandler; the 400s stay in the server's
+# access log. (A copy of LOGGING, so that mysite.settings keeps its own.)
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "handlers": {**LOGGING["handlers"], "null": {"class": "logging.NullHandler"}},  # noqa: F405
+    "loggers": {
+        **LOGGING["loggers"],  # noqa: F405
+        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
+    },
+}
+# --8<-- [end:disallowed_host]
