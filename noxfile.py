@@ -51,6 +51,7 @@ VERSION_INDEPENDENT = [
     "tests/test_publish.py",
     "tests/test_allowed_skips.py",
     "tests/test_processes.py",
+    "tests/test_console.py",
 ]
 BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
 
