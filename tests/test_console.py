@@ -346,3 +346,23 @@ def test_page_runs_as_written(page, tmp_path):
 def test_uv_is_on_path():
     """The sessions' virtual environments are made by uv, with its cache."""
     assert shutil.which("uv", path=os.environ.get("PATH")), "uv is not on PATH"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "message"),
+    [
+        ("```console\n$ pip install x\n```\n", "a console block holds one line"),
+        ('```console\n--8<-- "snippets/servers/uvicorn.sh"\n```\n', "a console block"),
+        ("```bash\nmkdir x\n```\n", "a bash block holds one line"),
+        ('```shell\n--8<-- "examples/mysite/manage.py"\n```\n', "a shell block"),
+    ],
+)
+def test_the_build_refuses_a_shell_block_that_is_not_one_tested_file(markdown, message):
+    with pytest.raises(pages.PageError, match=message) as caught:
+        console.check_shell_blocks(markdown, DOCS / "x.md")
+    assert str(caught.value).startswith("docs/x.md:1: ")
+
+
+def test_every_page_passes_the_build_check():
+    for page in pages.pages():
+        console.check_shell_blocks(page.read_text(encoding="utf-8"), page)

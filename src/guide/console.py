@@ -485,3 +485,33 @@ def run_page(page, session, on_file=None):
             raise ConsoleError(f"{where}: {exc}") from None
         session.timings.append((where, action.kind, time.monotonic() - began))
     session.stop_server()
+
+
+# --- What a page may show (the MkDocs hook hooks/console_blocks.py) ------------------
+
+SHELL_LANGS = {"bash", "sh", "shell", "shell-session", "zsh"}
+
+
+def check_shell_blocks(markdown, page):
+    """Raise :class:`guide.pages.PageError` for a shell block that is not one tested file."""
+    from guide import pages
+
+    for block in pages.blocks(markdown, page):
+        if block.lang not in SHELL_LANGS | {"console"}:
+            continue
+        one = len(block.code) == 1 and len(block.includes) == 1
+        path = block.includes[0].path if one else ""
+        if block.lang == "console" and not (one and path.endswith(SUFFIX)):
+            raise pages.PageError(
+                page,
+                block.line,
+                'a console block holds one line --8<-- "snippets/<section>/<page>/<name>.console" '
+                "(commands and their output, run by tests/test_console.py), nothing else",
+            )
+        if block.lang in SHELL_LANGS and not (one and path.startswith("snippets/")):
+            raise pages.PageError(
+                page,
+                block.line,
+                f'a {block.lang} block holds one line --8<-- "snippets/servers/<name>.sh" (a '
+                "tested server command); put other commands in a .console file",
+            )
