@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -232,7 +233,11 @@ class Session:
         self.python = python
         self.timeout = timeout
         self.cwd = self.root
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "DJANGO_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("VIRTUAL_ENV", "DJANGO_", "MYSITE_"))
+        }
         scripts = str(Path(python).parent)
         env["PATH"] = os.pathsep.join([scripts, env.get("PATH", os.defpath)])
         env["HOME"] = str(self.root)
@@ -241,6 +246,9 @@ class Session:
         env.setdefault("UV_CACHE_DIR", _uv_cache_dir())
         self.env = env
         self.venv = None
+        self.base_requirements = []
+        """What the page assumes is installed already: installed in its virtual
+        environment before what its first ``pip install`` adds."""
         self.server = None
         self.port = None
         self.last = None  # (command, output) of the last command run
@@ -287,8 +295,18 @@ class Session:
             bin_dir = self.venv / "bin"
             self.env["PATH"] = os.pathsep.join([str(bin_dir), self.env["PATH"]])
             self.env["VIRTUAL_ENV"] = str(self.venv)
-        python = str(self.venv / "bin" / "python")
-        return _check(["uv", "pip", "install", "-q", "--python", python, *args], self, where)
+            if self.base_requirements:
+                self._uv_install(self.base_requirements, where)
+        return self._uv_install(args, where)
+
+    def _uv_install(self, args, where):
+        # From uv's cache alone when it holds everything (no index request), else
+        # as the reader's pip does, from the index.
+        argv = ["uv", "pip", "install", "-q", "--python", str(self.venv / "bin" / "python")]
+        try:
+            return _check([*argv, "--offline", *args], self, where)
+        except ConsoleError:
+            return _check([*argv, *args], self, where)
 
     def _nox(self, words, where):
         # The repository's own tooling: checked, not run (a benchmark takes minutes).
@@ -344,18 +362,73 @@ class Session:
         return self.server
 
     def compare_server_output(self, path, timeout=30.0):
-        """Wait until the running server has printed what ``path`` (an ``.out`` file) shows."""
+        """Compare a server's output with ``path`` (an ``.out`` file), after its scenario.
+
+        The scenario (:func:`scenario`) may start its own server command, make
+        requests, and stop the server with SIGTERM while a response streams;
+        the output is compared once it shows everything the file shows (or,
+        after a stop, once the server has exited).
+        """
+        plan = scenario(path)
+        if plan.get("command"):
+            self.start_server(SNIPPETS / "servers" / plan["command"])
         if self.server is None:
             raise ConsoleError(f"{rel(path)}: shown as a server's output, but no server runs")
         expected = [line.rstrip() for line in Path(path).read_text().splitlines()]
+        if plan.get("requests") or plan.get("sigterm_during"):
+            # Let every worker finish starting before the requests, as the reader would.
+            before = plan.get("ready_after", [])
+            self._wait(lambda out: all(line in out for line in before), timeout, path, expected)
+        self._requests(plan.get("requests", []), path)
+        if plan.get("sigterm_during"):
+            self._sigterm_during(plan["sigterm_during"], path, timeout)
+            actual = self.normalise(self.server.output())
+            if not matches(expected, actual):
+                raise ConsoleError(difference(expected, actual, rel(path)))
+            return
+        self._wait(lambda out: matches(expected, out), timeout, path, expected)
+
+    def _wait(self, ok, timeout, path, expected):
         deadline = time.monotonic() + timeout
         while True:
             actual = self.normalise(self.server.output())
-            if matches(expected, actual):
+            if ok(actual):
                 return
             if time.monotonic() > deadline or self.server.process.poll() is not None:
                 raise ConsoleError(difference(expected, actual, rel(path)))
             time.sleep(0.1)
+
+    def _requests(self, requests, path):
+        import httpx
+
+        with httpx.Client(timeout=30) as client:
+            for request in requests:
+                response = client.get(
+                    self.server.url + request["path"], headers=request.get("headers", {})
+                )
+                if response.status_code != request.get("status", 200):
+                    raise ConsoleError(
+                        f"{rel(path)}: GET {request['path']} answered {response.status_code}"
+                    )
+
+    def _sigterm_during(self, url_path, path, timeout):
+        """SIGTERM the server while a client reads ``url_path``, which must then complete."""
+        import signal
+
+        import httpx
+
+        url = self.server.url + url_path
+        with httpx.Client(timeout=timeout) as client, client.stream("GET", url) as response:
+            chunks = response.iter_bytes()
+            first = next(chunks)
+            self.server.process.send_signal(signal.SIGTERM)
+            body = first + b"".join(chunks)
+        try:
+            self.server.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise ConsoleError(f"{rel(path)}: still running {timeout} s after SIGTERM") from None
+        if not body.endswith(b"\n\n"):
+            raise ConsoleError(f"{rel(path)}: the response in flight was cut: {body[-200:]!r}")
 
     def stop_server(self):
         if self.server is not None:
@@ -364,6 +437,32 @@ class Session:
 
     def close(self):
         self.stop_server()
+
+
+SCENARIO_FILE = "outputs.toml"
+SCENARIO_KEYS = {
+    "command": "a snippets/servers/*.sh file to start for this output (else the running server)",
+    "requests": "[{path, headers, status}]: GET requests made before comparing",
+    "ready_after": "lines to wait for before the requests (every worker started)",
+    "sigterm_during": "a path: SIGTERM while a client reads it; compared after the exit",
+}
+
+
+def scenario(path):
+    """What to do before comparing the ``.out`` file ``path`` with the server's output.
+
+    Read from ``outputs.toml`` beside it, a table per file name with the keys of
+    :data:`SCENARIO_KEYS`; none: compare with the running server's start-up output.
+    """
+    path = Path(path)
+    table = path.parent / SCENARIO_FILE
+    if not table.is_file():
+        return {}
+    entry = tomllib.loads(table.read_text(encoding="utf-8")).get(path.name, {})
+    unknown = set(entry) - set(SCENARIO_KEYS)
+    if unknown:
+        raise ConsoleError(f"{rel(table)}: [{path.name!r}]: unknown keys {sorted(unknown)}")
+    return entry
 
 
 def _check(argv, session, where):
