@@ -55,6 +55,7 @@ VERSION_INDEPENDENT = [
     "tests/test_config_blocks.py",
     "tests/test_systemd.py",
     "tests/test_postgres_cluster.py",
+    "tests/test_console.py",
 ]
 BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
 

@@ -59,11 +59,18 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 # --8<-- [end:proxy]
 
+# --8<-- [start:email]
+# Django 6.1's startproject writes MAILERS with the console backend, which
+# `check --deploy` refuses (mail.E001): send email over SMTP. (Django 5.2 and
+# 6.0 ignore MAILERS; their EMAIL_BACKEND is SMTP by default.)
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}}
+# --8<-- [end:email]
+
 # --8<-- [start:static]
 # Static files: run `manage.py collectstatic` at deploy time; ServeStatic then
 # serves the content-hashed copies (compressed where that
 # makes them smaller) with far-future cache headers.
-STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", STATIC_ROOT)  # noqa: F405
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
