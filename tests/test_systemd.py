@@ -144,6 +144,7 @@ def test_the_service_runs_socket_activated_behind_nginx(tmp_path, tmp_path_facto
     finally:
         if proxy is not None:
             proxy.stop()
+            shutil.rmtree(proxy.dir, ignore_errors=True)
         server.kill()
         notify.sock.close()
         for folder in (sockets, certs, static):
