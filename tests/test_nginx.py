@@ -32,6 +32,7 @@ import socket
 import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -43,7 +44,14 @@ from websockets.sync.client import connect
 from guide import nginx
 from guide.commands import application_of, command_env, parse_command, server_argv
 from guide.paths import DOCS, SNIPPETS
-from guide.processes import ServerProcess, example_env, free_port, manage, migrated_database
+from guide.processes import (
+    ServerError,
+    ServerProcess,
+    example_env,
+    free_port,
+    manage,
+    migrated_database,
+)
 
 # The module's servers start once, in the first test's set-up: time for them
 # on a loaded machine.
@@ -527,3 +535,44 @@ def test_a_client_s_daphne_root_path_is_removed_by_nginx(stack, client):
     proxied = client.get(https + "/polls/request/", headers={"Daphne-Root-Path": "/evil"}).json()
     assert proxied["script_name"] == ""
     assert proxied["reverse"] == "/polls/request/"
+
+
+# --- guide.nginx itself -----------------------------------------------------------------------
+
+
+def _uids(pid):
+    """The real and effective user ids of process ``pid``."""
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("Uid:"))
+    return {int(uid) for uid in line.split()[1:3]}
+
+
+def test_nginx_never_runs_as_root(stack):
+    stack.proxy("uvicorn")
+    for proxy, *_ in stack.proxies.values():
+        pids = [proxy.process.pid]
+        children = Path(f"/proc/{proxy.process.pid}/task/{proxy.process.pid}/children")
+        pids += [int(pid) for pid in children.read_text().split()]
+        assert len(pids) == 2  # the master and its one worker
+        for pid in pids:
+            assert 0 not in _uids(pid)
+
+
+def test_a_placeholder_that_is_not_documented_is_refused():
+    with pytest.raises(ValueError, match="'port' is not a documented placeholder"):
+        nginx.render("mysite.conf", port=8080)
+    with pytest.raises(ValueError, match="does not contain '127.0.0.1:8000'"):
+        nginx.render("subpath-strip.conf", upstream="127.0.0.1:9000")
+    with pytest.raises(ValueError, match="has no section 'nope'"):
+        nginx.render("mysite.conf", replace_sections={"nope": ""})
+
+
+def test_a_configuration_nginx_refuses_fails_with_its_message():
+    port = free_port()
+    broken = nginx.Nginx(f"server {{ listen 127.0.0.1:{port}; proxy_pas http://x; }}\n", [port])
+    try:
+        with pytest.raises(ServerError, match='unknown directive "proxy_pas"'):
+            broken.start()
+    finally:
+        broken.stop()
+        shutil.rmtree(broken.dir, ignore_errors=True)

@@ -29,7 +29,7 @@ import pytest
 
 from guide import nginx, systemd
 from guide.paths import EXAMPLE_DIR
-from guide.processes import ServerProcess, example_env, migrated_database
+from guide.processes import example_env, migrated_database
 
 HOST = "example.com"
 VENV = Path(sys.executable).parent.parent
@@ -111,14 +111,14 @@ def test_the_service_runs_socket_activated_behind_nginx(tmp_path, tmp_path_facto
         NOTIFY_SOCKET=notify.path,
     )
     (working_directory,) = systemd.settings(service)[("Service", "WorkingDirectory")]
-    server = ServerProcess(
+    # Listening as soon as the socket is open, as with systemd; ready at READY=1.
+    server = nginx.UnixSocketServer(
         systemd.activation_argv(socket_path, mode, group, argv),
-        None,
+        socket_path,
         env=env,
         cwd=working_directory,
         log_path=tmp_path / "gunicorn.log",
     )
-    server.listening = lambda: socket_path.exists()
     proxy = None
     try:
         server.start(timeout=120)
@@ -144,6 +144,7 @@ def test_the_service_runs_socket_activated_behind_nginx(tmp_path, tmp_path_facto
     finally:
         if proxy is not None:
             proxy.stop()
+            shutil.rmtree(proxy.dir, ignore_errors=True)
         server.kill()
         notify.sock.close()
         for folder in (sockets, certs, static):
