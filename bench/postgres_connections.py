@@ -21,6 +21,7 @@ the figures compare settings, they do not size a deployment.
 import argparse
 import asyncio
 import json
+import re
 import sys
 import time
 
@@ -33,6 +34,9 @@ from guide.processes import free_port, uvicorn
 RESULTS = ROOT / "bench" / "results" / "postgres.json"
 APP = "mysite.asgi:application"
 MAX_CONNECTIONS = 100
+REFUSED = re.compile(
+    r"^django\.db\.utils\.OperationalError: connection failed: .*?FATAL: +(.+)$", re.M
+)
 
 # (label, PostgresCluster.example_env() arguments, the setting as a reader writes it)
 MODES = [
@@ -62,7 +66,9 @@ def main(argv=None):
         f"uvicorn {APP}, 1 worker, production settings, PostgreSQL max_connections = "
         f"{MAX_CONNECTIONS} | {args.requests} requests, {args.concurrency} concurrent, per view"
     )
-    print(f"{'setting':<18} {'view':<6} {'req/s':>7} {'errors':>7} {'peak':>5} {'after':>6}")
+    print(
+        f"{'setting':<18} {'view':<6} {'req/s':>7} {'errors':>7} {'refused':>8} {'peak':>5} {'after':>6}"
+    )
     base_env = production_env()
     with PostgresCluster(max_connections=MAX_CONNECTIONS) as pg:
         data["versions"]["postgresql"] = pg.psql("SHOW server_version").split()[0]
@@ -86,11 +92,14 @@ def main(argv=None):
                     "errors": errors,
                     "peak_connections": sampler.peak,
                     "connections_after": after,
-                    "too_many_clients": log.count("too many clients"),
+                    # One line per request that failed to connect (its traceback's last).
+                    "connections_refused": len(refused := REFUSED.findall(log)),
+                    "refusal_messages": sorted(set(refused)),
                 }
                 results.append(row)
                 print(
                     f"{label:<18} {view:<6} {row['requests_per_second']:>7.0f} {errors:>7} "
+                    f"{row['connections_refused']:>8} "
                     f"{sampler.peak:>5} {after:>6}"
                 )
     data["settings"] = {

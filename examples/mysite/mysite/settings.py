@@ -104,7 +104,7 @@ DATABASES = {
 
 # --8<-- [start:sqlite_options]
 # SQLite with concurrent writers, as under ASGI, where each request's sync
-# code runs in a thread, with a connection, of its own (Django 5.1+).
+# code runs in a thread, with a connection, of its own.
 SQLITE_CONCURRENT_OPTIONS = {
     # BEGIN IMMEDIATE: a transaction takes the write lock when it starts and
     # waits its turn, instead of failing with "database is locked" when it

@@ -1,0 +1,107 @@
+"""MkDocs hook: the database benchmarks' figures, from their JSON results.
+
+- ``<!-- bench-postgres -->`` becomes the table of ``bench/results/postgres.json``
+  (``nox -s bench_postgres``): PostgreSQL connections under load with
+  ``CONN_MAX_AGE = 0``, ``60`` and Django's pool;
+- ``<!-- bench-votes -->`` becomes the table of ``bench/results/votes.json``
+  (``nox -s bench_votes``): concurrent votes on SQLite and PostgreSQL.
+
+Each table says when, where and with what it was measured, so the page's
+figures cannot drift from the measured ones.
+"""
+
+import json
+
+from mkdocs.exceptions import PluginError
+
+from guide.paths import ROOT
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def _measured(data):
+    machine = data["machine"]
+    versions = ", ".join(f"{name} {version}" for name, version in data["versions"].items())
+    memory = f", {machine['memory_gib']} GiB of memory" if machine.get("memory_gib") else ""
+    load = machine.get("load_average_at_start")
+    load_text = f"; 1-minute load average {load:g} when it started" if load is not None else ""
+    return (
+        f"Measured on {data['date'][:10]} on {machine['cpu']}, {machine['cores']} cores"
+        f"{memory} ({machine.get('os', 'unknown OS')}){load_text}; Python {data['python']}, "
+        f"{versions}; client, server and database on the same machine."
+    )
+
+
+def render_postgres(data):
+    settings = data["settings"]
+    lines = [
+        f"{_measured(data)} uvicorn, {settings['workers']} worker, "
+        f"`{settings['django_settings_module']}`; {settings['requests']:,} GET requests per "
+        f"row, {settings['concurrency']} concurrent; PostgreSQL `max_connections = "
+        f"{settings['max_connections']}`; `pg_stat_activity` sampled every "
+        f"{settings['sample_interval_ms']} ms.",
+        "",
+        "| Setting | View | Requests/s | Errors | Connections refused "
+        "| Peak connections | Open 1 s after |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in data["results"]:
+        view = f"{row['view']} `{settings['views'][row['view']]}`"
+        lines.append(
+            f"| `{row['code']}` | {view} | {row['requests_per_second']:.0f} | "
+            f"{row['errors']:,} | {row['connections_refused']:,} | {row['peak_connections']} | "
+            f"{row['connections_after']} |"
+        )
+    messages = sorted({m for row in data["results"] for m in row["refusal_messages"]})
+    if messages:
+        lines += ["", "PostgreSQL's refusals, as the server logged them:", ""]
+        lines += [f"- `FATAL: {message}`" for message in messages]
+    return "\n".join(lines)
+
+
+def render_votes(data):
+    settings = data["settings"]
+    lines = [
+        f"{_measured(data)} uvicorn, {settings['workers']} worker, "
+        f"`{settings['django_settings_module']}`; {settings['votes']:,} votes per row "
+        f"(`{settings['endpoint']}`), {settings['concurrency']} concurrent.",
+        "",
+        "| Database | `ATOMIC_REQUESTS` | Answered 200 | Errors | "
+        "`OperationalError: database is locked` logged | Votes counted | "
+        "Counted = answered 200 | Votes/s |",
+        "|---|---|---:|---:|---:|---:|---|---:|",
+    ]
+    for row in data["results"]:
+        lines.append(
+            f"| {row['database']} | {'on' if row['atomic_requests'] else 'off'} | "
+            f"{row['answered_200']:,} | {row['errors']:,} | "
+            f"{row['database_is_locked_errors']:,} | {row['counted']:,} | "
+            f"{'yes' if row['counted'] == row['answered_200'] else 'no'} | "
+            f"{row['votes_per_second']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+TABLES = {
+    "<!-- bench-postgres -->": ("postgres.json", render_postgres),
+    "<!-- bench-votes -->": ("votes.json", render_votes),
+}
+
+
+def on_page_markdown(markdown, page, config, files):
+    for marker, (name, render) in TABLES.items():
+        if marker not in markdown:
+            continue
+        path = RESULTS / name
+        try:
+            table = render(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise PluginError(f"{page.file.src_path}: cannot render {name}: {exc!r}") from exc
+        markdown = markdown.replace(marker, table)
+    return markdown
+
+
+def on_serve(server, config, builder):
+    for name, _ in TABLES.values():
+        server.watch(str(RESULTS / name))
+    return server
