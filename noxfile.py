@@ -20,6 +20,7 @@ version; checks that do not depend on the Django version run once, in the
 
 import hashlib
 import os
+import subprocess
 import time
 import tomllib
 from pathlib import Path
@@ -159,6 +160,8 @@ def site_env(site_dir):
 def example(session):
     """Run the example project under uvicorn on http://127.0.0.1:8001/ (Ctrl+C stops it).
 
+    It serves the Channels router (HTTP and the live results page's WebSocket)
+    with a Redis server started for the session.
     ``nox -s example -- --postgres [APP]``: on a throwaway PostgreSQL cluster
     instead of SQLite (guide.postgres), stopped and removed with the server.
     """
@@ -171,8 +174,23 @@ def example(session):
     session.chdir(EXAMPLE)
     session.run("python", "manage.py", "migrate", "--no-input")
     session.run("python", "manage.py", "loaddata", "sample_questions", "sample_choices")
-    app = session.posargs[0] if session.posargs else "mysite.asgi_wrapped:application"
-    session.run("uvicorn", app, "--host", "127.0.0.1", "--port", "8001")
+    app = session.posargs[0] if session.posargs else "mysite.asgi_channels:application"
+    # A Redis server of its own (python -m guide.redis: unprivileged, a free
+    # port, no persistence) for the live page's channel layer; stopped on exit.
+    redis = subprocess.Popen(
+        [str(Path(session.bin) / "python"), "-m", "guide.redis"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        name, _, url = redis.stdout.readline().strip().partition("=")
+        if name != "MYSITE_REDIS_URL":
+            session.error("Redis did not start (python -m guide.redis)")
+        session.log(f"Redis on {url}; the live page: http://127.0.0.1:8001/polls/1/live/")
+        session.run(
+            "uvicorn", app, "--host", "127.0.0.1", "--port", "8001", env={"MYSITE_REDIS_URL": url}
+        )
+    finally:
+        redis.terminate()
+        redis.wait(15)
 
 
 @nox.session

@@ -152,7 +152,16 @@ class RedisServer:
 
 
 def main():
-    """``python -m guide.redis``: run a Redis server until Ctrl+C, printing its URL."""
+    """``python -m guide.redis``: run a Redis server until SIGTERM or Ctrl+C.
+
+    Prints ``MYSITE_REDIS_URL=redis://127.0.0.1:<port>/0`` once it answers
+    (``nox -s example`` reads that line); the server is stopped on the way out.
+    """
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     with RedisServer() as redis:
         print(f"MYSITE_REDIS_URL={redis.url}", flush=True)
         try:
