@@ -80,6 +80,7 @@ export function createEditor({ anchor, doc, label, describedBy, onChange, onRun 
         python(),
         syntaxHighlighting(highlightStyle),
         theme,
+        EditorView.lineWrapping, // long lines wrap, as in the output below (and at 320 px)
         keymap.of([{ key: "Mod-Enter", run, preventDefault: true }, ...defaultKeymap, ...historyKeymap, indentWithTab]),
         EditorView.editorAttributes.of({ class: "runnable-editor" }), // CodeMirror owns the class list
         EditorView.contentAttributes.of({
