@@ -141,7 +141,7 @@ def build_site(session):
             "bench/results/votes.json",
             "build/browser/.inputs-sha256",
         ],
-        ["docs", "snippets", "hooks", "examples/mysite", "src/guide"],
+        ["docs", "snippets", "hooks", "examples/mysite", "src/guide", "editor"],
         skip=LOCAL_STATE,
     )
     if not _up_to_date(session, SITE_OUT, digest):

@@ -52,3 +52,18 @@ def example_outputs(block):
             ];
         }"""
     )
+
+
+# The editor's editable element: CodeMirror's content, or the plain textarea
+# runnable.mjs falls back to if the bundled editor cannot load.
+EDITABLE = ".runnable-editor .cm-content, textarea.runnable-editor"
+
+
+def edit(block, text):
+    """Replace the text in ``block``'s editor (shown after a first run) with ``text``."""
+    block.locator(EDITABLE).fill(text)
+
+
+def editor_text(block):
+    """The text in ``block``'s editor."""
+    return block.locator(".runnable-editor").evaluate("editor => editor.value")

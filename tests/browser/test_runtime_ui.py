@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from guide.runnable_page import press_run, start_run, wait_run
+from guide.runnable_page import edit, editor_text, press_run, start_run, wait_run
 
 PAGE = "howto/application-object/"
 LOAD_MS = 120_000  # first run: the runtime loads (busy 2-core machine)
@@ -24,11 +24,6 @@ def page(browser_page, site_url):
 def run(page, block, timeout=LOAD_MS):
     """Press Run on ``block``; return (state, output text)."""
     return press_run(page, block, timeout)
-
-
-def edit(block, text):
-    editor = block.locator(".runnable-editor")
-    editor.fill(text)
 
 
 def test_runtime_loads_only_when_asked(browser_page, site_url):
@@ -83,9 +78,12 @@ def test_edits_survive_a_reload(page):
     edit(block, ">>> 'kept'\n")
     page.reload()
     page.wait_for_selector("html[data-runnable-ready]")
-    editor = page.locator("div.runnable").first.locator(".runnable-editor")
+    block = page.locator("div.runnable").first
+    editor = block.locator(".runnable-editor")
+    editor.wait_for()
     assert editor.is_visible()
-    assert editor.input_value() == ">>> 'kept'\n"
+    assert block.get_attribute("data-editor") == "codemirror"
+    assert editor_text(block) == ">>> 'kept'\n"
 
 
 def test_syntax_error_and_exception_show_tracebacks_and_the_next_run_works(page):

@@ -6,8 +6,16 @@
  * gets a Run button. The first press loads the Python runtime (Pyodide, Django
  * and the example project, all served by this site) into a Web Worker, with
  * progress in bytes; the runtime stays warm for later runs. After a run the
- * block becomes an editor; Reset restores the snippet. Output is always shown
- * as text. Without JavaScript, or if the runtime cannot load, the page reads
+ * block becomes an editor (CodeMirror, bundled into assets/vendor/editor.mjs
+ * by hooks/editor_bundle.py; a plain textarea if it cannot load); Reset
+ * restores the snippet. Output is always shown as text.
+ *
+ * Keyboard and screen readers: Run and Reset are buttons that keep focus
+ * while a run goes on (aria-disabled, not disabled, which would drop focus);
+ * Ctrl/Cmd+Enter in the editor runs; Escape then Tab leaves the editor (the
+ * hint under it says so). Each block has a polite live region for its state
+ * (loading, running, ran, reset) and an assertive one for errors (the
+ * runtime could not load, the run was stopped and the runtime restarted). Without JavaScript, or if the runtime cannot load, the page reads
  * exactly as built: every block already shows the output it produced when the
  * site was built.
  *
@@ -16,11 +24,19 @@
  */
 
 const RUNTIME_URL = new URL("../../runtime/runner.mjs", import.meta.url);
+const EDITOR_URL = new URL("../vendor/editor.mjs", import.meta.url);
+const EDITOR_LABEL = "Editable snippet: Python statements after >>> prompts";
+const EDITOR_HINT = "Ctrl+Enter (⌘+Enter) runs the snippet. Tab indents; press Escape, then Tab, to leave the editor.";
 const APPLICATIONS = [
   "mysite.asgi:application",
   "mysite.asgi_wrapped:application",
   "mysite.asgi_mounted:application",
 ];
+
+// ?run-timeout=SECONDS (1 to 600) changes how long a run may take before the
+// runtime stops it (the runtime's default: 10 s); the tests use a short one.
+const RUN_TIMEOUT_S = Number(new URLSearchParams(location.search).get("run-timeout"));
+const RUNNER_OPTIONS = RUN_TIMEOUT_S >= 1 && RUN_TIMEOUT_S <= 600 ? { timeoutMs: RUN_TIMEOUT_S * 1000 } : {};
 
 let runnerPromise = null;
 
@@ -28,7 +44,7 @@ let runnerPromise = null;
 function getRunner() {
   if (!runnerPromise) {
     runnerPromise = import(RUNTIME_URL.href)
-      .then(({ PyRunner }) => new PyRunner())
+      .then(({ PyRunner }) => new PyRunner(RUNNER_OPTIONS))
       .catch((error) => {
         runnerPromise = null; // let a later press try again
         throw new Error(
@@ -91,17 +107,68 @@ function formatBytes(n) {
 }
 
 /** Load the runtime (once), reporting progress into `status`. */
-async function readyRunner(status) {
+async function readyRunner(status, progress) {
   const runner = await getRunner();
   if (runner.state !== "ready") {
+    // The live region says it once; the byte counts go to a sibling that is
+    // not live, so a screen reader is not interrupted on every chunk.
     status.textContent = "Loading Python in your browser…";
     const info = await runner.init(({ phase, loaded, total }) => {
       const amount = total ? `${formatBytes(loaded)} of ${formatBytes(total)}` : formatBytes(loaded);
-      status.textContent = `Loading Python in your browser: ${phase}, ${amount}…`;
+      progress.textContent = `${phase}, ${amount}`;
     });
+    progress.textContent = "";
     runner.versions = info.versions;
   }
   return runner;
+}
+
+/** The bundled editor module, imported once; null if it cannot load. */
+let editorModule = null;
+function loadEditorModule() {
+  editorModule ??= import(EDITOR_URL.href).catch(() => null);
+  return editorModule;
+}
+
+/** A plain textarea with the editor's interface, if the bundled editor cannot load. */
+function textareaEditor({ anchor, doc, label, describedBy, onChange, onRun }) {
+  const editor = element("textarea", {
+    class: "runnable-editor runnable-editor--plain",
+    spellcheck: "false",
+    autocapitalize: "off",
+    "aria-label": label,
+    "aria-describedby": describedBy,
+  });
+  editor.value = doc;
+  const fit = () => {
+    editor.style.height = "auto";
+    editor.style.height = `${editor.scrollHeight + 4}px`;
+  };
+  editor.addEventListener("input", () => {
+    onChange(editor.value);
+    fit();
+  });
+  editor.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      onRun();
+    }
+  });
+  anchor.after(editor);
+  requestAnimationFrame(fit);
+  return editor;
+}
+
+let hintCount = 0;
+
+/** A visually hidden live region (`role`: "status" polite, "alert" assertive). */
+function liveRegion(role, className) {
+  return element("span", {
+    class: `${className} runnable-sr-only`,
+    role,
+    "aria-live": role === "alert" ? "assertive" : "polite",
+    "aria-atomic": "true",
+  });
 }
 
 function element(tag, attrs = {}, text) {
@@ -152,41 +219,46 @@ function setUpBlock(block) {
 
   const run = element("button", { type: "button", class: "md-button md-button--primary runnable-run" }, "Run");
   const reset = element("button", { type: "button", class: "md-button runnable-reset", hidden: "" }, "Reset");
-  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite" });
-  const editor = element("textarea", {
-    class: "runnable-editor",
-    spellcheck: "false",
-    autocapitalize: "off",
-    "aria-label": "Editable snippet: Python statements after >>> prompts",
-    hidden: "",
-  });
+  // State: polite, visible. Errors: assertive, announced once (the visible
+  // message is in the output below).
+  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+  const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
+  const alert = liveRegion("alert", "runnable-alert");
+  const hint = element("p", { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" }, EDITOR_HINT);
   const output = element("pre", { class: "runnable-output", hidden: "" });
   const stderr = element("pre", { class: "runnable-output runnable-stderr", hidden: "" });
-  bar.append(run, reset, status);
-  highlight.after(editor);
+  bar.append(run, reset, status, progress, alert);
+  highlight.after(hint);
   block.append(bar, output, stderr);
 
-  const fit = () => {
-    editor.style.height = "auto";
-    editor.style.height = `${editor.scrollHeight + 4}px`;
+  let editor = null; // made on first use
+  let editorReady = null;
+  const makeEditor = (text) => {
+    editorReady ??= loadEditorModule().then((module) => {
+      const options = {
+        anchor: highlight,
+        doc: text,
+        label: EDITOR_LABEL,
+        describedBy: hint.id,
+        onChange: (value) => saveEdit(block, value),
+        onRun: () => run.click(),
+      };
+      editor = module ? module.createEditor(options) : textareaEditor(options);
+      block.dataset.editor = module ? "codemirror" : "textarea";
+      return editor;
+    });
+    return editorReady;
   };
-  const showEditor = (text) => {
-    editor.value = text;
+  const editorShown = () => editor !== null && !editor.hidden;
+  const showEditor = async (text) => {
+    const made = editor === null;
+    await makeEditor(text);
+    if (!made) editor.value = text;
     editor.hidden = false;
+    hint.hidden = false;
     highlight.hidden = true;
     reset.hidden = false;
-    fit();
   };
-  editor.addEventListener("input", () => {
-    saveEdit(block, editor.value);
-    fit();
-  });
-  editor.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      run.click();
-    }
-  });
 
   const saved = loadEdit(block);
   if (saved !== null && saved !== original) showEditor(saved);
@@ -195,51 +267,64 @@ function setUpBlock(block) {
   // when the block is on screen and the browser is idle (see viewObserver).
   run.addEventListener("pointerenter", prefetch, { once: true });
   run.addEventListener("focus", prefetch, { once: true });
+  run.addEventListener("pointerenter", loadEditorModule, { once: true });
+  run.addEventListener("focus", loadEditorModule, { once: true });
   viewObserver?.observe(block);
 
+  let running = false;
   run.addEventListener("click", async () => {
-    const text = editor.hidden ? original : editor.value;
-    run.disabled = true;
+    if (running) return; // aria-disabled keeps the button focusable, so ignore presses here
+    running = true;
+    const text = editorShown() ? editor.value : original;
+    run.setAttribute("aria-disabled", "true");
     block.classList.add("runnable--running");
     output.classList.remove("runnable-output--error");
     stderr.hidden = true;
+    alert.textContent = "";
     try {
-      const runner = await readyRunner(status);
+      const runner = await readyRunner(status, progress);
       status.textContent = "Running…";
       const result = await runner.run(text);
       showOutput(output, result);
       stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
       stderr.hidden = !result.stderr;
+      if (!editorShown()) await showEditor(text);
       const django = runner.versions ? `, Django ${runner.versions.django}` : "";
       status.textContent = `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}).`;
-      if (editor.hidden) showEditor(text);
     } catch (error) {
+      progress.textContent = "";
       output.textContent = error.message;
       output.dataset.empty = "false";
       output.classList.add("runnable-output--error");
       status.textContent = "Did not run.";
+      alert.textContent = error.message;
     } finally {
       output.hidden = false;
-      run.disabled = false;
+      run.removeAttribute("aria-disabled");
+      running = false;
       block.classList.remove("runnable--running");
       block.dataset.runState = output.classList.contains("runnable-output--error") ? "error" : "done";
     }
   });
 
   reset.addEventListener("click", () => {
-    editor.hidden = true;
+    const hadFocus = reset.contains(document.activeElement);
+    if (editor) editor.hidden = true;
+    hint.hidden = true;
     highlight.hidden = false;
     reset.hidden = true;
     output.hidden = true;
     output.textContent = "";
     stderr.hidden = true;
-    status.textContent = "";
+    alert.textContent = "";
+    status.textContent = "Reset: the snippet as published is shown again.";
     delete block.dataset.runState;
     try {
       sessionStorage.removeItem(storageKey(block));
     } catch {
       /* nothing saved */
     }
+    if (hadFocus) run.focus(); // Reset is hidden now: focus must not fall to the page
   });
 }
 
@@ -290,7 +375,9 @@ function setUpRequestPanel(panel) {
   headers.value = panel.dataset.headers || "Host: localhost";
   const body = element("textarea", { name: "body", rows: "2", spellcheck: "false", "aria-label": "Request body" });
   const send = element("button", { type: "submit", class: "md-button md-button--primary" }, "Send");
-  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite" });
+  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+  const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
+  const alert = liveRegion("alert", "runnable-alert");
   const result = element("pre", { class: "runnable-output", hidden: "" });
 
   const form = element("form", { class: "asgi-request-form" });
@@ -304,13 +391,15 @@ function setUpRequestPanel(panel) {
     body,
     element("div", { class: "runnable-bar" }),
   );
-  form.lastChild.append(send, status);
+  form.lastChild.append(send, status, progress, alert);
   panel.replaceChildren(element("p", { class: "asgi-request-title" }, "Send a request to the example's application, in your browser"), form, result);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    send.disabled = true;
+    if (send.getAttribute("aria-disabled") === "true") return; // a request is on its way
+    send.setAttribute("aria-disabled", "true");
     result.classList.remove("runnable-output--error");
+    alert.textContent = "";
     try {
       const request = {
         application: app.value,
@@ -320,7 +409,7 @@ function setUpRequestPanel(panel) {
         body: body.value,
       };
       if (!request.path.startsWith("/")) throw new Error("The path must start with /");
-      const runner = await readyRunner(status);
+      const runner = await readyRunner(status, progress);
       status.textContent = "Sending…";
       const response = await runner.request(request);
       const lines = [`${response.status}`];
@@ -333,10 +422,12 @@ function setUpRequestPanel(panel) {
     } catch (error) {
       result.textContent = error.message;
       result.classList.add("runnable-output--error");
+      progress.textContent = "";
       status.textContent = "No response.";
+      alert.textContent = error.message;
     } finally {
       result.hidden = false;
-      send.disabled = false;
+      send.removeAttribute("aria-disabled");
     }
   });
 }
