@@ -19,6 +19,7 @@ from guide.commands import application_of, parse_command, server_snippets, with_
 from guide.paths import DOCS, ROOT
 from guide.servers import (
     BENCH_APP,
+    BENCH_VARIANTS,
     BENCHED,
     SERVERS,
     SNIPPETS,
@@ -74,6 +75,18 @@ def test_bench_command_serves_the_bench_app_on_the_given_port(name):
     assert sum("{port}" in part for part in argv) == 1
     assert str(4321) in " ".join(server.bench_argv(4321))
     assert "{port}" not in " ".join(server.bench_argv(4321))
+
+
+@pytest.mark.parametrize("name", list(BENCH_VARIANTS))
+def test_a_bench_variant_runs_options_a_tested_snippet_runs(name):
+    """``gunicorn-asgi``: the options its command adds to Gunicorn's are those of
+    ``snippets/servers/gunicorn-asgi.sh``, which the server tests run."""
+    base = SERVERS[server_name(f"{name}.sh")]
+    added = set(shlex.split(BENCH_VARIANTS[name].bench_command)) - set(
+        shlex.split(base.bench_command)
+    )
+    assert added
+    assert added <= set(parse_command(snippet_path(f"{name}.sh"))), added
 
 
 def test_labels_and_colours_tell_the_servers_apart():

@@ -148,6 +148,10 @@ class Running:
     def server(self):
         if self._server is None:
             self._server, self.started_in = self.start_own()
+            # A positive signal that every worker is up: under Gunicorn the port
+            # is open (the master's) before a slow worker accepts anything.
+            if self.per_worker_line:
+                wait_for_count(self._server, self.per_worker_line, self.workers, timeout=60)
         elif self._server.process.poll() is not None:
             pytest.fail(
                 f"{self.name} exited (status {self._server.process.returncode}) between "
@@ -474,7 +478,10 @@ def base_argv(name, port, *options, app=None):
         for name in SERVERS
         if SERVERS[name].lifespan_unsupported is not None
         and not any(
-            expect.server.name == name and application_of(parse_command(snippet_path(s))) == WRAPPED
+            expect.server.name == name
+            and application_of(parse_command(snippet_path(s))) == WRAPPED
+            # Another worker class is another lifespan implementation.
+            and "--worker-class" not in expect.because_of
             for s, expect in SNIPPETS.items()
         )
     ),
@@ -519,6 +526,11 @@ def test_root_path_option_without_a_snippet(name, dev_env, tmp_path):
         name,
     )
     try:
+        # Every worker up first (Gunicorn's master listens before they are).
+        if expected.lifespan_unsupported:
+            wait_for_count(
+                server, expected.lifespan_unsupported, expected.workers(server.argv), timeout=60
+            )
         home = httpx.get(server.url + "/", timeout=10).json()
     finally:
         server.kill()

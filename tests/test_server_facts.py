@@ -189,7 +189,7 @@ def test_daphne_alone_has_no_http2(daphne_alone, tmp_path):
     env = with_pythonpath({**os.environ, "PYTHONUNBUFFERED": "1"}, tmp_path / "app")
     process = started(argv, port, env, tmp_path / "log")
     try:
-        output = process.wait_for_output("Listening on TCP address")
+        output = process.wait_for_output("Listening on TCP address", timeout=60)
     finally:
         process.kill()
     assert "HTTP/2 support not enabled (install the http2 and tls Twisted extras)" in output
@@ -203,7 +203,7 @@ def test_daphne_logs_http2_enabled_where_h2_is_installed(dev_env, tmp_path):
     argv = server_argv(snippet_path("daphne.sh"), port)
     process = started(argv, port, command_env(dev_env), tmp_path / "log")
     try:
-        output = process.wait_for_output("Listening on TCP address")
+        output = process.wait_for_output("Listening on TCP address", timeout=60)
     finally:
         process.kill()
     assert "HTTP/2 support enabled" in output, output
@@ -265,7 +265,9 @@ def test_gunicorn_binds_0_0_0_0_port_when_port_is_set(dev_env, tmp_path):
     env = command_env({**dev_env, "PORT": str(port)})
     process = started(argv, port, env, tmp_path / "log")
     try:
-        process.wait_for_output(f"Listening at: http://0.0.0.0:{port} ")
+        process.wait_for_output(f"Listening at: http://0.0.0.0:{port} ", timeout=60)
+        # The master listens before its worker accepts: wait for the worker.
+        process.wait_for_output(f"ASGI server listening on http://0.0.0.0:{port}", timeout=60)
         assert httpx.get(process.url + "/polls/", timeout=30).status_code == 200
     finally:
         assert process.stop(timeout=30) == 0
@@ -333,6 +335,13 @@ MODULE_ONLY = {
     ],
 }
 DEFAULT_ATTRIBUTE = {"gunicorn": "application", "hypercorn": "app", "granian": "app"}
+# Printed once the (only) worker serves: Gunicorn's and Granian's main process
+# listens before that.
+WORKER_READY = {
+    "gunicorn": "Application startup complete.",
+    "hypercorn": "Running on http://127.0.0.1:",
+    "granian": "Started worker-1",
+}
 REFUSED = {
     "uvicorn": 'Import string "counting" must be in format "<module>:<attribute>".',
     "daphne": "ValueError: not enough values to unpack (expected 2, got 1)",
@@ -355,6 +364,7 @@ def test_module_without_attribute_and_one_call_per_request(server, dev_env, tmp_
         return
     process = started(argv, port, env, tmp_path / "log")
     try:
+        process.wait_for_output(WORKER_READY[server], timeout=60)
         # One client, one keep-alive connection, two requests.
         with httpx.Client(timeout=30) as client:
             first = client.get(process.url + "/polls/async/")
