@@ -139,6 +139,7 @@ def build_site(session):
             "bench/results/servers.json",
             "bench/results/postgres.json",
             "bench/results/votes.json",
+            "bench/results/switch.json",
             "build/browser/.inputs-sha256",
         ],
         ["docs", "snippets", "hooks", "examples/mysite", "src/guide", "editor"],
@@ -324,3 +325,13 @@ def bench_votes(session):
     """
     install(session, "bench", django=DEFAULT_DJANGO)
     session.run("python", "bench/votes.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_switch(session):
+    """The same app under Gunicorn sync workers (WSGI) and uvicorn workers (ASGI), on PostgreSQL.
+
+    Writes bench/results/switch.json, shown on docs/explanation/should-you-switch.md.
+    """
+    install(session, "bench", "servers", django=DEFAULT_DJANGO)
+    session.run("python", "bench/switch.py", *session.posargs)

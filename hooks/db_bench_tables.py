@@ -4,7 +4,10 @@
   (``nox -s bench_postgres``): PostgreSQL connections under load with
   ``CONN_MAX_AGE = 0``, ``60`` and Django's pool;
 - ``<!-- bench-votes -->`` becomes the table of ``bench/results/votes.json``
-  (``nox -s bench_votes``): concurrent votes on SQLite and PostgreSQL.
+  (``nox -s bench_votes``): concurrent votes on SQLite and PostgreSQL;
+- ``<!-- bench-switch -->`` becomes the table of ``bench/results/switch.json``
+  (``nox -s bench_switch``): Gunicorn sync workers (WSGI) against Gunicorn with
+  uvicorn workers (ASGI) on PostgreSQL.
 
 Each table says when, where and with what it was measured, so the page's
 figures cannot drift from the measured ones.
@@ -82,9 +85,48 @@ def render_votes(data):
     return "\n".join(lines)
 
 
+def render_switch(data):
+    settings = data["settings"]
+    servers = settings["servers"]
+    by_key = {(r["server"], r["view"], r["concurrency"]): r for r in data["results"]}
+    cells = []
+    for row in data["results"]:
+        if (row["view"], row["concurrency"]) not in cells:
+            cells.append((row["view"], row["concurrency"]))
+    errors = sum(r["errors"] for r in data["results"])
+    commands = "; ".join(
+        "`" + s["command"].format(workers=settings["workers"], port="PORT") + "`"
+        for s in servers.values()
+    )
+    lines = [
+        f"{_measured(data)} `{settings['django_settings_module']}` on PostgreSQL with "
+        f"Django's pool ({settings['pool']['min_size']} to {settings['pool']['max_size']} "
+        f"connections per process); {commands}; {settings['requests']:,} requests per cell "
+        f"after {settings['warmup']} warm-up requests. Errors: {errors}.",
+        "",
+        "| View | Concurrent | "
+        + " | ".join(f"{s['label']}: req/s, p50 / p99 ms" for s in servers.values())
+        + " |",
+        "|---|---:|" + "---:|" * len(servers),
+    ]
+    for view, concurrency in cells:
+        values = []
+        for name in servers:
+            row = by_key.get((name, view, concurrency))
+            values.append(
+                f"{row['requests_per_second']:.0f}, {row['p50_ms']:.0f} / {row['p99_ms']:.0f}"
+                if row
+                else "not measured"
+            )
+        path = settings["views"][view]
+        lines.append(f"| {view} `{path}` | {concurrency} | " + " | ".join(values) + " |")
+    return "\n".join(lines)
+
+
 TABLES = {
     "<!-- bench-postgres -->": ("postgres.json", render_postgres),
     "<!-- bench-votes -->": ("votes.json", render_votes),
+    "<!-- bench-switch -->": ("switch.json", render_switch),
 }
 
 
