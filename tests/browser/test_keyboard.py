@@ -11,9 +11,9 @@ of at least 2 px, or a box-shadow), and what a screen reader would announce
 recorded as it changes and checked, including the "Stopped" message after a
 run times out.
 
-One page (module-scoped) serves the block, the panel and the timeout tests,
-so the runtime loads once per worker; the page asks for a 5 s run timeout
-(``?run-timeout=5``) to keep the timeout test short.
+One page serves the block, the panel and the timeout steps, so the runtime
+loads once; the page asks for a 5 s run timeout (``?run-timeout=5``) to keep
+the timeout step short.
 """
 
 import pytest
@@ -131,11 +131,21 @@ class KeyboardPage:
         assert not self.errors, f"errors on the page: {self.errors}"
 
 
-@pytest.fixture(scope="module")
-def keyboard_page(chromium, site_url):
-    page = KeyboardPage(chromium, f"{site_url}/{PAGE}?run-timeout={TIMEOUT_S}")
-    yield page
-    page.close()
+def test_a_block_and_the_request_panel_with_the_keyboard_alone(chromium, site_url):
+    """One page, one runtime load: run, edit, Ctrl+Enter, Reset; the panel; a timeout.
+
+    One test rather than three, so that the runtime loads once (pytest-xdist
+    would spread the tests of a module over both workers).
+    """
+    kb = KeyboardPage(chromium, f"{site_url}/{PAGE}?run-timeout={TIMEOUT_S}")
+    try:
+        run_edit_and_reset(kb)
+        send_a_request(kb)
+        time_out(kb)  # last: it stops the runtime
+    except BaseException:
+        kb.context.close()
+        raise
+    kb.close()
 
 
 def is_run_of(index):
@@ -153,8 +163,8 @@ def forget_state(page, block):
     page.evaluate("block => { delete block.dataset.runState; }", block.element_handle())
 
 
-def test_a_snippet_run_edited_and_reset_with_the_keyboard(keyboard_page):
-    kb, page = keyboard_page, keyboard_page.page
+def run_edit_and_reset(kb):
+    page = kb.page
     block = page.locator("div.runnable").nth(0)
     original = block.locator(".highlight code").text_content()
 
@@ -217,8 +227,8 @@ def test_a_snippet_run_edited_and_reset_with_the_keyboard(keyboard_page):
     kb.wait_announced(since, "polite", "Reset", 5_000)
 
 
-def test_the_request_panel_with_the_keyboard(keyboard_page):
-    kb, page = keyboard_page, keyboard_page.page
+def send_a_request(kb):
+    page = kb.page
     panel = page.locator("div.asgi-request-panel")
     # From the last block's Run button, Tab reaches the panel's first control.
     kb.focus_before(panel)
@@ -258,8 +268,8 @@ def test_the_request_panel_with_the_keyboard(keyboard_page):
     assert error in panel.locator(".runnable-output").text_content()
 
 
-def test_a_run_that_times_out_is_announced(keyboard_page):
-    kb, page = keyboard_page, keyboard_page.page
+def time_out(kb):
+    page = kb.page
     block = page.locator("div.runnable").nth(1)
     kb.focus_before(block)
     kb.tab_to(is_run_of(1), "the second block's Run button")
@@ -311,3 +321,33 @@ def test_version_tabs_switch_with_the_keyboard(chromium, site_url):
     page.keyboard.press("ArrowLeft")  # a button ignores arrows: the tab stays
     assert tabs.evaluate(checked) == 2
     kb.close()
+
+
+def test_without_the_bundled_editor_a_textarea_takes_its_place(chromium, site_url):
+    """If assets/vendor/editor.mjs cannot load, a kept edit shows in a plain textarea."""
+    saved = ">>> 'kept'\n"
+    context = chromium.new_context()
+    context.route("**/assets/vendor/editor.mjs", lambda route: route.fulfill(status=404))
+    context.add_init_script(
+        "sessionStorage.setItem("
+        f"'runnable:/{PAGE}:' + 'howto/application_object/what_it_is.pycon', {saved!r})"
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{site_url}/{PAGE}?no-prefetch")
+    block = page.locator("div.runnable").first
+    assert block.get_attribute("data-snippet") == "howto/application_object/what_it_is.pycon"
+    editor = block.locator("textarea.runnable-editor")
+    editor.wait_for()
+    assert block.get_attribute("data-editor") == "textarea"
+    assert editor.input_value() == saved
+    assert editor.get_attribute("aria-label").startswith("Editable snippet")
+    hint = page.locator("#" + editor.get_attribute("aria-describedby"))
+    assert hint.text_content() == "Ctrl+Enter (⌘+Enter) runs the snippet."
+    # A textarea's Tab moves focus: from the editor to Run.
+    editor.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('runnable-run')")
+    context.close()
+    assert not errors, errors

@@ -15,8 +15,10 @@
  * Ctrl/Cmd+Enter in the editor runs; Escape then Tab leaves the editor (the
  * hint under it says so). Each block has a polite live region for its state
  * (loading, running, ran, reset) and an assertive one for errors (the
- * runtime could not load, the run was stopped and the runtime restarted). Without JavaScript, or if the runtime cannot load, the page reads
- * exactly as built: every block already shows the output it produced when the
+ * runtime could not load, the run was stopped and the runtime restarted).
+ *
+ * Without JavaScript, or if the runtime cannot load, the page reads exactly
+ * as built: every block already shows the output it produced when the
  * site was built.
  *
  * Blocks whose snippet cannot run in a browser carry data-browser-skip with
@@ -27,6 +29,7 @@ const RUNTIME_URL = new URL("../../runtime/runner.mjs", import.meta.url);
 const EDITOR_URL = new URL("../vendor/editor.mjs", import.meta.url);
 const EDITOR_LABEL = "Editable snippet: Python statements after >>> prompts";
 const EDITOR_HINT = "Ctrl+Enter (⌘+Enter) runs the snippet. Tab indents; press Escape, then Tab, to leave the editor.";
+const EDITOR_HINT_PLAIN = "Ctrl+Enter (⌘+Enter) runs the snippet.";
 const APPLICATIONS = [
   "mysite.asgi:application",
   "mysite.asgi_wrapped:application",
@@ -244,6 +247,7 @@ function setUpBlock(block) {
         onRun: () => run.click(),
       };
       editor = module ? module.createEditor(options) : textareaEditor(options);
+      if (!module) hint.textContent = EDITOR_HINT_PLAIN; // a textarea's Tab moves focus
       block.dataset.editor = module ? "codemirror" : "textarea";
       return editor;
     });
