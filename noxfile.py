@@ -132,6 +132,7 @@ def build_site(session):
             "requirements/docs.txt",
             "package-lock.json",
             "bench/results/servers.json",
+            "bench/results/fanout.json",
             "build/browser/.inputs-sha256",
         ],
         ["docs", "snippets", "hooks", "examples/mysite", "src/guide"],
@@ -279,3 +280,13 @@ def bench_browser(session):
     install(session, "docs", "browser-build", "browser-tests")
     site_dir = build_site(session)
     session.run("python", "bench/browser.py", "--site", str(site_dir), *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_fanout(session):
+    """WebSocket fan-out under one uvicorn process, in-memory and Redis channel layers.
+
+    Writes bench/results/fanout.json (the WebSockets how-to's table).
+    """
+    install(session, "bench", django=DEFAULT_DJANGO)
+    session.run("python", "bench/fanout.py", *session.posargs)
