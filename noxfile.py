@@ -140,6 +140,7 @@ def build_site(session):
             "bench/results/postgres.json",
             "bench/results/votes.json",
             "bench/results/switch.json",
+            "bench/results/fanout.json",
             "build/browser/.inputs-sha256",
         ],
         ["docs", "snippets", "hooks", "examples/mysite", "src/guide", "editor"],
@@ -335,3 +336,13 @@ def bench_switch(session):
     """
     install(session, "bench", "servers", django=DEFAULT_DJANGO)
     session.run("python", "bench/switch.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_fanout(session):
+    """WebSocket fan-out under one uvicorn process, in-memory and Redis channel layers.
+
+    Writes bench/results/fanout.json (the WebSockets how-to's table).
+    """
+    install(session, "bench", django=DEFAULT_DJANGO)
+    session.run("python", "bench/fanout.py", *session.posargs)
