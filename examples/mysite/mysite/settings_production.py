@@ -91,3 +91,18 @@ LOGGING = {
     },
 }
 # --8<-- [end:disallowed_host]
+
+# --8<-- [start:asyncio_noise]
+# Python 3.14+: client disconnects can log "CancelledError exception in
+# shielded future" on the asyncio logger. Drop exactly those records.
+LOGGING["filters"] = {
+    **LOGGING.get("filters", {}),
+    "shielded_cancel": {"()": "mysite.logging_filters.IgnoreShieldedCancelledError"},
+}
+LOGGING["loggers"]["asyncio"] = {
+    "handlers": ["console"],
+    "level": "WARNING",
+    "filters": ["shielded_cancel"],
+    "propagate": False,
+}
+# --8<-- [end:asyncio_noise]
