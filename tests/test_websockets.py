@@ -148,11 +148,15 @@ REFUSAL_LOG = {
 def test_a_foreign_or_missing_origin_is_refused_with_403(each_server, origin):
     log = REFUSAL_LOG[each_server.name]
     seen = len(lines_with(each_server, log)) if log else 0
+    before = len(each_server.output())
     with pytest.raises(InvalidStatus) as refused:
         connect(ws_url(each_server), origin=origin)
     assert refused.value.response.status_code == 403
     if log:
         assert len(wait_for_lines(each_server, log, seen + 1)) == seen + 1
+    else:
+        time.sleep(0.5)
+        assert "/ws/polls/1/" not in each_server.output()[before:]
     assert "polls.consumers" not in "".join(lines_with(each_server, "refused"))
     assert httpx.get(each_server.url + "/polls/1/", timeout=10).status_code == 200
 
