@@ -118,8 +118,6 @@ def test_a_nox_command_must_name_a_session(tmp_path):
 # A fenced block that is neither a command nor its output, and stays inline.
 NOT_COMMANDS = {
     "mermaid": "a diagram, drawn by Mermaid",
-    # Converted to included, tested files on another branch (nginx configuration).
-    "nginx": "nginx configuration",
 }
 
 
