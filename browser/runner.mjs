@@ -99,9 +99,15 @@ export class PyRunner {
    * Run a snippet: pycon text (">>> " prompts, parsed like doctest) or a plain script.
    * Resolves to {output, stderr, truncated, ms}; `output` is what doctest
    * would compare with the snippet's expected output.
+   *
+   * `fresh` ({env, unset, setup}, as in snippets.toml) runs it in a fresh
+   * interpreter of its own, as a server runs it in a process of its own: the
+   * result then also has {fresh: {restoreMs, setupMs}, versions}.
    */
-  run(code, { timeoutMs = this.timeoutMs } = {}) {
-    return this._call({ type: "run", code: String(code) }, timeoutMs);
+  run(code, { timeoutMs = this.timeoutMs, fresh = null } = {}) {
+    const message = { type: "run", code: String(code) };
+    if (fresh) message.fresh = { env: fresh.env ?? {}, unset: fresh.unset ?? [], setup: fresh.setup ?? true };
+    return this._call(message, timeoutMs);
   }
 
   /**

@@ -8,8 +8,11 @@
 //          "packages", "project", "setup", "ready"), any number of times
 //       -> {type: "ready", versions: {python, django, sqlite, pyodide}, timings: {...ms}}
 //       or {type: "error", message}                    (e.g. a file answered 404)
-//   {type: "run", id, code}          code: pycon text (">>> " prompts) or a plain script
+//   {type: "run", id, code, fresh?}  code: pycon text (">>> " prompts) or a plain script
 //       -> {type: "result", id, output, stderr, truncated, ms}
+//       fresh: {env: {NAME: value}, unset: [NAME], setup: bool} runs it in a fresh
+//       interpreter (restored from the boot snapshot, used once); the result
+//       then also has fresh: {restoreMs, setupMs} and versions.
 //   {type: "request", id, method, path, headers, body, application?, reset?}
 //       -> {type: "response", id, status, headers: [[name, value]], body, messages, truncated, ms}
 //   any failure of a run/request itself -> {type: "error", id, message}

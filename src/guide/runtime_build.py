@@ -9,9 +9,11 @@ runs the in-Pyodide build step). Writes::
     OUTDIR/pyodide/                            everything the worker fetches
         pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip
         pyodide-lock.json                      our packages, with sha256
+        packages.bundle                        the wheels' files, stored (write_bundle)
+        project.bundle                         examples/mysite + migrated db.sqlite3
         *.whl                                  Django (slimmed), asgiref, sqlparse,
-                                               servestatic, tzdata, guide-runtime
-        mysite-project.zip                     examples/mysite + migrated db.sqlite3
+                                               servestatic, tzdata, uvicorn, click, h11,
+                                               python-dotenv, guide-runtime (for the lock)
         manifest.json                          sizes + sha256 of every file above
         build-info.json                        versions, what was stripped, timings
 
@@ -27,7 +29,8 @@ Steps:
    exact Django/SQLite that runs in the browser, and compiles the wheels to
    ``.pyc`` (see ``--no-pyc``) with :func:`guide.wheels.compile_wheel`, the
    same file, loaded into Pyodide's file system.
-4. The lock file (pyodide-lock) and the manifest are written.
+4. The bundles (what the worker writes into Pyodide's file system), the lock
+   file (pyodide-lock) and the manifest are written.
 
 Libraries, and the one step done by hand (checked 2026-11 with pyodide-lock
 0.2.1 and pyodide-build 0.39.2 under Python 3.13, against Pyodide 314.0.7):
@@ -91,8 +94,12 @@ PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_st
 JS_FILES = ["runner.mjs", "worker.mjs", "core.mjs"]
 #: The example project: what is packaged, and where it is unpacked in Pyodide.
 PROJECT_DIR = "/home/pyodide/mysite"
-PROJECT_ZIP = "mysite-project.zip"
 PROJECT_EXCLUDE = re.compile(r"(^|/)(__pycache__|staticfiles)(/|$)|\.pyc$|^db\.sqlite3")
+#: Where Pyodide's CPython looks for installed packages (the worker writes them there).
+SITE_PACKAGES = "/lib/python3.14/site-packages"
+#: The files the worker writes into Pyodide's file system (see write_bundle).
+PACKAGES_BUNDLE = "packages.bundle"
+PROJECT_BUNDLE = "project.bundle"
 RUNTIME_WHEEL_NAME = "guide_runtime"
 RUNTIME_VERSION = "0.1.0"
 
@@ -267,7 +274,53 @@ def pyodide_step(stage, wheels, project, compile_pyc):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-# -- 4. lock file and manifest ----------------------------------------------------------
+# -- 4. bundles, lock file and manifest -----------------------------------------------
+
+
+def write_bundle(path, root, files):
+    """Write ``files`` (``{relative path: bytes}``) as one uncompressed bundle.
+
+    Format: a 4-byte little-endian length N, N bytes of JSON ``{"root": root,
+    "files": [[relative path, size], ...]}``, then the files' bytes in that order.
+    The worker (browser/core.mjs, ``writeBundle``) writes each file to
+    ``root/relative path`` in Pyodide's file system with one ``FS.writeFile``:
+    no unzipping, no Python involved, so it can be repeated for every fresh
+    interpreter. Stored, not deflated: the web server's gzip or brotli
+    compresses the whole bundle better than zip compresses each file.
+    """
+    names = sorted(files)
+    header = json.dumps({"root": root, "files": [[n, len(files[n])] for n in names]}).encode()
+    with open(path, "wb") as f:
+        f.write(len(header).to_bytes(4, "little"))
+        f.write(header)
+        for name in names:
+            f.write(files[name])
+    return Path(path)
+
+
+def read_bundle(path):
+    """``(root, {relative path: bytes})`` of a bundle written by :func:`write_bundle`."""
+    data = Path(path).read_bytes()
+    size = int.from_bytes(data[:4], "little")
+    header = json.loads(data[4 : 4 + size])
+    files, offset = {}, 4 + size
+    for name, length in header["files"]:
+        files[name] = data[offset : offset + length]
+        offset += length
+    if offset != len(data):
+        raise ValueError(f"{path}: {len(data) - offset} bytes after the last file")
+    return header["root"], files
+
+
+def wheel_files(paths):
+    """``{relative path: bytes}`` of every file in the wheels ``paths`` (as installed)."""
+    files = {}
+    for path in paths:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if not info.is_dir():
+                    files[info.filename] = z.read(info)
+    return files
 
 
 def marker_applies(marker):
@@ -396,7 +449,10 @@ def main(argv=None):
     final_wheels = []
     for wheel in map(Path, report["wheels"]):
         final_wheels.append(Path(shutil.copy2(wheel, pyodide_dir / wheel.name)))
-    shutil.copy2(report["project"], pyodide_dir / PROJECT_ZIP)
+    write_bundle(pyodide_dir / PACKAGES_BUNDLE, SITE_PACKAGES, wheel_files(final_wheels))
+    write_bundle(
+        pyodide_dir / PROJECT_BUNDLE, PROJECT_DIR, wheel_writer.read_zip(report["project"])
+    )
     for name in PYODIDE_CORE:
         shutil.copy2(PYODIDE_NPM / name, pyodide_dir / name)
     lock = write_lock(pyodide_dir, inputs, final_wheels)
@@ -411,7 +467,11 @@ def main(argv=None):
         "pyodide": npm_version,
         "python": lock["info"]["python"],
         "packages": sorted(lock["packages"]),
-        "project": {"file": PROJECT_ZIP, "dir": PROJECT_DIR, "settings": "mysite.settings"},
+        "project": {"dir": PROJECT_DIR, "settings": "mysite.settings"},
+        # Fetched by the worker and written into Pyodide's file system, in order.
+        # The wheels stay beside them only for the lock file (which Pyodide reads).
+        "bundles": [PACKAGES_BUNDLE, PROJECT_BUNDLE],
+        "boot": [*PYODIDE_CORE, "pyodide-lock.json", PACKAGES_BUNDLE, PROJECT_BUNDLE],
         "application": "mysite.asgi:application",
         "files": files,
     }

@@ -101,15 +101,27 @@ class Snippet:
         """Why this snippet cannot run in a browser running Django ``browser_django``; "" if it can."""
         if self.options.browser:
             return self.options.browser
-        if self.options.env or self.options.unset:
-            names = ", ".join(sorted({*self.options.env, *self.options.unset}))
-            return (
-                f"it needs a fresh Python process with its own environment ({names}), "
-                "and the browser keeps one warm Django with mysite.settings"
-            )
         if not self.runs_on(browser_django):
             return f"written for Django {self.django}, and the browser runs Django {browser_django}"
         return ""
+
+
+def browser_fresh(snippet):
+    """How the browser runs ``snippet`` in a fresh interpreter, or None (the warm one).
+
+    A snippet with its own environment (``env``, ``unset``) or ``setup = false``
+    runs, as on a server, in a process of its own: in the browser, an
+    interpreter restored from the runtime's boot snapshot (browser/core.mjs).
+    Returns ``{"env": {...}, "unset": [...], "setup": bool}``.
+    """
+    options = snippet.options
+    if not (options.env or options.unset or not options.setup):
+        return None
+    return {
+        "env": {str(k): str(v) for k, v in options.env.items()},
+        "unset": list(options.unset),
+        "setup": options.setup,
+    }
 
 
 def _read_options(toml, project):

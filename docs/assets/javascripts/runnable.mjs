@@ -206,12 +206,16 @@ function setUpBlock(block) {
     try {
       const runner = await readyRunner(status);
       status.textContent = "Running…";
-      const result = await runner.run(text);
+      // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
+      const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
+      const result = await runner.run(text, { fresh });
       showOutput(output, result);
       stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
       stderr.hidden = !result.stderr;
-      const django = runner.versions ? `, Django ${runner.versions.django}` : "";
-      status.textContent = `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}).`;
+      const versions = result.versions ?? runner.versions;
+      const django = versions ? `, Django ${versions.django}` : "";
+      const where = result.fresh ? ", a fresh interpreter" : "";
+      status.textContent = `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}${where}).`;
       if (editor.hidden) showEditor(text);
     } catch (error) {
       output.textContent = error.message;
