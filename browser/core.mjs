@@ -246,13 +246,18 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
   cacheCompiledWasm();
   const { dir, settings } = manifest.project;
 
-  // The bundles download while Pyodide starts; each is checked against manifest.json.
+  /** A file of the build, checked against its sha256 in manifest.json. */
+  const fetchChecked = async (file) => {
+    const bytes = await getBytes(indexURL + file);
+    if ((await sha256Hex(bytes)) !== manifest.files[file]?.sha256) {
+      throw new Error(`Integrity check failed for ${indexURL + file}: its sha256 does not match manifest.json`);
+    }
+    return bytes;
+  };
+  // The bundles download while Pyodide starts.
   const bundles = (manifest.bundles ?? []).map((file) => {
     const promise = (async () => {
-      const bytes = await getBytes(indexURL + file);
-      if ((await sha256Hex(bytes)) !== manifest.files[file]?.sha256) {
-        throw new Error(`Integrity check failed for ${indexURL + file}: its sha256 does not match manifest.json`);
-      }
+      const bytes = await fetchChecked(file);
       progress.done(file);
       return bytes;
     })();
@@ -296,8 +301,8 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     writeBundle(pyodide.FS, bytes, indexURL + file);
     bundleBytes.push([file, bytes]);
   }
-  const writeFiles = (FS) => {
-    for (const [file, bytes] of bundleBytes) writeBundle(FS, bytes, indexURL + file);
+  const writeFiles = (FS, files = bundleBytes) => {
+    for (const [file, bytes] of files) writeBundle(FS, bytes, indexURL + file);
   };
   timings.packages = Math.round(performance.now() - t1);
 
@@ -307,13 +312,13 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
   pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(dir)})`);
   timings.project = Math.round(performance.now() - t2);
   const t2b = performance.now();
-  const snapshot = pyodide.makeMemorySnapshot();
+  const defaultSnapshot = pyodide.makeMemorySnapshot();
   timings.snapshot = Math.round(performance.now() - t2b);
-  timings.snapshotBytes = snapshot.byteLength;
+  timings.snapshotBytes = defaultSnapshot.byteLength;
 
   const asmModule = await import(indexURL + "pyodide.asm.mjs");
-  /** A new interpreter restored from the snapshot, with the files written again. */
-  const restore = async () => {
+  /** A new interpreter restored from `snapshot`, with the files written again. */
+  const restore = async (snapshot = defaultSnapshot, files = bundleBytes) => {
     const started = performance.now();
     let restored;
     try {
@@ -333,7 +338,7 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
           return module;
         },
       });
-      writeFiles(restored.FS);
+      writeFiles(restored.FS, files);
     } catch (error) {
       throw new Error(memoryMessage(error, "a fresh Python interpreter"));
     }
@@ -370,17 +375,58 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
   };
 
   let spare = null; // a restored interpreter not used yet (Promise)
-  const takeFresh = () => {
+  const defaultDjango = manifest.django?.default;
+  // Another Django release: booted once (its bundle replacing the default
+  // Django), snapshotted like the first interpreter; later runs restore it.
+  const otherDjangos = {};
+  const bootOtherDjango = async (version) => {
+    const file = manifest.django?.bundles?.[version];
+    if (!file) throw new Error(`Django ${version} is not part of this build of the runtime`);
+    const djangoBundle = [file, await fetchChecked(file)];
+    const defaultFile = manifest.django.bundles[defaultDjango];
+    const files = bundleBytes.map((entry) => (entry[0] === defaultFile ? djangoBundle : entry));
+    const started = performance.now();
+    let other;
+    try {
+      other = await loadPyodide({ ...baseOptions, _makeSnapshot: true });
+      writeFiles(other.FS, files);
+      other.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(dir)})`);
+    } catch (error) {
+      throw new Error(memoryMessage(error, `Python with Django ${version}`));
+    }
+    const snapshot = other.makeMemorySnapshot();
+    const first = { pyodide: other, session: other.pyimport("guide_session"), ms: Math.round(performance.now() - started) };
+    return { snapshot, files, first };
+  };
+  const takeFresh = async (version) => {
+    if (version && version !== defaultDjango) {
+      otherDjangos[version] ??= bootOtherDjango(version);
+      let other;
+      try {
+        other = await otherDjangos[version];
+      } catch (error) {
+        delete otherDjangos[version]; // a later run may retry
+        throw error;
+      }
+      if (other.first) {
+        const first = other.first;
+        other.first = null;
+        return first;
+      }
+      return restore(other.snapshot, other.files);
+    }
     const next = spare ?? restore();
     spare = null;
     return next;
   };
   /**
    * Run pycon text in a fresh interpreter: {env, unset, setup} as in
-   * snippets.toml. Resolves to run()'s result plus {fresh: {restoreMs, setupMs}}.
+   * snippets.toml, `django` ("5.2") to run it on another Django release of
+   * the build. Resolves to run()'s result plus {fresh: {restoreMs, setupMs}, versions}.
    */
-  const runFresh = async (code, { env = {}, unset = [], setup = true } = {}) => {
-    const interp = await takeFresh();
+  const runFresh = async (code, { env = {}, unset = [], setup = true, django = null } = {}, onStart = () => {}) => {
+    const interp = await takeFresh(django);
+    onStart();
     const t = performance.now();
     console_.stdout.length = 0;
     console_.stderr.length = 0;
@@ -406,7 +452,11 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     versions,
     timings,
     /** Run pycon text (or a plain script); resolves to {output, stderr, truncated}. */
-    run: (code, fresh = null) => (fresh ? runFresh(code, fresh) : callJSON(warm.session.run, String(code))),
+    run: (code, fresh = null, onStart = () => {}) => {
+      if (fresh) return runFresh(code, fresh, onStart);
+      onStart();
+      return callJSON(warm.session.run, String(code));
+    },
     /** Restore a spare fresh interpreter now, so that the next fresh run starts at once. */
     prepareFresh: async () => {
       if (!spare) {
@@ -458,11 +508,13 @@ export function createProtocolHandler({ post, boot }) {
       } else if (type === "run") {
         const rt = runtime ?? (await init());
         const t = performance.now();
-        const result = await rt.run(message.code ?? "", message.fresh ?? null);
+        // "running": the interpreter is ready (another Django release may first
+        // have had to load); the runner's timeout counts from here.
+        const result = await rt.run(message.code ?? "", message.fresh ?? null, () => post({ type: "running", id }));
         post({ type: "result", id, ...result, ms: Math.round(performance.now() - t) });
         // A page that ran one snippet in a fresh interpreter likely runs another:
         // restore the next one now, while the reader reads the output.
-        if (message.fresh) queue = queue.then(() => rt.prepareFresh());
+        if (message.fresh && !message.fresh.django) queue = queue.then(() => rt.prepareFresh());
       } else if (type === "request") {
         const rt = runtime ?? (await init());
         const t = performance.now();

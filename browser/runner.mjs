@@ -11,6 +11,8 @@
 // the next call starts a fresh worker (and initialises it again).
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long loading another Django release may take before a run starts. */
+export const START_TIMEOUT_MS = 120_000;
 
 export class RunnerError extends Error {
   constructor(message) {
@@ -100,13 +102,16 @@ export class PyRunner {
    * Resolves to {output, stderr, truncated, ms}; `output` is what doctest
    * would compare with the snippet's expected output.
    *
-   * `fresh` ({env, unset, setup}, as in snippets.toml) runs it in a fresh
+   * `fresh` ({env, unset, setup, django?}, as in snippets.toml) runs it in a fresh
    * interpreter of its own, as a server runs it in a process of its own: the
    * result then also has {fresh: {restoreMs, setupMs}, versions}.
    */
   run(code, { timeoutMs = this.timeoutMs, fresh = null } = {}) {
     const message = { type: "run", code: String(code) };
-    if (fresh) message.fresh = { env: fresh.env ?? {}, unset: fresh.unset ?? [], setup: fresh.setup ?? true };
+    if (fresh) {
+      message.fresh = { env: fresh.env ?? {}, unset: fresh.unset ?? [], setup: fresh.setup ?? true };
+      if (fresh.django) message.fresh.django = fresh.django;
+    }
     return this._call(message, timeoutMs);
   }
 
@@ -130,10 +135,12 @@ export class PyRunner {
     const worker = this._worker;
     const id = this._nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this._fail(worker, new RunnerTimeoutError(Math.round(timeoutMs / 1000)));
-      }, timeoutMs);
-      this._pending.set(id, { resolve, reject, timer });
+      const expire = () => this._fail(worker, new RunnerTimeoutError(Math.round(timeoutMs / 1000)));
+      // A run that needs another Django release first loads it (seconds): the
+      // timeout then counts from the worker's "running" message.
+      const start = message.fresh?.django ? Math.max(timeoutMs, START_TIMEOUT_MS) : timeoutMs;
+      const timer = setTimeout(expire, start);
+      this._pending.set(id, { resolve, reject, timer, expire, timeoutMs });
       worker.postMessage({ ...message, id });
     });
   }
@@ -155,6 +162,14 @@ export class PyRunner {
         this._progress.clear();
         this._initCallbacks.resolve({ versions: data.versions, timings: data.timings });
         break;
+      case "running": {
+        const pending = this._pending.get(data.id);
+        if (pending) {
+          clearTimeout(pending.timer);
+          pending.timer = setTimeout(pending.expire, pending.timeoutMs);
+        }
+        break;
+      }
       case "result":
       case "response": {
         const { type, id, ...result } = data;

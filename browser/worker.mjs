@@ -9,8 +9,9 @@
 //       -> {type: "ready", versions: {python, django, sqlite, pyodide}, timings: {...ms}}
 //       or {type: "error", message}                    (e.g. a file answered 404)
 //   {type: "run", id, code, fresh?}  code: pycon text (">>> " prompts) or a plain script
+//       -> {type: "running", id}   once the interpreter is ready (the runner's timeout counts from here)
 //       -> {type: "result", id, output, stderr, truncated, ms}
-//       fresh: {env: {NAME: value}, unset: [NAME], setup: bool} runs it in a fresh
+//       fresh: {env: {NAME: value}, unset: [NAME], setup: bool, django?: "5.2"} runs it in a fresh
 //       interpreter (restored from the boot snapshot, used once); the result
 //       then also has fresh: {restoreMs, setupMs} and versions.
 //   {type: "request", id, method, path, headers, body, application?, reset?}

@@ -288,3 +288,23 @@ def test_chromium_smoke():
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     report = json.load(io.StringIO(result.stdout))
     assert report["jspi"] is True
+
+
+def test_bundle_round_trip(tmp_path):
+    files = {"b/x.pyc": b"\x00\x01", "a.py": b"A = 1\n", "empty.txt": b""}
+    path = build.write_bundle(tmp_path / "x.bundle", "/lib/site", files)
+    assert build.read_bundle(path) == ("/lib/site", files)
+    path.write_bytes(path.read_bytes() + b"extra")
+    with pytest.raises(ValueError, match="5 bytes after the last file"):
+        build.read_bundle(path)
+
+
+def test_other_djangos_are_pinned_with_hashes(tmp_path):
+    found = build.read_other_djangos()
+    assert set(found) == {"5.2", "6.0"}
+    for minor, (version, hashes) in found.items():
+        assert version.startswith(minor + ".") and hashes
+    bad = tmp_path / "bad.txt"
+    bad.write_text("django==5.2.19\n")
+    with pytest.raises(SystemExit, match="--hash"):
+        build.read_other_djangos(bad)

@@ -85,6 +85,8 @@ BROWSER = ROOT / "browser"
 PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
 UPSTREAM_LOCK = PYODIDE_NPM / "pyodide-lock.json"
 REQUIREMENTS = ROOT / "requirements" / "browser.txt"
+#: The other Django releases of the version tabs, one pin per line (see the file).
+OTHER_DJANGOS = ROOT / "requirements" / "browser-django.txt"
 DEFAULT_CACHE = BROWSER / ".cache" / "wheels"
 STEP = BROWSER / "tools" / "pyodide_step.mjs"
 
@@ -173,6 +175,46 @@ def read_requirements(path=REQUIREMENTS):
     return pins
 
 
+def read_other_djangos(path=OTHER_DJANGOS):
+    """``{"5.2": ("5.2.19", {sha256, ...})}``: the pins of requirements/browser-django.txt."""
+    if not Path(path).exists():
+        return {}
+    found = {}
+    for line in Path(path).read_text().replace("\\\n", " ").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement, *options = line.split(" --")
+        hashes = {o.strip().removeprefix("hash=sha256:") for o in options if "hash=sha" in o}
+        requirement = Requirement(requirement)
+        pinned = [s.version for s in requirement.specifier if s.operator == "=="]
+        if canonicalize_name(requirement.name) != "django" or len(pinned) != 1 or not hashes:
+            raise SystemExit(f"{path}: every line needs django==version and --hash: {line!r}")
+        found[".".join(pinned[0].split(".")[:2])] = (pinned[0], hashes)
+    return found
+
+
+def download_other_djangos(cache):
+    """Download (or reuse) requirements/browser-django.txt's wheels: ``{"5.2": verified path}``."""
+    found = {}
+    for minor, (version, hashes) in read_other_djangos().items():
+        pin = cache / f"django-{version}.txt"
+        pin.write_text(f"django=={version} " + " ".join(f"--hash=sha256:{h}" for h in hashes))
+        command = [
+            sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+            "--no-deps", "--only-binary=:all:", "--require-hashes",
+            "--python-version", "3.14", "--implementation", "py", "--abi", "none",
+            "--platform", "any", "-r", str(pin), "-d", str(cache),
+        ]  # fmt: skip
+        log(f"pip download --require-hashes django=={version}")
+        subprocess.run(command, check=True)
+        wheel = next(cache.glob(f"[Dd]jango-{version}-*.whl"))
+        if sha256_file(wheel) not in hashes:
+            raise SystemExit(f"{wheel}: sha256 is not pinned in {OTHER_DJANGOS}")
+        found[minor] = wheel
+    return found
+
+
 def download_wheels(cache):
     """Download (or reuse) the pinned wheels; return ``{name: verified path}``."""
     cache.mkdir(parents=True, exist_ok=True)
@@ -254,11 +296,15 @@ def project_files():
 # -- 3. the in-Pyodide step ------------------------------------------------------------
 
 
-def pyodide_step(stage, wheels, project, compile_pyc):
-    """Run browser/tools/pyodide_step.mjs; returns its JSON report."""
+def pyodide_step(stage, wheels, project, compile_pyc, extra=()):
+    """Run browser/tools/pyodide_step.mjs; returns its JSON report.
+
+    *extra* wheels (the other Djangos) are only compiled, not installed.
+    """
     spec = {
         "stage": str(stage),
         "wheels": [str(w) for w in wheels],
+        "extra": [str(w) for w in extra],
         "project": str(project),
         "projectDir": PROJECT_DIR,
         "compile": compile_pyc,
@@ -437,6 +483,12 @@ def main(argv=None):
     slim_dir = stage / "slim"
     slim_dir.mkdir()
     django_wheel, stripped = slim_django(wheels.pop("django"), slim_dir)
+    extra_dir = stage / "extra"
+    extra_dir.mkdir()
+    other_djangos = {
+        minor: slim_django(wheel, extra_dir)[0]
+        for minor, wheel in download_other_djangos(args.cache.resolve()).items()
+    }
     inputs = [django_wheel, *(Path(shutil.copy2(w, slim_dir)) for w in wheels.values())]
     inputs.append(build_runtime_wheel(slim_dir))
 
@@ -445,11 +497,26 @@ def main(argv=None):
         for name, data in project_files().items():
             z.writestr(name, data)
 
-    report = pyodide_step(stage, inputs, project_src, args.pyc)
+    report = pyodide_step(stage, inputs, project_src, args.pyc, other_djangos.values())
     final_wheels = []
     for wheel in map(Path, report["wheels"]):
         final_wheels.append(Path(shutil.copy2(wheel, pyodide_dir / wheel.name)))
-    write_bundle(pyodide_dir / PACKAGES_BUNDLE, SITE_PACKAGES, wheel_files(final_wheels))
+    # Django in a bundle of its own per release, so that another can replace it.
+    django_minor = ".".join(read_requirements()["django"][0].split(".")[:2])
+    is_django = [wheel_name(w) == "django" for w in final_wheels]
+    others = [w for w, d in zip(final_wheels, is_django, strict=True) if not d]
+    write_bundle(pyodide_dir / PACKAGES_BUNDLE, SITE_PACKAGES, wheel_files(others))
+    django_bundles = {django_minor: f"django-{django_minor}.bundle"}
+    write_bundle(
+        pyodide_dir / django_bundles[django_minor],
+        SITE_PACKAGES,
+        wheel_files([w for w, d in zip(final_wheels, is_django, strict=True) if d]),
+    )
+    for compiled in report.get("extra", []):
+        version = parse_wheel_filename(Path(compiled).name)[1]
+        minor = f"{version.major}.{version.minor}"
+        django_bundles[minor] = f"django-{minor}.bundle"
+        write_bundle(pyodide_dir / django_bundles[minor], SITE_PACKAGES, wheel_files([compiled]))
     write_bundle(
         pyodide_dir / PROJECT_BUNDLE, PROJECT_DIR, wheel_writer.read_zip(report["project"])
     )
@@ -470,8 +537,17 @@ def main(argv=None):
         "project": {"dir": PROJECT_DIR, "settings": "mysite.settings"},
         # Fetched by the worker and written into Pyodide's file system, in order.
         # The wheels stay beside them only for the lock file (which Pyodide reads).
-        "bundles": [PACKAGES_BUNDLE, PROJECT_BUNDLE],
-        "boot": [*PYODIDE_CORE, "pyodide-lock.json", PACKAGES_BUNDLE, PROJECT_BUNDLE],
+        "bundles": [PACKAGES_BUNDLE, django_bundles[django_minor], PROJECT_BUNDLE],
+        "boot": [
+            *PYODIDE_CORE,
+            "pyodide-lock.json",
+            PACKAGES_BUNDLE,
+            django_bundles[django_minor],
+            PROJECT_BUNDLE,
+        ],
+        # Each Django release's bundle; another than the default replaces it
+        # (downloaded when a reader first runs a block written for that release).
+        "django": {"default": django_minor, "bundles": django_bundles},
         "application": "mysite.asgi:application",
         "files": files,
     }
