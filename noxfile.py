@@ -112,7 +112,12 @@ def build_runtime(session):
     """Build the browser runtime (Pyodide + Django + the example) unless up to date."""
     npm_ci(session)
     digest = _digest(
-        ["package-lock.json", "requirements/browser.txt", "requirements/browser-build.txt"],
+        [
+            "package-lock.json",
+            "requirements/browser.txt",
+            "requirements/browser-build.txt",
+            "requirements/browser-django.txt",
+        ],
         ["browser", "examples/mysite", "src/guide"],
         skip=(*LOCAL_STATE, "/test/"),
     )

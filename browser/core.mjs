@@ -226,6 +226,8 @@ function memoryMessage(error, what) {
  *   fetchBytes    (urlOrPath) => Promise<Uint8Array>   (default: fetch)
  *   onProgress    ({type: "progress", phase, loaded, total}) => void
  *   instrument    wrap fetch for byte progress (browser workers; default false)
+ *   warmUp        set the warm interpreter up now (default true); false when the
+ *                 first run needs a fresh interpreter: the booted one serves it
  * Returns {pyodide, manifest, versions, timings, run(code, fresh?), request(req), fresh(options)}.
  *
  * Two kinds of interpreter run snippets. The *warm* one has Django set up with
@@ -236,7 +238,7 @@ function memoryMessage(error, what) {
  * boot, after Django's framework was imported and before any settings were
  * read (the state of the test suite's fork server), used once.
  */
-export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes = fetchBytes, onProgress = () => {}, instrument = false }) {
+export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes = fetchBytes, onProgress = () => {}, instrument = false, warmUp = true }) {
   const t0 = performance.now();
   const timings = {};
   const manifest = JSON.parse(new TextDecoder().decode(await getBytes(indexURL + "manifest.json")));
@@ -345,10 +347,28 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     return { pyodide: restored, session: restored.pyimport("guide_session"), ms: Math.round(performance.now() - started) };
   };
 
+  // The booted interpreter is still pristine: it becomes the warm one, or, if
+  // the first thing asked is a fresh run (warmUp false), that run's interpreter.
+  let pristine = { pyodide, session: pyodide.pyimport("guide_session"), ms: 0 };
+  let spare = null; // a restored interpreter not used yet (Promise)
+  let warm = null;
+  const ensureWarm = async () => {
+    if (warm) return warm;
+    let interp = pristine;
+    pristine = null;
+    if (!interp) {
+      interp = await (spare ?? restore());
+      spare = null;
+    }
+    const found = JSON.parse(interp.session.setup(dir, settings));
+    warm = interp;
+    return found;
+  };
   progress.report("setup");
   const t3 = performance.now();
-  const warm = { pyodide, session: pyodide.pyimport("guide_session") };
-  const versions = JSON.parse(warm.session.setup(dir, settings));
+  const versions = warmUp
+    ? await ensureWarm()
+    : JSON.parse(pyodide.runPython("import json, guide_session; json.dumps(guide_session._versions())"));
   versions.pyodide = manifest.pyodide;
   timings.setup = Math.round(performance.now() - t3);
   timings.total = Math.round(performance.now() - t0);
@@ -374,7 +394,6 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     return result;
   };
 
-  let spare = null; // a restored interpreter not used yet (Promise)
   const defaultDjango = manifest.django?.default;
   // Another Django release: booted once (its bundle replacing the default
   // Django), snapshotted like the first interpreter; later runs restore it.
@@ -415,6 +434,11 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
       }
       return restore(other.snapshot, other.files);
     }
+    if (pristine) {
+      const first = pristine;
+      pristine = null;
+      return first;
+    }
     const next = spare ?? restore();
     spare = null;
     return next;
@@ -454,12 +478,14 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     /** Run pycon text (or a plain script); resolves to {output, stderr, truncated}. */
     run: (code, fresh = null, onStart = () => {}) => {
       if (fresh) return runFresh(code, fresh, onStart);
-      onStart();
-      return callJSON(warm.session.run, String(code));
+      return ensureWarm().then(() => {
+        onStart();
+        return callJSON(warm.session.run, String(code));
+      });
     },
     /** Restore a spare fresh interpreter now, so that the next fresh run starts at once. */
     prepareFresh: async () => {
-      if (!spare) {
+      if (!spare && !pristine) {
         spare = restore();
         spare.catch(() => {
           spare = null;
@@ -469,7 +495,7 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     },
     /** One HTTP request; resolves to {status, headers, body, messages, truncated}. */
     request: ({ application = manifest.application || DEFAULT_APPLICATION, method = "GET", path = "/", headers = [], body = "", reset = true } = {}) =>
-      callJSON(warm.session.request, application, method, path, JSON.stringify(headers ?? []), body, reset),
+      ensureWarm().then(() => callJSON(warm.session.request, application, method, path, JSON.stringify(headers ?? []), body, reset)),
   };
 }
 

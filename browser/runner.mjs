@@ -59,9 +59,11 @@ export class PyRunner {
   /**
    * Start the worker and load everything. Safe to call many times: resolves
    * to {versions, timings} once ready. `onProgress({phase, loaded, total})`
-   * gets download progress in bytes.
+   * gets download progress in bytes. `warm: false` when the first run will
+   * need a fresh interpreter: the booted one serves it, without setting
+   * Django up with mysite.settings first.
    */
-  init(onProgress) {
+  init(onProgress, { warm = true } = {}) {
     if (onProgress) this._progress.add(onProgress);
     if (this._ready) return this._ready;
     if (typeof WebAssembly === "undefined") {
@@ -93,6 +95,7 @@ export class PyRunner {
     const message = { type: "init" };
     if (this.indexURL) message.indexURL = String(this.indexURL);
     if (this.application) message.application = this.application;
+    if (!warm) message.warm = false;
     worker.postMessage(message);
     return this._ready;
   }

@@ -3,7 +3,9 @@
 //
 // Messages in (main thread -> worker) and out (worker -> main thread):
 //
-//   {type: "init", indexURL?, application?}
+//   {type: "init", indexURL?, application?, warm?}   warm: false when the first run
+//       needs a fresh interpreter (the booted one then serves it; Django is set up
+//       with mysite.settings only when a warm run or a request comes)
 //       -> {type: "progress", phase, loaded, total}   (bytes; phases: "runtime",
 //          "packages", "project", "setup", "ready"), any number of times
 //       -> {type: "ready", versions: {python, django, sqlite, pyodide}, timings: {...ms}}
@@ -33,7 +35,7 @@ const handle = createProtocolHandler({
     } catch (error) {
       throw new Error(`Could not load ${indexURL}pyodide.mjs: ${error.message}`);
     }
-    return bootRuntime({ loadPyodide: pyodideModule.loadPyodide, indexURL, onProgress, instrument: true });
+    return bootRuntime({ loadPyodide: pyodideModule.loadPyodide, indexURL, onProgress, instrument: true, warmUp: init.warm ?? true });
   },
 });
 

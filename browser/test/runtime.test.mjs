@@ -335,6 +335,19 @@ describe("runtime (in this thread)", () => {
   });
 });
 
+describe("runtime booted for a fresh run first (warmUp: false)", () => {
+  test("the booted interpreter serves the fresh run; a warm run and a request then set Django up", async () => {
+    const rt = await bootNode({ warmUp: false });
+    assert.equal(rt.versions.django, "6.1.3");
+    const fresh = await rt.run(">>> from django.conf import settings\n>>> settings.configured\n", { setup: false });
+    assert.equal(fresh.output, "False\n");
+    assert.equal(fresh.fresh.restoreMs, 0, "no restore: the booted interpreter was used");
+    const warm = await rt.run(">>> from polls.models import Question\n>>> Question.objects.count()\n");
+    assert.equal(warm.output, "3\n");
+    assert.equal((await rt.request({ path: "/polls/" })).status, 200);
+  });
+});
+
 describe("PyRunner (worker_threads, same protocol as worker.mjs)", () => {
   let runner;
   after(() => runner?.terminate());

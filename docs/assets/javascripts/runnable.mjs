@@ -91,14 +91,14 @@ function formatBytes(n) {
 }
 
 /** Load the runtime (once), reporting progress into `status`. */
-async function readyRunner(status) {
+async function readyRunner(status, { warm = true } = {}) {
   const runner = await getRunner();
   if (runner.state !== "ready") {
     status.textContent = "Loading Python in your browser…";
     const info = await runner.init(({ phase, loaded, total }) => {
       const amount = total ? `${formatBytes(loaded)} of ${formatBytes(total)}` : formatBytes(loaded);
       status.textContent = `Loading Python in your browser: ${phase}, ${amount}…`;
-    });
+    }, { warm });
     runner.versions = info.versions;
   }
   return runner;
@@ -204,10 +204,10 @@ function setUpBlock(block) {
     output.classList.remove("runnable-output--error");
     stderr.hidden = true;
     try {
-      const runner = await readyRunner(status);
-      status.textContent = "Running…";
       // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
       const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
+      const runner = await readyRunner(status, { warm: !fresh || Boolean(fresh.django) });
+      status.textContent = "Running…";
       const result = await runner.run(text, { fresh });
       showOutput(output, result);
       stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
