@@ -41,7 +41,7 @@ from guide.paths import ROOT
 from guide.runnable_page import press_run
 
 PAGE = "howto/application-object/"
-COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".wasm", ".svg", ".txt")
+COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".wasm", ".svg", ".txt", ".bundle")
 
 
 class GzipHandler(http.server.SimpleHTTPRequestHandler):
