@@ -118,7 +118,12 @@ def build_runtime(session):
     """Build the browser runtime (Pyodide + Django + the example) unless up to date."""
     npm_ci(session)
     digest = _digest(
-        ["package-lock.json", "requirements/browser.txt", "requirements/browser-build.txt"],
+        [
+            "package-lock.json",
+            "requirements/browser.txt",
+            "requirements/browser-build.txt",
+            "requirements/browser-django.txt",
+        ],
         ["browser", "examples/mysite", "src/guide"],
         skip=(*LOCAL_STATE, "/test/"),
     )
@@ -260,10 +265,23 @@ def browser(session):
 
 @nox.session(python=DEFAULT_PYTHON)
 def serve(session):
-    """Serve the site with live reload on http://127.0.0.1:8000/ (Ctrl+C stops it)."""
+    """Serve the site with live reload on http://127.0.0.1:8000/ (Ctrl+C stops it).
+
+    gzip-compressed, as a real static host serves it (the runtime's bundles are
+    stored uncompressed for that): guide.gzip_proxy in front of mkdocs serve.
+    """
     install(session, "docs", "browser-build")
     build_runtime(session)
-    session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs)
+    import subprocess
+
+    mkdocs = subprocess.Popen(
+        [f"{session.bin}/mkdocs", "serve", "--dev-addr", "127.0.0.1:8001", *session.posargs]
+    )
+    try:
+        session.run("python", "-m", "guide.gzip_proxy", "--upstream", "http://127.0.0.1:8001")
+    finally:
+        mkdocs.terminate()
+        mkdocs.wait()
 
 
 @nox.session(python=DEFAULT_PYTHON)

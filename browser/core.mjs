@@ -149,7 +149,76 @@ export function instrumentFetch(progress) {
 }
 
 /**
- * Load Pyodide, the packages and the project; set Django up.
+ * Write a bundle (see guide.runtime_build.write_bundle: a 4-byte little-endian
+ * header length, a JSON header {root, files: [[path, size]]}, the files' bytes)
+ * into an Emscripten file system. Returns the number of files.
+ */
+export function writeBundle(FS, bytes, name = "bundle") {
+  let header;
+  try {
+    const size = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
+    header.offset = 4 + size;
+  } catch (error) {
+    throw new Error(`${name} is not a bundle: ${error.message}`);
+  }
+  let offset = header.offset;
+  const made = new Set();
+  for (const [rel, size] of header.files) {
+    const path = `${header.root}/${rel}`;
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    if (!made.has(dir)) {
+      FS.mkdirTree(dir);
+      made.add(dir);
+    }
+    FS.writeFile(path, bytes.subarray(offset, offset + size));
+    offset += size;
+  }
+  if (offset !== bytes.byteLength) throw new Error(`${name} is truncated or has extra bytes`);
+  return header.files.length;
+}
+
+/**
+ * Compile pyodide.asm.wasm once per worker: every later interpreter (a fresh
+ * one for each snippet that needs its own process) is instantiated from the
+ * same compiled module instead of compiling 9.6 MB of WebAssembly again.
+ */
+function cacheCompiledWasm() {
+  const WA = globalThis.WebAssembly;
+  if (!WA || WA.__guideCache) return;
+  const cache = { module: null };
+  WA.__guideCache = cache;
+  const instantiate = WA.instantiate.bind(WA);
+  WA.instantiate = async (source, imports) => {
+    if (source instanceof WA.Module) return instantiate(source, imports);
+    if (cache.module) return { module: cache.module, instance: await instantiate(cache.module, imports) };
+    const result = await instantiate(source, imports);
+    cache.module = result.module;
+    return result;
+  };
+  if (WA.instantiateStreaming) {
+    const streaming = WA.instantiateStreaming.bind(WA);
+    WA.instantiateStreaming = async (response, imports) => {
+      if (cache.module) return { module: cache.module, instance: await instantiate(cache.module, imports) };
+      const result = await streaming(response, imports);
+      cache.module = result.module;
+      return result;
+    };
+  }
+}
+
+/** A clear message for a failure to get memory (or anything else) while starting an interpreter. */
+function memoryMessage(error, what) {
+  const text = String(error?.message ?? error);
+  if (error instanceof RangeError || /memory|allocation|out of bounds/i.test(text)) {
+    return `Not enough memory for ${what}: the browser refused to give WebAssembly more memory (${text}). Close other tabs and reload the page.`;
+  }
+  return `Could not start ${what}: ${text}`;
+}
+
+/**
+ * Load Pyodide, the packages and the project; snapshot the interpreter before
+ * any settings are read; set Django up.
  *
  * options:
  *   loadPyodide   the function exported by pyodide.mjs
@@ -157,28 +226,62 @@ export function instrumentFetch(progress) {
  *   fetchBytes    (urlOrPath) => Promise<Uint8Array>   (default: fetch)
  *   onProgress    ({type: "progress", phase, loaded, total}) => void
  *   instrument    wrap fetch for byte progress (browser workers; default false)
- * Returns {pyodide, manifest, versions, timings, run(code), request(req)}.
+ *   warmUp        set the warm interpreter up now (default true); false when the
+ *                 first run needs a fresh interpreter: the booted one serves it
+ * Returns {pyodide, manifest, versions, timings, run(code, fresh?), request(req), fresh(options)}.
+ *
+ * Two kinds of interpreter run snippets. The *warm* one has Django set up with
+ * mysite.settings, and guide_session.reset() puts back what a snippet changed
+ * before the next run (milliseconds). A snippet that needs a process of its
+ * own (its own environment variables, `setup = false`) runs in a *fresh*
+ * interpreter: a new Pyodide instance restored from a memory snapshot taken at
+ * boot, after Django's framework was imported and before any settings were
+ * read (the state of the test suite's fork server), used once.
  */
-export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes = fetchBytes, onProgress = () => {}, instrument = false }) {
+export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes = fetchBytes, onProgress = () => {}, instrument = false, warmUp = true }) {
   const t0 = performance.now();
   const timings = {};
   const manifest = JSON.parse(new TextDecoder().decode(await getBytes(indexURL + "manifest.json")));
-  const progress = new Progress(manifest, onProgress);
+  const bootFiles = manifest.boot ?? Object.keys(manifest.files);
+  const progress = new Progress({ files: Object.fromEntries(bootFiles.map((f) => [f, manifest.files[f] ?? { size: 0 }])) }, onProgress);
   progress.report("runtime");
+  cacheCompiledWasm();
+  const { dir, settings } = manifest.project;
+
+  /** A file of the build, checked against its sha256 in manifest.json. */
+  const fetchChecked = async (file) => {
+    const bytes = await getBytes(indexURL + file);
+    if ((await sha256Hex(bytes)) !== manifest.files[file]?.sha256) {
+      throw new Error(`Integrity check failed for ${indexURL + file}: its sha256 does not match manifest.json`);
+    }
+    return bytes;
+  };
+  // The bundles download while Pyodide starts.
+  const bundles = (manifest.bundles ?? []).map((file) => {
+    const promise = (async () => {
+      const bytes = await fetchChecked(file);
+      progress.done(file);
+      return bytes;
+    })();
+    promise.catch(() => {}); // awaited below
+    return { file, promise };
+  });
+
   const restoreFetch = instrument ? instrumentFetch(progress) : () => {};
-  let pyodide;
   const console_ = { stdout: [], stderr: [] };
+  const baseOptions = {
+    indexURL,
+    lockFileURL: indexURL + "pyodide-lock.json",
+    packageBaseUrl: indexURL,
+    cdnUrl: indexURL, // never fall back to a CDN: everything is self-hosted
+    stdout: (line) => console_.stdout.push(line),
+    stderr: (line) => console_.stderr.push(line),
+    env: { HOME: "/home/pyodide" },
+  };
+  let pyodide;
   try {
     try {
-      pyodide = await loadPyodide({
-        indexURL,
-        lockFileURL: indexURL + "pyodide-lock.json",
-        packageBaseUrl: indexURL,
-        cdnUrl: indexURL, // never fall back to a CDN: everything is self-hosted
-        stdout: (line) => console_.stdout.push(line),
-        stderr: (line) => console_.stderr.push(line),
-        env: { HOME: "/home/pyodide" },
-      });
+      pyodide = await loadPyodide({ ...baseOptions, _makeSnapshot: true });
     } catch (error) {
       // Pyodide's own message ("Program terminated with exit(1)") rarely names
       // the cause: look for a core file that cannot be fetched and name it.
@@ -186,47 +289,96 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
       const cause = missing ? `${missing} could not be loaded` : error.message;
       throw new Error(`Could not start Pyodide from ${indexURL}: ${cause}`);
     }
-    progress.done("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json");
-    timings.pyodide = Math.round(performance.now() - t0);
-
-    progress.report("packages");
-    const errors = [];
-    const t1 = performance.now();
-    await pyodide.loadPackage(manifest.packages, {
-      checkIntegrity: true,
-      messageCallback: () => {},
-      errorCallback: (message) => errors.push(message),
-    });
-    if (errors.length) throw new Error(`Could not load the Python packages: ${errors.join("; ")}`);
-    progress.done(...Object.keys(manifest.files).filter((f) => f.endsWith(".whl")));
-    timings.packages = Math.round(performance.now() - t1);
   } finally {
     restoreFetch();
   }
+  progress.done(...CORE_FILES);
+  timings.pyodide = Math.round(performance.now() - t0);
 
+  progress.report("packages");
+  const t1 = performance.now();
+  const bundleBytes = [];
+  for (const { file, promise } of bundles) {
+    const bytes = await promise;
+    writeBundle(pyodide.FS, bytes, indexURL + file);
+    bundleBytes.push([file, bytes]);
+  }
+  const writeFiles = (FS, files = bundleBytes) => {
+    for (const [file, bytes] of files) writeBundle(FS, bytes, indexURL + file);
+  };
+  timings.packages = Math.round(performance.now() - t1);
+
+  // Django's framework imported, no settings read: snapshot (no PyProxy may exist yet).
   progress.report("project");
   const t2 = performance.now();
-  const { file, dir, settings } = manifest.project;
-  const zip = await getBytes(indexURL + file);
-  if ((await sha256Hex(zip)) !== manifest.files[file].sha256) {
-    throw new Error(`Integrity check failed for ${indexURL + file}: its sha256 does not match manifest.json`);
-  }
-  pyodide.unpackArchive(zip, "zip", { extractDir: dir });
-  progress.done(file);
+  pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(dir)})`);
   timings.project = Math.round(performance.now() - t2);
+  const t2b = performance.now();
+  const defaultSnapshot = pyodide.makeMemorySnapshot();
+  timings.snapshot = Math.round(performance.now() - t2b);
+  timings.snapshotBytes = defaultSnapshot.byteLength;
 
+  const asmModule = await import(indexURL + "pyodide.asm.mjs");
+  /** A new interpreter restored from `snapshot`, with the files written again. */
+  const restore = async (snapshot = defaultSnapshot, files = bundleBytes) => {
+    const started = performance.now();
+    let restored;
+    try {
+      restored = await loadPyodide({
+        ...baseOptions,
+        _loadSnapshot: snapshot,
+        createPyodideModule: async (moduleSettings) => {
+          const module = await asmModule.default(moduleSettings);
+          // Pyodide restores the snapshot into memory as large as a fresh
+          // start's: grow it first (malloc grows the heap; the snapshot then
+          // overwrites the allocator's state anyway).
+          while (module.HEAP8.length < snapshot.byteLength) {
+            if (!module._malloc(1 << 20)) {
+              throw new RangeError(`could not grow WebAssembly memory to ${Math.ceil(snapshot.byteLength / 2 ** 20)} MB`);
+            }
+          }
+          return module;
+        },
+      });
+      writeFiles(restored.FS, files);
+    } catch (error) {
+      throw new Error(memoryMessage(error, "a fresh Python interpreter"));
+    }
+    return { pyodide: restored, session: restored.pyimport("guide_session"), ms: Math.round(performance.now() - started) };
+  };
+
+  // The booted interpreter is still pristine: it becomes the warm one, or, if
+  // the first thing asked is a fresh run (warmUp false), that run's interpreter.
+  let pristine = { pyodide, session: pyodide.pyimport("guide_session"), ms: 0 };
+  let spare = null; // a restored interpreter not used yet (Promise)
+  let warm = null;
+  const ensureWarm = async () => {
+    if (warm) return warm;
+    let interp = pristine;
+    pristine = null;
+    if (!interp) {
+      interp = await (spare ?? restore());
+      spare = null;
+    }
+    const found = JSON.parse(interp.session.setup(dir, settings));
+    warm = interp;
+    return found;
+  };
   progress.report("setup");
   const t3 = performance.now();
-  const session = pyodide.pyimport("guide_session");
-  const versions = JSON.parse(session.setup(dir, settings));
+  const versions = warmUp
+    ? await ensureWarm()
+    : JSON.parse(pyodide.runPython("import json, guide_session; json.dumps(guide_session._versions())"));
   versions.pyodide = manifest.pyodide;
   timings.setup = Math.round(performance.now() - t3);
   timings.total = Math.round(performance.now() - t0);
   progress.report("ready");
 
   const callJSON = async (fn, ...args) => {
-    console_.stdout.length = 0;
-    console_.stderr.length = 0;
+    if (!fn.keepConsole) {
+      console_.stdout.length = 0;
+      console_.stderr.length = 0;
+    }
     let value;
     try {
       value = await fn(...args);
@@ -241,16 +393,109 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     if (extra) result.stderr = (result.stderr || "") + extra + "\n";
     return result;
   };
+
+  const defaultDjango = manifest.django?.default;
+  // Another Django release: booted once (its bundle replacing the default
+  // Django), snapshotted like the first interpreter; later runs restore it.
+  const otherDjangos = {};
+  const bootOtherDjango = async (version) => {
+    const file = manifest.django?.bundles?.[version];
+    if (!file) throw new Error(`Django ${version} is not part of this build of the runtime`);
+    const djangoBundle = [file, await fetchChecked(file)];
+    const defaultFile = manifest.django.bundles[defaultDjango];
+    const files = bundleBytes.map((entry) => (entry[0] === defaultFile ? djangoBundle : entry));
+    const started = performance.now();
+    let other;
+    try {
+      other = await loadPyodide({ ...baseOptions, _makeSnapshot: true });
+      writeFiles(other.FS, files);
+      other.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(dir)})`);
+    } catch (error) {
+      throw new Error(memoryMessage(error, `Python with Django ${version}`));
+    }
+    const snapshot = other.makeMemorySnapshot();
+    const first = { pyodide: other, session: other.pyimport("guide_session"), ms: Math.round(performance.now() - started) };
+    return { snapshot, files, first };
+  };
+  const takeFresh = async (version) => {
+    if (version && version !== defaultDjango) {
+      otherDjangos[version] ??= bootOtherDjango(version);
+      let other;
+      try {
+        other = await otherDjangos[version];
+      } catch (error) {
+        delete otherDjangos[version]; // a later run may retry
+        throw error;
+      }
+      if (other.first) {
+        const first = other.first;
+        other.first = null;
+        return first;
+      }
+      return restore(other.snapshot, other.files);
+    }
+    if (pristine) {
+      const first = pristine;
+      pristine = null;
+      return first;
+    }
+    const next = spare ?? restore();
+    spare = null;
+    return next;
+  };
+  /**
+   * Run pycon text in a fresh interpreter: {env, unset, setup} as in
+   * snippets.toml, `django` ("5.2") to run it on another Django release of
+   * the build. Resolves to run()'s result plus {fresh: {restoreMs, setupMs}, versions}.
+   */
+  const runFresh = async (code, { env = {}, unset = [], setup = true, django = null } = {}, onStart = () => {}) => {
+    const interp = await takeFresh(django);
+    onStart();
+    const t = performance.now();
+    console_.stdout.length = 0;
+    console_.stderr.length = 0;
+    let versionsFresh;
+    try {
+      versionsFresh = JSON.parse(interp.session.fresh(dir, JSON.stringify({ env, unset }), setup));
+    } catch (error) {
+      throw new Error(`The Python runtime failed: ${error.message}`);
+    }
+    const setupMs = Math.round(performance.now() - t);
+    // What django.setup() wrote outside sys.stdout/sys.stderr counts as the snippet's, as in its process.
+    const run = (text) => interp.session.run(text);
+    run.keepConsole = true;
+    const result = await callJSON(run, String(code));
+    interp.session.destroy();
+    result.fresh = { restoreMs: interp.ms, setupMs };
+    result.versions = { ...versionsFresh, pyodide: manifest.pyodide };
+    return result;
+  };
   return {
     pyodide,
     manifest,
     versions,
     timings,
     /** Run pycon text (or a plain script); resolves to {output, stderr, truncated}. */
-    run: (code) => callJSON(session.run, String(code)),
+    run: (code, fresh = null, onStart = () => {}) => {
+      if (fresh) return runFresh(code, fresh, onStart);
+      return ensureWarm().then(() => {
+        onStart();
+        return callJSON(warm.session.run, String(code));
+      });
+    },
+    /** Restore a spare fresh interpreter now, so that the next fresh run starts at once. */
+    prepareFresh: async () => {
+      if (!spare && !pristine) {
+        spare = restore();
+        spare.catch(() => {
+          spare = null;
+        });
+      }
+      await spare.catch(() => {});
+    },
     /** One HTTP request; resolves to {status, headers, body, messages, truncated}. */
     request: ({ application = manifest.application || DEFAULT_APPLICATION, method = "GET", path = "/", headers = [], body = "", reset = true } = {}) =>
-      callJSON(session.request, application, method, path, JSON.stringify(headers ?? []), body, reset),
+      ensureWarm().then(() => callJSON(warm.session.request, application, method, path, JSON.stringify(headers ?? []), body, reset)),
   };
 }
 
@@ -289,8 +534,13 @@ export function createProtocolHandler({ post, boot }) {
       } else if (type === "run") {
         const rt = runtime ?? (await init());
         const t = performance.now();
-        const result = await rt.run(message.code ?? "");
+        // "running": the interpreter is ready (another Django release may first
+        // have had to load); the runner's timeout counts from here.
+        const result = await rt.run(message.code ?? "", message.fresh ?? null, () => post({ type: "running", id }));
         post({ type: "result", id, ...result, ms: Math.round(performance.now() - t) });
+        // A page that ran one snippet in a fresh interpreter likely runs another:
+        // restore the next one now, while the reader reads the output.
+        if (message.fresh && !message.fresh.django) queue = queue.then(() => rt.prepareFresh());
       } else if (type === "request") {
         const rt = runtime ?? (await init());
         const t = performance.now();

@@ -11,6 +11,8 @@
 // the next call starts a fresh worker (and initialises it again).
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long loading another Django release may take before a run starts. */
+export const START_TIMEOUT_MS = 120_000;
 
 export class RunnerError extends Error {
   constructor(message) {
@@ -57,9 +59,11 @@ export class PyRunner {
   /**
    * Start the worker and load everything. Safe to call many times: resolves
    * to {versions, timings} once ready. `onProgress({phase, loaded, total})`
-   * gets download progress in bytes.
+   * gets download progress in bytes. `warm: false` when the first run will
+   * need a fresh interpreter: the booted one serves it, without setting
+   * Django up with mysite.settings first.
    */
-  init(onProgress) {
+  init(onProgress, { warm = true } = {}) {
     if (onProgress) this._progress.add(onProgress);
     if (this._ready) return this._ready;
     if (typeof WebAssembly === "undefined") {
@@ -91,6 +95,7 @@ export class PyRunner {
     const message = { type: "init" };
     if (this.indexURL) message.indexURL = String(this.indexURL);
     if (this.application) message.application = this.application;
+    if (!warm) message.warm = false;
     worker.postMessage(message);
     return this._ready;
   }
@@ -99,9 +104,18 @@ export class PyRunner {
    * Run a snippet: pycon text (">>> " prompts, parsed like doctest) or a plain script.
    * Resolves to {output, stderr, truncated, ms}; `output` is what doctest
    * would compare with the snippet's expected output.
+   *
+   * `fresh` ({env, unset, setup, django?}, as in snippets.toml) runs it in a fresh
+   * interpreter of its own, as a server runs it in a process of its own: the
+   * result then also has {fresh: {restoreMs, setupMs}, versions}.
    */
-  run(code, { timeoutMs = this.timeoutMs } = {}) {
-    return this._call({ type: "run", code: String(code) }, timeoutMs);
+  run(code, { timeoutMs = this.timeoutMs, fresh = null } = {}) {
+    const message = { type: "run", code: String(code) };
+    if (fresh) {
+      message.fresh = { env: fresh.env ?? {}, unset: fresh.unset ?? [], setup: fresh.setup ?? true };
+      if (fresh.django) message.fresh.django = fresh.django;
+    }
+    return this._call(message, timeoutMs);
   }
 
   /**
@@ -124,10 +138,12 @@ export class PyRunner {
     const worker = this._worker;
     const id = this._nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this._fail(worker, new RunnerTimeoutError(Math.round(timeoutMs / 1000)));
-      }, timeoutMs);
-      this._pending.set(id, { resolve, reject, timer });
+      const expire = () => this._fail(worker, new RunnerTimeoutError(Math.round(timeoutMs / 1000)));
+      // A run that needs another Django release first loads it (seconds): the
+      // timeout then counts from the worker's "running" message.
+      const start = message.fresh?.django ? Math.max(timeoutMs, START_TIMEOUT_MS) : timeoutMs;
+      const timer = setTimeout(expire, start);
+      this._pending.set(id, { resolve, reject, timer, expire, timeoutMs });
       worker.postMessage({ ...message, id });
     });
   }
@@ -149,6 +165,14 @@ export class PyRunner {
         this._progress.clear();
         this._initCallbacks.resolve({ versions: data.versions, timings: data.timings });
         break;
+      case "running": {
+        const pending = this._pending.get(data.id);
+        if (pending) {
+          clearTimeout(pending.timer);
+          pending.timer = setTimeout(pending.expire, pending.timeoutMs);
+        }
+        break;
+      }
       case "result":
       case "response": {
         const { type, id, ...result } = data;

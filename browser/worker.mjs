@@ -3,13 +3,19 @@
 //
 // Messages in (main thread -> worker) and out (worker -> main thread):
 //
-//   {type: "init", indexURL?, application?}
+//   {type: "init", indexURL?, application?, warm?}   warm: false when the first run
+//       needs a fresh interpreter (the booted one then serves it; Django is set up
+//       with mysite.settings only when a warm run or a request comes)
 //       -> {type: "progress", phase, loaded, total}   (bytes; phases: "runtime",
 //          "packages", "project", "setup", "ready"), any number of times
 //       -> {type: "ready", versions: {python, django, sqlite, pyodide}, timings: {...ms}}
 //       or {type: "error", message}                    (e.g. a file answered 404)
-//   {type: "run", id, code}          code: pycon text (">>> " prompts) or a plain script
+//   {type: "run", id, code, fresh?}  code: pycon text (">>> " prompts) or a plain script
+//       -> {type: "running", id}   once the interpreter is ready (the runner's timeout counts from here)
 //       -> {type: "result", id, output, stderr, truncated, ms}
+//       fresh: {env: {NAME: value}, unset: [NAME], setup: bool, django?: "5.2"} runs it in a fresh
+//       interpreter (restored from the boot snapshot, used once); the result
+//       then also has fresh: {restoreMs, setupMs} and versions.
 //   {type: "request", id, method, path, headers, body, application?, reset?}
 //       -> {type: "response", id, status, headers: [[name, value]], body, messages, truncated, ms}
 //   any failure of a run/request itself -> {type: "error", id, message}
@@ -29,7 +35,7 @@ const handle = createProtocolHandler({
     } catch (error) {
       throw new Error(`Could not load ${indexURL}pyodide.mjs: ${error.message}`);
     }
-    return bootRuntime({ loadPyodide: pyodideModule.loadPyodide, indexURL, onProgress, instrument: true });
+    return bootRuntime({ loadPyodide: pyodideModule.loadPyodide, indexURL, onProgress, instrument: true, warmUp: init.warm ?? true });
   },
 });
 

@@ -321,6 +321,8 @@ def tutorial_file(action, session):
         )
         assert count == 1, "no INSTALLED_APPS list in the generated settings"
         target.write_text(new)
+    elif action.section == "logging":
+        target.write_text(target.read_text() + "\n\n" + _section(action.path, "logging"))
     else:
         pytest.fail(f"tutorial:{action.line}: what should the reader do with {action.path}?")
     # What the prose tells the reader to copy from the example.

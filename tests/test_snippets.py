@@ -77,7 +77,11 @@ def test_versions_come_from_the_file_name(tmp_path):
     assert found["a/x-django5.2.pycon"].options == model.Options(browser="why")
     assert found["a/y.pycon"].browser_skip("6.1") == ""
     bare = model.Snippet(root / "a/x-django5.2.pycon", root=root)
-    assert bare.browser_skip("6.1") == "written for Django 5.2, and the browser runs Django 6.1"
+    assert bare.browser_skip("6.1", also=()) == (
+        "written for Django 5.2, and the browser runs Django 6.1"
+    )
+    assert bare.browser_skip("6.1", also=["5.2"]) == ""
+    assert model.browser_fresh(bare)["django"] == "5.2"
     assert [s.rel for s in model.variants(found, "snippets/a/x.pycon")] == [
         "a/x-django5.2.pycon",
         "a/x-django6.0.pycon",

@@ -1,12 +1,21 @@
 """Run the guide's pycon snippets and ASGI requests inside Pyodide.
 
-The Web Worker (``browser/core.mjs``) calls three functions, each of which
-returns a JSON string:
+The Web Worker (``browser/core.mjs``) calls these functions; all but
+:func:`prepare` return a JSON string:
 
+``prepare(project_dir)``
+    on the interpreter the worker boots: the project on ``sys.path``, the
+    working directory, Django's framework imported (:data:`PRELOAD`) and no
+    settings read. The worker then takes a memory snapshot: the state of the
+    test suite's fork server, from which every *fresh* interpreter starts.
 ``setup(project_dir, settings_module)``
-    once: put the example project on ``sys.path``, apply
-    :mod:`browser_runtime`'s patches, ``django.setup()``, remember the pristine
-    state (see :func:`reset`).
+    the warm interpreter, once: apply :mod:`browser_runtime`'s patches,
+    ``django.setup()``, remember the pristine state (see :func:`reset`).
+``fresh(project_dir, environ, setup)``
+    an interpreter restored from the snapshot, for one snippet that needs a
+    process of its own (its own environment, ``setup = false``, another
+    Django): the environment the server gives it, and ``django.setup()`` if
+    the snippet's options ask for it. Nothing is reset: it is used once.
 ``run(text)``
     a doctest-style session (see :func:`run`).
 ``request(application, method, path, headers, body)``
@@ -49,6 +58,73 @@ _state = {}
 # after it, and imported afresh by the next one).
 PROJECT_MODULES = ("mysite.urls", "polls.urls", "polls.views")
 
+# Django's framework modules, imported before the snapshot: the same list as the
+# test suite's fork server (guide.runner.PRELOAD). Importing them reads no settings.
+PRELOAD = (
+    "asgiref.sync",
+    "django",
+    "django.core.handlers.asgi",
+    "django.db.models",
+    "django.http",
+    "django.test",
+)
+
+
+def prepare(project_dir):
+    """The state a fresh process starts from (see the module docstring)."""
+    if project_dir not in sys.path:
+        # As the server's snippet process (and `python manage.py shell`) does.
+        sys.path.insert(0, project_dir)
+    os.chdir(project_dir)
+    import browser_runtime  # noqa: F401  (imported, not installed: no JS state)
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+
+
+def _versions():
+    import sqlite3
+
+    import django
+
+    return {
+        "python": sys.version.split()[0],
+        "django": django.get_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def fresh(project_dir, environ="{}", setup=True, db_name="db.sqlite3"):
+    """Make this (fresh) interpreter the process a server starts for one snippet.
+
+    ``environ`` (JSON): ``{"env": {name: value}, "unset": [name, ...]}``, applied
+    after what guide.runner sets for every snippet (``DJANGO_SETTINGS_MODULE=mysite.settings``,
+    ``MYSITE_SQLITE_PATH``, ``PYTHONPATH``, ``PYTHONUNBUFFERED``), as it does.
+    """
+    import browser_runtime
+
+    options = json.loads(environ) if isinstance(environ, str) else dict(environ)
+    prepare(project_dir)
+    db_path = os.path.join(project_dir, db_name)
+    # What guide.runner.run_snippet gives every snippet's process on a server.
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="mysite.settings",
+        MYSITE_SQLITE_PATH=db_path,
+        PYTHONPATH=project_dir,
+        PYTHONUNBUFFERED="1",
+    )
+    os.environ.update({str(k): str(v) for k, v in (options.get("env") or {}).items()})
+    for name in options.get("unset") or []:
+        os.environ.pop(name, None)
+    browser_runtime.install()
+    _state.update(project_dir=project_dir, db_path=db_path, fresh=True)
+    _state.setdefault("apps", {})
+    if setup:
+        import django
+
+        django.setup()
+    return json.dumps(_versions())
+
 
 def setup(project_dir, settings_module="mysite.settings", db_name="db.sqlite3"):
     """Prepare Django once per worker. Returns versions as JSON."""
@@ -71,15 +147,7 @@ def setup(project_dir, settings_module="mysite.settings", db_name="db.sqlite3"):
         importlib.import_module(name)
     _state.update(project_dir=project_dir, db_path=db_path, pristine=pristine, apps={})
     _state["pristine_state"] = _capture()
-    import sqlite3
-
-    return json.dumps(
-        {
-            "python": sys.version.split()[0],
-            "django": django.get_version(),
-            "sqlite": sqlite3.sqlite_version,
-        }
-    )
+    return json.dumps(_versions())
 
 
 # -- a fresh process's state, restored before every run ------------------------------
@@ -347,7 +415,8 @@ async def run(text):
     ``examples`` the part of it each statement printed (empty if truncated),
     which doctest compares example by example.
     """
-    reset()
+    if not _state.get("fresh"):
+        reset()
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     builtins.__dict__.pop("_", None)
     out, err = _LimitedText(), _LimitedText()
@@ -419,7 +488,7 @@ async def request(
     Result: ``{"status", "headers", "body", "messages", "truncated"}``, where
     ``messages`` are the ASGI messages the application sent, bodies as text.
     """
-    if reset_db:
+    if reset_db and not _state.get("fresh"):
         reset()
     app = load_application(application)
     if isinstance(headers, str):  # JSON from the worker

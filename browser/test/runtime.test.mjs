@@ -220,6 +220,56 @@ describe("runtime (in this thread)", () => {
     assert.equal(r.stderr, "");
   });
 
+  // A snippet with its own environment or `setup = false` runs in a fresh
+  // interpreter, restored from the snapshot taken at boot (Django's framework
+  // imported, no settings read), as the server runs it in a process of its own.
+  const SETTINGS_STATE =
+    ">>> import os, sys\n>>> os.environ.get('DJANGO_SETTINGS_MODULE')\n" +
+    ">>> from django.conf import settings\n>>> settings.configured\n" +
+    ">>> 'polls.models' in sys.modules, 'mysite.settings' in sys.modules\n";
+
+  test("a fresh run starts where a server's snippet process starts: Django imported, no settings", async () => {
+    await rt.run(">>> from django.conf import settings\n>>> settings.DEBUG = 'leak'\n>>> import os\n>>> os.environ['LEAK'] = '1'\n");
+    const r = await rt.run(SETTINGS_STATE + ">>> os.environ.get('LEAK')\n", { setup: false });
+    assert.equal(r.output, "'mysite.settings'\nFalse\n(False, False)\n");
+    assert.equal(r.versions.django, "6.1.3");
+    assert.equal(typeof r.fresh.restoreMs, "number");
+  });
+
+  test("a fresh run gets its own environment, and nothing of it reaches the warm runs", async () => {
+    const fresh = {
+      env: { DJANGO_SETTINGS_MODULE: "mysite.settings_production", DJANGO_SECRET_KEY: "k" + "x".repeat(60), DJANGO_ALLOWED_HOSTS: "example.com" },
+      setup: true,
+    };
+    const r = await rt.run(">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG, settings.ALLOWED_HOSTS\n", fresh);
+    assert.equal(r.output, "('mysite.settings_production', False, ['example.com'])\n");
+    const unset = await rt.run(SETTINGS_STATE, { unset: ["DJANGO_SETTINGS_MODULE"], setup: false });
+    assert.equal(unset.output, "False\n(False, False)\n");
+    const warm = await rt.run(">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG\n>>> import os\n>>> os.environ.get('LEAK')\n");
+    assert.equal(warm.output, "('mysite.settings', True)\n");
+  });
+
+  test("a fresh run's changes do not reach the next fresh run (each interpreter is used once)", async () => {
+    const first = await rt.run(">>> import sys, os\n>>> sys.leak = 1\n>>> os.environ['LEAK'] = '1'\n>>> from polls.models import Question\n>>> _ = Question.objects.all().delete()\n>>> Question.objects.count()\n", {});
+    assert.equal(first.output, "0\n");
+    const second = await rt.run(">>> import sys, os\n>>> hasattr(sys, 'leak'), os.environ.get('LEAK')\n>>> from polls.models import Question\n>>> Question.objects.count()\n", {});
+    assert.equal(second.output, "(False, None)\n3\n");
+  });
+
+  test("not enough memory for a fresh interpreter: a clear error, and the warm runtime still runs", async () => {
+    const grow = WebAssembly.Memory.prototype.grow;
+    WebAssembly.Memory.prototype.grow = function () {
+      throw new RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded");
+    };
+    try {
+      await assert.rejects(rt.run(">>> 1\n", {}), /Not enough memory for a fresh Python interpreter/);
+    } finally {
+      WebAssembly.Memory.prototype.grow = grow;
+    }
+    assert.equal((await rt.run(">>> 6 * 7\n")).output, "42\n");
+    assert.equal((await rt.run(">>> 6 * 7\n", {})).output, "42\n");
+  });
+
   test("a syntax error shows a traceback, and the next run works", async () => {
     const bad = await rt.run(">>> def f(:\n>>> 1 + 1\n");
     assert.equal(bad.output, "Traceback (most recent call last):\n  ...\nSyntaxError: invalid syntax\n2\n");
@@ -285,6 +335,19 @@ describe("runtime (in this thread)", () => {
   });
 });
 
+describe("runtime booted for a fresh run first (warmUp: false)", () => {
+  test("the booted interpreter serves the fresh run; a warm run and a request then set Django up", async () => {
+    const rt = await bootNode({ warmUp: false });
+    assert.equal(rt.versions.django, "6.1.3");
+    const fresh = await rt.run(">>> from django.conf import settings\n>>> settings.configured\n", { setup: false });
+    assert.equal(fresh.output, "False\n");
+    assert.equal(fresh.fresh.restoreMs, 0, "no restore: the booted interpreter was used");
+    const warm = await rt.run(">>> from polls.models import Question\n>>> Question.objects.count()\n");
+    assert.equal(warm.output, "3\n");
+    assert.equal((await rt.request({ path: "/polls/" })).status, 200);
+  });
+});
+
 describe("PyRunner (worker_threads, same protocol as worker.mjs)", () => {
   let runner;
   after(() => runner?.terminate());
@@ -327,7 +390,7 @@ describe("PyRunner (worker_threads, same protocol as worker.mjs)", () => {
     const broken = path.join(OUTDIR, "..", "browser-broken-test");
     fs.rmSync(broken, { recursive: true, force: true });
     fs.cpSync(OUTDIR, broken, { recursive: true });
-    fs.rmSync(path.join(broken, "pyodide", "mysite-project.zip"));
+    fs.rmSync(path.join(broken, "pyodide", "project.bundle"));
     try {
       const posted = [];
       const handle = createProtocolHandler({
@@ -337,7 +400,30 @@ describe("PyRunner (worker_threads, same protocol as worker.mjs)", () => {
       await handle({ type: "init" });
       const last = posted.at(-1);
       assert.equal(last.type, "error");
-      assert.match(last.message, /Could not download .*mysite-project\.zip: file not found/);
+      assert.match(last.message, /Could not download .*project\.bundle: file not found/);
+    } finally {
+      fs.rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  test("a bundle that fails its sha256 check: an error naming the file and manifest.json", async () => {
+    const broken = path.join(OUTDIR, "..", "browser-tampered-test");
+    fs.rmSync(broken, { recursive: true, force: true });
+    fs.cpSync(OUTDIR, broken, { recursive: true });
+    const bundle = path.join(broken, "pyodide", "packages.bundle");
+    const bytes = fs.readFileSync(bundle);
+    bytes[bytes.length - 1] ^= 0xff;
+    fs.writeFileSync(bundle, bytes);
+    try {
+      const posted = [];
+      const handle = createProtocolHandler({
+        post: (message) => posted.push(message),
+        boot: (onProgress) => bootNode({ outdir: broken, onProgress }),
+      });
+      await handle({ type: "init" });
+      const last = posted.at(-1);
+      assert.equal(last.type, "error");
+      assert.match(last.message, /Integrity check failed for .*packages\.bundle: its sha256 does not match manifest\.json/);
     } finally {
       fs.rmSync(broken, { recursive: true, force: true });
     }

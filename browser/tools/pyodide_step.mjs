@@ -36,6 +36,11 @@ for (const wheel of spec.wheels) {
   py.FS.writeFile(`/build/in/${path.basename(wheel)}`, fs.readFileSync(wheel));
 }
 py.FS.writeFile("/build/project-src.zip", fs.readFileSync(spec.project));
+// Other Django releases: compiled only, never installed here.
+py.FS.mkdirTree("/build/extra");
+for (const wheel of spec.extra ?? []) {
+  py.FS.writeFile(`/build/extra/${path.basename(wheel)}`, fs.readFileSync(wheel));
+}
 
 let pythonResult;
 try {
@@ -85,6 +90,13 @@ for wheel in sorted(os.listdir("/build/in")):
     else:
         shutil.copy(f"/build/in/{wheel}", "/build/out/")
         wheels.append(f"/build/out/{wheel}")
+extra = []
+for wheel in sorted(os.listdir("/build/extra")):
+    if COMPILE:
+        extra.append(str(compile_wheel(f"/build/extra/{wheel}", "/build/out", SITE)))
+    else:
+        shutil.copy(f"/build/extra/{wheel}", "/build/out/")
+        extra.append(f"/build/out/{wheel}")
 project = read_zip("/build/project-src.zip")
 project["db.sqlite3"] = db
 if COMPILE:
@@ -93,7 +105,7 @@ if COMPILE:
     add_unchecked_pycs(project, PROJECT_DIR)
 write_zip("/build/out/mysite-project.zip", project)
 timings["compile_ms"] = round((time.perf_counter() - t) * 1000)
-json.dumps({"wheels": wheels, "project": "/build/out/mysite-project.zip", "timings": timings,
+json.dumps({"wheels": wheels, "extra": extra, "project": "/build/out/mysite-project.zip", "timings": timings,
             "django": django.get_version(), "python": sys.version.split()[0]})
 `);
 } catch (error) {
@@ -111,6 +123,7 @@ const copyOut = (p) => {
   return dest;
 };
 report.wheels = report.wheels.map(copyOut);
+report.extra = report.extra.map(copyOut);
 report.project = copyOut(report.project);
 report.timings.total_ms = Math.round(performance.now() - t0);
 console.log(JSON.stringify(report));

@@ -61,6 +61,7 @@ COMPRESSIBLE = {
     ".wasm",
     ".zip",
     ".whl",
+    ".bundle",
 }
 """Suffixes tried for a ``.gz``; one is kept only if it saves :data:`MIN_SAVING`."""
 

@@ -12,15 +12,18 @@ the line and what was expected, instead of silently getting no Run button.
   :mod:`guide.snippets`) becomes one content tab per supported Django
   release, in the order of the one version list, each tab holding that
   variant's runnable block.
+- A snippet that needs a process of its own (``env``, ``unset``, ``setup =
+  false``) gets ``data-fresh`` (JSON, :func:`guide.snippets.browser_fresh`):
+  the page runs it in a fresh interpreter.
 - A snippet that cannot run in the browser (its ``snippets.toml`` gives a
-  reason, it needs its own environment, or it is for another Django release
-  than the runtime ships) gets ``data-browser-skip="reason"``, and the page
+  reason, or it is for another Django release than the runtime ships) gets ``data-browser-skip="reason"``, and the page
   says it runs on a server only, and why.
 
 The MkDocs hook ``hooks/runnable.py`` calls :func:`render` for every page.
 """
 
 import html
+import json
 
 from guide import pages
 from guide import snippets as model
@@ -32,6 +35,9 @@ def _runnable(snippet, indent, browser_django):
     reason = snippet.browser_skip(browser_django)
     if reason:
         attrs += f' data-browser-skip="{html.escape(reason)}"'
+    fresh = model.browser_fresh(snippet)
+    if fresh and not reason:
+        attrs += f' data-fresh="{html.escape(json.dumps(fresh, sort_keys=True))}"'
     return [
         f"{indent}<div {attrs} markdown>",
         "",

@@ -9,9 +9,11 @@ runs the in-Pyodide build step). Writes::
     OUTDIR/pyodide/                            everything the worker fetches
         pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip
         pyodide-lock.json                      our packages, with sha256
+        packages.bundle                        the wheels' files, stored (write_bundle)
+        project.bundle                         examples/mysite + migrated db.sqlite3
         *.whl                                  Django (slimmed), asgiref, sqlparse,
-                                               servestatic, tzdata, guide-runtime
-        mysite-project.zip                     examples/mysite + migrated db.sqlite3
+                                               servestatic, tzdata, uvicorn, click, h11,
+                                               python-dotenv, guide-runtime (for the lock)
         manifest.json                          sizes + sha256 of every file above
         build-info.json                        versions, what was stripped, timings
 
@@ -27,7 +29,8 @@ Steps:
    exact Django/SQLite that runs in the browser, and compiles the wheels to
    ``.pyc`` (see ``--no-pyc``) with :func:`guide.wheels.compile_wheel`, the
    same file, loaded into Pyodide's file system.
-4. The lock file (pyodide-lock) and the manifest are written.
+4. The bundles (what the worker writes into Pyodide's file system), the lock
+   file (pyodide-lock) and the manifest are written.
 
 Libraries, and the one step done by hand (checked 2026-11 with pyodide-lock
 0.2.1 and pyodide-build 0.39.2 under Python 3.13, against Pyodide 314.0.7):
@@ -82,6 +85,8 @@ BROWSER = ROOT / "browser"
 PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
 UPSTREAM_LOCK = PYODIDE_NPM / "pyodide-lock.json"
 REQUIREMENTS = ROOT / "requirements" / "browser.txt"
+#: The other Django releases of the version tabs, one pin per line (see the file).
+OTHER_DJANGOS = ROOT / "requirements" / "browser-django.txt"
 DEFAULT_CACHE = BROWSER / ".cache" / "wheels"
 STEP = BROWSER / "tools" / "pyodide_step.mjs"
 
@@ -91,8 +96,12 @@ PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_st
 JS_FILES = ["runner.mjs", "worker.mjs", "core.mjs"]
 #: The example project: what is packaged, and where it is unpacked in Pyodide.
 PROJECT_DIR = "/home/pyodide/mysite"
-PROJECT_ZIP = "mysite-project.zip"
 PROJECT_EXCLUDE = re.compile(r"(^|/)(__pycache__|staticfiles)(/|$)|\.pyc$|^db\.sqlite3")
+#: Where Pyodide's CPython looks for installed packages (the worker writes them there).
+SITE_PACKAGES = "/lib/python3.14/site-packages"
+#: The files the worker writes into Pyodide's file system (see write_bundle).
+PACKAGES_BUNDLE = "packages.bundle"
+PROJECT_BUNDLE = "project.bundle"
 RUNTIME_WHEEL_NAME = "guide_runtime"
 RUNTIME_VERSION = "0.1.0"
 
@@ -164,6 +173,46 @@ def read_requirements(path=REQUIREMENTS):
             raise SystemExit(f"{path}: every line needs name==version and --hash: {line!r}")
         pins[canonicalize_name(requirement.name)] = (pinned[0], hashes)
     return pins
+
+
+def read_other_djangos(path=OTHER_DJANGOS):
+    """``{"5.2": ("5.2.19", {sha256, ...})}``: the pins of requirements/browser-django.txt."""
+    if not Path(path).exists():
+        return {}
+    found = {}
+    for line in Path(path).read_text().replace("\\\n", " ").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement, *options = line.split(" --")
+        hashes = {o.strip().removeprefix("hash=sha256:") for o in options if "hash=sha" in o}
+        requirement = Requirement(requirement)
+        pinned = [s.version for s in requirement.specifier if s.operator == "=="]
+        if canonicalize_name(requirement.name) != "django" or len(pinned) != 1 or not hashes:
+            raise SystemExit(f"{path}: every line needs django==version and --hash: {line!r}")
+        found[".".join(pinned[0].split(".")[:2])] = (pinned[0], hashes)
+    return found
+
+
+def download_other_djangos(cache):
+    """Download (or reuse) requirements/browser-django.txt's wheels: ``{"5.2": verified path}``."""
+    found = {}
+    for minor, (version, hashes) in read_other_djangos().items():
+        pin = cache / f"django-{version}.txt"
+        pin.write_text(f"django=={version} " + " ".join(f"--hash=sha256:{h}" for h in hashes))
+        command = [
+            sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+            "--no-deps", "--only-binary=:all:", "--require-hashes",
+            "--python-version", "3.14", "--implementation", "py", "--abi", "none",
+            "--platform", "any", "-r", str(pin), "-d", str(cache),
+        ]  # fmt: skip
+        log(f"pip download --require-hashes django=={version}")
+        subprocess.run(command, check=True)
+        wheel = next(cache.glob(f"[Dd]jango-{version}-*.whl"))
+        if sha256_file(wheel) not in hashes:
+            raise SystemExit(f"{wheel}: sha256 is not pinned in {OTHER_DJANGOS}")
+        found[minor] = wheel
+    return found
 
 
 def download_wheels(cache):
@@ -247,11 +296,15 @@ def project_files():
 # -- 3. the in-Pyodide step ------------------------------------------------------------
 
 
-def pyodide_step(stage, wheels, project, compile_pyc):
-    """Run browser/tools/pyodide_step.mjs; returns its JSON report."""
+def pyodide_step(stage, wheels, project, compile_pyc, extra=()):
+    """Run browser/tools/pyodide_step.mjs; returns its JSON report.
+
+    *extra* wheels (the other Djangos) are only compiled, not installed.
+    """
     spec = {
         "stage": str(stage),
         "wheels": [str(w) for w in wheels],
+        "extra": [str(w) for w in extra],
         "project": str(project),
         "projectDir": PROJECT_DIR,
         "compile": compile_pyc,
@@ -267,7 +320,53 @@ def pyodide_step(stage, wheels, project, compile_pyc):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-# -- 4. lock file and manifest ----------------------------------------------------------
+# -- 4. bundles, lock file and manifest -----------------------------------------------
+
+
+def write_bundle(path, root, files):
+    """Write ``files`` (``{relative path: bytes}``) as one uncompressed bundle.
+
+    Format: a 4-byte little-endian length N, N bytes of JSON ``{"root": root,
+    "files": [[relative path, size], ...]}``, then the files' bytes in that order.
+    The worker (browser/core.mjs, ``writeBundle``) writes each file to
+    ``root/relative path`` in Pyodide's file system with one ``FS.writeFile``:
+    no unzipping, no Python involved, so it can be repeated for every fresh
+    interpreter. Stored, not deflated: the web server's gzip or brotli
+    compresses the whole bundle better than zip compresses each file.
+    """
+    names = sorted(files)
+    header = json.dumps({"root": root, "files": [[n, len(files[n])] for n in names]}).encode()
+    with open(path, "wb") as f:
+        f.write(len(header).to_bytes(4, "little"))
+        f.write(header)
+        for name in names:
+            f.write(files[name])
+    return Path(path)
+
+
+def read_bundle(path):
+    """``(root, {relative path: bytes})`` of a bundle written by :func:`write_bundle`."""
+    data = Path(path).read_bytes()
+    size = int.from_bytes(data[:4], "little")
+    header = json.loads(data[4 : 4 + size])
+    files, offset = {}, 4 + size
+    for name, length in header["files"]:
+        files[name] = data[offset : offset + length]
+        offset += length
+    if offset != len(data):
+        raise ValueError(f"{path}: {len(data) - offset} bytes after the last file")
+    return header["root"], files
+
+
+def wheel_files(paths):
+    """``{relative path: bytes}`` of every file in the wheels ``paths`` (as installed)."""
+    files = {}
+    for path in paths:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if not info.is_dir():
+                    files[info.filename] = z.read(info)
+    return files
 
 
 def marker_applies(marker):
@@ -384,6 +483,12 @@ def main(argv=None):
     slim_dir = stage / "slim"
     slim_dir.mkdir()
     django_wheel, stripped = slim_django(wheels.pop("django"), slim_dir)
+    extra_dir = stage / "extra"
+    extra_dir.mkdir()
+    other_djangos = {
+        minor: slim_django(wheel, extra_dir)[0]
+        for minor, wheel in download_other_djangos(args.cache.resolve()).items()
+    }
     inputs = [django_wheel, *(Path(shutil.copy2(w, slim_dir)) for w in wheels.values())]
     inputs.append(build_runtime_wheel(slim_dir))
 
@@ -392,11 +497,29 @@ def main(argv=None):
         for name, data in project_files().items():
             z.writestr(name, data)
 
-    report = pyodide_step(stage, inputs, project_src, args.pyc)
+    report = pyodide_step(stage, inputs, project_src, args.pyc, other_djangos.values())
     final_wheels = []
     for wheel in map(Path, report["wheels"]):
         final_wheels.append(Path(shutil.copy2(wheel, pyodide_dir / wheel.name)))
-    shutil.copy2(report["project"], pyodide_dir / PROJECT_ZIP)
+    # Django in a bundle of its own per release, so that another can replace it.
+    django_minor = ".".join(read_requirements()["django"][0].split(".")[:2])
+    is_django = [wheel_name(w) == "django" for w in final_wheels]
+    others = [w for w, d in zip(final_wheels, is_django, strict=True) if not d]
+    write_bundle(pyodide_dir / PACKAGES_BUNDLE, SITE_PACKAGES, wheel_files(others))
+    django_bundles = {django_minor: f"django-{django_minor}.bundle"}
+    write_bundle(
+        pyodide_dir / django_bundles[django_minor],
+        SITE_PACKAGES,
+        wheel_files([w for w, d in zip(final_wheels, is_django, strict=True) if d]),
+    )
+    for compiled in report.get("extra", []):
+        version = parse_wheel_filename(Path(compiled).name)[1]
+        minor = f"{version.major}.{version.minor}"
+        django_bundles[minor] = f"django-{minor}.bundle"
+        write_bundle(pyodide_dir / django_bundles[minor], SITE_PACKAGES, wheel_files([compiled]))
+    write_bundle(
+        pyodide_dir / PROJECT_BUNDLE, PROJECT_DIR, wheel_writer.read_zip(report["project"])
+    )
     for name in PYODIDE_CORE:
         shutil.copy2(PYODIDE_NPM / name, pyodide_dir / name)
     lock = write_lock(pyodide_dir, inputs, final_wheels)
@@ -411,7 +534,20 @@ def main(argv=None):
         "pyodide": npm_version,
         "python": lock["info"]["python"],
         "packages": sorted(lock["packages"]),
-        "project": {"file": PROJECT_ZIP, "dir": PROJECT_DIR, "settings": "mysite.settings"},
+        "project": {"dir": PROJECT_DIR, "settings": "mysite.settings"},
+        # Fetched by the worker and written into Pyodide's file system, in order.
+        # The wheels stay beside them only for the lock file (which Pyodide reads).
+        "bundles": [PACKAGES_BUNDLE, django_bundles[django_minor], PROJECT_BUNDLE],
+        "boot": [
+            *PYODIDE_CORE,
+            "pyodide-lock.json",
+            PACKAGES_BUNDLE,
+            django_bundles[django_minor],
+            PROJECT_BUNDLE,
+        ],
+        # Each Django release's bundle; another than the default replaces it
+        # (downloaded when a reader first runs a block written for that release).
+        "django": {"default": django_minor, "bundles": django_bundles},
         "application": "mysite.asgi:application",
         "files": files,
     }

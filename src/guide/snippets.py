@@ -97,19 +97,41 @@ class Snippet:
         """True if this snippet is for Django ``django`` (``"6.1"``)."""
         return self.django in (None, django)
 
-    def browser_skip(self, browser_django):
-        """Why this snippet cannot run in a browser running Django ``browser_django``; "" if it can."""
+    def browser_skip(self, browser_django, also=None):
+        """Why this snippet cannot run in a browser running Django ``browser_django``; "" if it can.
+
+        ``also``: the other Django releases the browser runtime ships (default:
+        requirements/browser-django.txt's); a snippet for one of them runs there.
+        """
         if self.options.browser:
             return self.options.browser
-        if self.options.env or self.options.unset:
-            names = ", ".join(sorted({*self.options.env, *self.options.unset}))
-            return (
-                f"it needs a fresh Python process with its own environment ({names}), "
-                "and the browser keeps one warm Django with mysite.settings"
-            )
-        if not self.runs_on(browser_django):
+        also = other_browser_djangos() if also is None else also
+        if not self.runs_on(browser_django) and self.django not in also:
             return f"written for Django {self.django}, and the browser runs Django {browser_django}"
         return ""
+
+
+def browser_fresh(snippet):
+    """How the browser runs ``snippet`` in a fresh interpreter, or None (the warm one).
+
+    A snippet with its own environment (``env``, ``unset``) or ``setup = false``,
+    or written for another Django release than the default one, runs, as on a
+    server, in a process of its own: in the browser, an
+    interpreter restored from the runtime's boot snapshot (browser/core.mjs).
+    Returns ``{"env": {...}, "unset": [...], "setup": bool}``.
+    """
+    options = snippet.options
+    other = snippet.django if snippet.django and snippet.django != browser_django() else None
+    if not (options.env or options.unset or not options.setup or other):
+        return None
+    fresh = {
+        "env": {str(k): str(v) for k, v in options.env.items()},
+        "unset": list(options.unset),
+        "setup": options.setup,
+    }
+    if other:
+        fresh["django"] = other  # on that Django release (browser/core.mjs)
+    return fresh
 
 
 def _read_options(toml, project):
@@ -204,3 +226,15 @@ def browser_django():
     if not match:
         raise SnippetError("requirements/browser.txt pins no django==X.Y")
     return match.group(1)
+
+
+def other_browser_djangos():
+    """``["5.2", "6.0"]``: the other Django releases the browser runtime ships.
+
+    From ``requirements/browser-django.txt`` (one ``django==X.Y.Z`` pin per line).
+    """
+    path = ROOT / "requirements" / "browser-django.txt"
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    return re.findall(r"^django==(\d+\.\d+)", text, re.MULTILINE | re.IGNORECASE)

@@ -100,7 +100,9 @@ def test_every_snippet_on_the_page_runs_with_its_doctest_output(browser_page, si
             assert block.locator(".runnable-run").count() == 0
             continue
         block.scroll_into_view_if_needed()
-        state, outputs, stderr = run_block(page, block, timeout)
+        # A block for another Django release first loads that release, like a first run.
+        other_django = '"django"' in (block.get_attribute("data-fresh") or "")
+        state, outputs, stderr = run_block(page, block, FIRST_RUN_MS if other_django else timeout)
         timeout = RUN_MS
         failures += compare(snippet, state, outputs, stderr)
         runnable.append((block, snippet, outputs))

@@ -110,7 +110,7 @@ function formatBytes(n) {
 }
 
 /** Load the runtime (once), reporting progress into `status`. */
-async function readyRunner(status, progress) {
+async function readyRunner(status, progress, { warm = true } = {}) {
   const runner = await getRunner();
   if (runner.state !== "ready") {
     // The live region says it once; the byte counts go to a sibling that is
@@ -119,7 +119,7 @@ async function readyRunner(status, progress) {
     const info = await runner.init(({ phase, loaded, total }) => {
       const amount = total ? `${formatBytes(loaded)} of ${formatBytes(total)}` : formatBytes(loaded);
       progress.textContent = `${phase}, ${amount}`;
-    });
+    }, { warm });
     progress.textContent = "";
     runner.versions = info.versions;
   }
@@ -286,15 +286,19 @@ function setUpBlock(block) {
     stderr.hidden = true;
     alert.textContent = "";
     try {
-      const runner = await readyRunner(status, progress);
+      // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
+      const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
+      const runner = await readyRunner(status, progress, { warm: !fresh || Boolean(fresh.django) });
       status.textContent = "Running…";
-      const result = await runner.run(text);
+      const result = await runner.run(text, { fresh });
       showOutput(output, result);
       stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
       stderr.hidden = !result.stderr;
       if (!editorShown()) await showEditor(text);
-      const django = runner.versions ? `, Django ${runner.versions.django}` : "";
-      status.textContent = `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}).`;
+      const versions = result.versions ?? runner.versions;
+      const django = versions ? `, Django ${versions.django}` : "";
+      const where = result.fresh ? ", a fresh interpreter" : "";
+      status.textContent = `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}${where}).`;
     } catch (error) {
       progress.textContent = "";
       output.textContent = error.message;
