@@ -1,0 +1,24 @@
+// A table wider than the page scrolls inside Material's .md-typeset__scrollwrap.
+// A keyboard user can only scroll a region that takes focus (WCAG 2.1.1; axe's
+// scrollable-region-focusable rule): give each one that overflows a tab stop
+// and a name. Runs on every page load (Material's document$ when it is there).
+(function () {
+  function label(wrap) {
+    const heading = wrap.previousElementSibling;
+    const table = wrap.querySelector("table");
+    const caption = table && table.caption ? table.caption.textContent : "";
+    return caption || (heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : "") || "Table";
+  }
+  function mark() {
+    for (const wrap of document.querySelectorAll(".md-typeset__scrollwrap")) {
+      if (wrap.scrollWidth > wrap.clientWidth && !wrap.hasAttribute("tabindex")) {
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", `${label(wrap).trim()} (scrolls sideways)`);
+      }
+    }
+  }
+  if (typeof document$ !== "undefined") document$.subscribe(mark);
+  else document.addEventListener("DOMContentLoaded", mark);
+  window.addEventListener("resize", mark);
+})();
