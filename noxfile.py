@@ -20,6 +20,7 @@ version; checks that do not depend on the Django version run once, in the
 
 import hashlib
 import os
+import socket
 import subprocess
 import time
 import tomllib
@@ -272,13 +273,16 @@ def serve(session):
     """
     install(session, "docs", "browser-build")
     build_runtime(session)
-    import subprocess
-
+    # mkdocs serve on a port of its own, free now (not 8001: the example's port,
+    # so that the site and the example can run side by side).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        upstream = f"127.0.0.1:{probe.getsockname()[1]}"
     mkdocs = subprocess.Popen(
-        [f"{session.bin}/mkdocs", "serve", "--dev-addr", "127.0.0.1:8001", *session.posargs]
+        [f"{session.bin}/mkdocs", "serve", "--dev-addr", upstream, *session.posargs]
     )
     try:
-        session.run("python", "-m", "guide.gzip_proxy", "--upstream", "http://127.0.0.1:8001")
+        session.run("python", "-m", "guide.gzip_proxy", "--upstream", f"http://{upstream}")
     finally:
         mkdocs.terminate()
         mkdocs.wait()
