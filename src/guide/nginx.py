@@ -28,7 +28,7 @@ from pathlib import Path
 
 from guide.commands import parse_command
 from guide.paths import EXAMPLE_DIR, SNIPPETS
-from guide.processes import ServerError, ServerProcess, free_port, port_is_open
+from guide.processes import ServerError, ServerProcess, free_port, port_is_open, stop_group
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 NGINX_SNIPPETS = SNIPPETS / "nginx"
@@ -227,17 +227,7 @@ class Nginx:
         """Stop nginx (SIGTERM, then SIGKILL to its whole process group)."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
+        stop_group(self.process, signal.SIGTERM, 10)
 
     def __enter__(self):
         return self.start()

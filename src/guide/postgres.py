@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from guide.paths import EXAMPLE_DIR
-from guide.processes import ServerError, example_env, free_port, port_is_open
+from guide.processes import ServerError, example_env, free_port, port_is_open, stop_group
 
 VERSION = "15"
 BINDIR_TEMPLATE = "/usr/lib/postgresql/{version}/bin"
@@ -269,17 +269,7 @@ class PostgresCluster:
         """Stop the server (SIGINT: fast shutdown), kill what is left, remove the folder."""
         try:
             if self.process is not None:
-                if self.process.poll() is None:
-                    self.process.send_signal(signal.SIGINT)
-                    try:
-                        self.process.wait(timeout)
-                    except subprocess.TimeoutExpired:
-                        pass
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-                self.process.wait()
+                stop_group(self.process, signal.SIGINT, timeout)
         finally:
             if self.folder is not None:
                 shutil.rmtree(self.folder, ignore_errors=True)

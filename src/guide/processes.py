@@ -106,6 +106,30 @@ def example_env(**extra):
     return env
 
 
+def kill_group(process):
+    """SIGKILL ``process``'s whole process group (workers left behind too), then reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def stop_group(process, sig=signal.SIGTERM, timeout=10.0):
+    """Send ``sig`` to ``process``, wait up to ``timeout`` s, then :func:`kill_group`.
+
+    For a process started with ``start_new_session=True`` (nginx, PostgreSQL,
+    Redis): whatever it left running is killed with it.
+    """
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    kill_group(process)
+
+
 class ServerProcess:
     """A server started as a subprocess in the example project's folder.
 
@@ -219,11 +243,7 @@ class ServerProcess:
         """SIGKILL the whole process group (the server and any worker left), close the log."""
         if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
+        kill_group(self.process)
         if self.returncode is None:
             self.returncode = self.process.returncode
         if not self._log.closed:

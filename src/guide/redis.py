@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from guide.processes import ServerError, free_port
+from guide.processes import ServerError, free_port, kill_group, stop_group
 
 UNPRIVILEGED_USERS = ("redis", "nobody")
 
@@ -121,23 +121,15 @@ class RedisServer:
 
     def kill(self):
         """SIGKILL the server (as a crash would) and remove its folder."""
-        if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.process.wait()
+        if self.process is not None:
+            kill_group(self.process)
         self._cleanup()
 
     def stop(self, timeout=10.0):
         """SIGTERM, then SIGKILL if it is still running after ``timeout`` seconds."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        self.kill()
+        if self.process is not None:
+            stop_group(self.process, signal.SIGTERM, timeout)
+        self._cleanup()
 
     def _cleanup(self):
         if self.folder:
