@@ -31,7 +31,14 @@ import time
 from pathlib import Path
 
 from guide.paths import EXAMPLE_DIR
-from guide.processes import ServerError, example_env, free_port, port_is_open, stop_group
+from guide.processes import (
+    ServerError,
+    example_env,
+    free_port,
+    port_is_open,
+    prepare_example,
+    stop_group,
+)
 
 VERSION = "15"
 BINDIR_TEMPLATE = "/usr/lib/postgresql/{version}/bin"
@@ -279,30 +286,6 @@ class PostgresCluster:
 
     def __exit__(self, *exc_info):
         self.stop()
-
-
-def prepare_example(env):
-    """``migrate`` and ``loaddata sample_questions sample_choices`` for the example, with ``env``.
-
-    ``env`` is a whole environment (:func:`guide.processes.example_env` plus
-    :meth:`PostgresCluster.example_env`); both commands run in one process.
-    """
-    code = (
-        "import django; django.setup(); "
-        "from django.core.management import call_command; "
-        "call_command('migrate', interactive=False, verbosity=0); "
-        "call_command('loaddata', 'sample_questions', 'sample_choices', verbosity=0)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=EXAMPLE_DIR,
-        env={"DJANGO_SETTINGS_MODULE": "mysite.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        raise PostgresError(f"migrating the example failed:\n{result.stdout}{result.stderr}")
 
 
 def main(argv=None):

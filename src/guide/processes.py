@@ -287,10 +287,11 @@ def manage(*args, env=None, check=True):
     return result
 
 
-def migrated_database(path):
-    """Create a migrated SQLite database with the sample questions at ``path``.
+def prepare_example(env, what="the example"):
+    """``migrate`` then ``loaddata sample_questions sample_choices``, in one process.
 
-    ``migrate`` then ``loaddata sample_questions sample_choices``, in one process.
+    ``env`` is the whole environment (:func:`example_env` plus the database's
+    variables); ``DJANGO_SETTINGS_MODULE`` defaults to ``mysite.settings``.
     """
     code = (
         "import django; django.setup(); "
@@ -301,11 +302,17 @@ def migrated_database(path):
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=EXAMPLE_DIR,
-        env=example_env(MYSITE_SQLITE_PATH=path, DJANGO_SETTINGS_MODULE="mysite.settings"),
+        env={"DJANGO_SETTINGS_MODULE": "mysite.settings", **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
     if result.returncode != 0:
-        raise ServerError(f"migrating {path} failed:\n{result.stdout}{result.stderr}")
+        raise ServerError(f"migrating {what} failed:\n{result.stdout}{result.stderr}")
+
+
+def migrated_database(path):
+    """Create a migrated SQLite database with the sample questions and choices at ``path``."""
+    env = example_env(MYSITE_SQLITE_PATH=path, DJANGO_SETTINGS_MODULE="mysite.settings")
+    prepare_example(env, str(path))
     return Path(path)
