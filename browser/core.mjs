@@ -182,29 +182,89 @@ export function writeBundle(FS, bytes, name = "bundle") {
  * Compile pyodide.asm.wasm once per worker: every later interpreter (a fresh
  * one for each snippet that needs its own process) is instantiated from the
  * same compiled module instead of compiling 9.6 MB of WebAssembly again.
+ * `cache.compileMs` is how long the first compilation (with its download,
+ * when streamed) took.
  */
 function cacheCompiledWasm() {
   const WA = globalThis.WebAssembly;
-  if (!WA || WA.__guideCache) return;
-  const cache = { module: null };
+  if (!WA || WA.__guideCache) return WA?.__guideCache;
+  const cache = { module: null, compiling: null, compileMs: null };
   WA.__guideCache = cache;
   const instantiate = WA.instantiate.bind(WA);
+  const timed = async (compile) => {
+    const started = performance.now();
+    const result = await compile();
+    cache.module = result.module ?? result;
+    cache.compileMs ??= Math.round(performance.now() - started);
+    return result;
+  };
+  /** Compile `url` now, streaming, before Pyodide asks for it (its download then overlaps others). */
+  cache.precompile = (url) => {
+    if (cache.module || cache.compiling || !WA.compileStreaming) return;
+    cache.compiling = timed(() => WA.compileStreaming(fetch(url)));
+    cache.compiling.catch(() => {
+      cache.compiling = null; // Pyodide's own download then tries again and reports the failure
+    });
+  };
+  const cached = async () => {
+    if (!cache.module && cache.compiling) await cache.compiling.catch(() => {});
+    return cache.module;
+  };
   WA.instantiate = async (source, imports) => {
     if (source instanceof WA.Module) return instantiate(source, imports);
-    if (cache.module) return { module: cache.module, instance: await instantiate(cache.module, imports) };
-    const result = await instantiate(source, imports);
-    cache.module = result.module;
-    return result;
+    const module = await cached();
+    if (module) return { module, instance: await instantiate(module, imports) };
+    return timed(() => instantiate(source, imports));
   };
   if (WA.instantiateStreaming) {
     const streaming = WA.instantiateStreaming.bind(WA);
     WA.instantiateStreaming = async (response, imports) => {
-      if (cache.module) return { module: cache.module, instance: await instantiate(cache.module, imports) };
-      const result = await streaming(response, imports);
-      cache.module = result.module;
-      return result;
+      const module = await cached();
+      if (module) return { module, instance: await instantiate(module, imports) };
+      return timed(() => streaming(response, imports));
     };
   }
+  return cache;
+}
+
+/**
+ * Every later interpreter of this worker fetches the files loadPyodide()
+ * fetches itself again (Pyodide starts the download before any hook of ours
+ * runs). Answer those from memory: the .wasm with an empty body once its
+ * compiled module is cached (cacheCompiledWasm() ignores the response), the
+ * standard library and the lock file with the bytes of their first download.
+ */
+function memoiseCoreFetches(indexURL, wasmCache) {
+  if (typeof globalThis.fetch !== "function" || globalThis.fetch.__guideMemo) return;
+  const original = globalThis.fetch;
+  const kept = new Map();
+  const memo = async (input, init) => {
+    const url = typeof input === "string" ? input : input?.url ?? String(input);
+    if (!url.startsWith(indexURL)) return original(input, init);
+    const file = url.slice(indexURL.length);
+    if (file === "pyodide.asm.wasm" && (wasmCache?.module || wasmCache?.compiling)) {
+      return new Response(new Uint8Array(0), { headers: { "Content-Type": "application/wasm" } });
+    }
+    if (file !== "python_stdlib.zip" && file !== "pyodide-lock.json") return original(input, init);
+    if (kept.has(file)) return new Response(kept.get(file));
+    const response = await original(input, init);
+    if (!response.ok) return response;
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    kept.set(file, bytes);
+    return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  memo.__guideMemo = true;
+  globalThis.fetch = memo;
+}
+
+/**
+ * Whether this engine stack switches with WebAssembly JSPI's current API
+ * (WebAssembly.Suspending), as the headless Chromium that made the build's
+ * memory snapshot does (Node 20 has at most the older API, behind a flag).
+ */
+export function hasJspi() {
+  const WA = globalThis.WebAssembly;
+  return Boolean(WA) && "Suspending" in WA;
 }
 
 /** A clear message for a failure to get memory (or anything else) while starting an interpreter. */
@@ -216,9 +276,47 @@ function memoryMessage(error, what) {
   return `Could not start ${what}: ${text}`;
 }
 
+/** Options of loadPyodide() shared by every interpreter (the build's snapshot step uses them too). */
+export function pyodideOptions(indexURL, { stdout = () => {}, stderr = () => {} } = {}) {
+  return {
+    indexURL,
+    lockFileURL: indexURL + "pyodide-lock.json",
+    packageBaseUrl: indexURL,
+    cdnUrl: indexURL, // never fall back to a CDN: everything is self-hosted
+    stdout,
+    stderr,
+    env: { HOME: "/home/pyodide" },
+  };
+}
+
+/** Write bundles ([[name, bytes]], in order) into an Emscripten file system. */
+export function writeBundles(FS, files, indexURL = "") {
+  for (const [file, bytes] of files) writeBundle(FS, bytes, indexURL + file);
+}
+
 /**
- * Load Pyodide, the packages and the project; snapshot the interpreter before
- * any settings are read; set Django up.
+ * Boot Pyodide from scratch, write the bundles and import what every snippet's
+ * process has imported before it reads settings (guide_session.prepare): the
+ * state a memory snapshot holds. Used by the build (browser/tools/make_snapshot.mjs),
+ * for another Django release, and when the page asks for no snapshot.
+ */
+export async function bootPrepared(loadPyodide, options, files, projectDir) {
+  const pyodide = await loadPyodide({ ...options, _makeSnapshot: true });
+  writeBundles(pyodide.FS, files, options.indexURL);
+  pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(projectDir)})`);
+  return pyodide;
+}
+
+/** The memory snapshot of an interpreter from bootPrepared() (garbage collected first). */
+export function snapshotOf(pyodide) {
+  pyodide.runPython("import gc; gc.collect()");
+  return pyodide.makeMemorySnapshot();
+}
+
+/**
+ * Load Pyodide, the packages and the project, in the state a server's snippet
+ * process starts from (Django's framework imported, no settings read); set
+ * Django up for the warm interpreter.
  *
  * options:
  *   loadPyodide   the function exported by pyodide.mjs
@@ -228,25 +326,47 @@ function memoryMessage(error, what) {
  *   instrument    wrap fetch for byte progress (browser workers; default false)
  *   warmUp        set the warm interpreter up now (default true); false when the
  *                 first run needs a fresh interpreter: the booted one serves it
+ *   snapshot      start from the build's memory snapshot (manifest.snapshot;
+ *                 default true); false boots Python from scratch and imports
+ *                 Django's framework in the browser: 11 MB less to download, a
+ *                 few seconds more to start (browser/README.md has the figures)
  * Returns {pyodide, manifest, versions, timings, run(code, fresh?), request(req), fresh(options)}.
  *
  * Two kinds of interpreter run snippets. The *warm* one has Django set up with
  * mysite.settings, and guide_session.reset() puts back what a snippet changed
  * before the next run (milliseconds). A snippet that needs a process of its
  * own (its own environment variables, `setup = false`) runs in a *fresh*
- * interpreter: a new Pyodide instance restored from a memory snapshot taken at
- * boot, after Django's framework was imported and before any settings were
- * read (the state of the test suite's fork server), used once.
+ * interpreter: a new Pyodide instance restored from the memory snapshot
+ * (Django's framework imported, no settings read: the state of the test
+ * suite's fork server), used once. The snapshot is made at build time under
+ * Node and downloaded; without it (snapshot: false, or a build without one)
+ * it is made here after booting from scratch.
+ *
+ * timings (ms): download (until the last file needed to start had arrived),
+ * compile (the .wasm, streamed while it downloads), pyodide (loadPyodide,
+ * including compile), files (bundles written), project (imports, from scratch
+ * only), snapshot (taking it, from scratch only), setup, total.
  */
-export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes = fetchBytes, onProgress = () => {}, instrument = false, warmUp = true }) {
+export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes = fetchBytes, onProgress = () => {}, instrument = false, warmUp = true, snapshot: useSnapshot = true }) {
   const t0 = performance.now();
   const timings = {};
   const manifest = JSON.parse(new TextDecoder().decode(await getBytes(indexURL + "manifest.json")));
-  const bootFiles = manifest.boot ?? Object.keys(manifest.files);
+  // Pyodide keeps in its memory how the engine stack switches (JSPI): a
+  // snapshot made with it restores faithfully only in an engine that has it
+  // too (restored in Chromium, a snapshot made in Node without JSPI said "not
+  // supported" to every asyncio.run(); one made with Node 20's older JSPI API
+  // hung). Elsewhere Python boots from scratch.
+  const snapshotFile = useSnapshot && manifest.snapshot_jspi === hasJspi() ? manifest.snapshot ?? null : null;
+  const bootFiles = (manifest.boot ?? Object.keys(manifest.files)).filter((f) => snapshotFile || f !== manifest.snapshot);
   const progress = new Progress({ files: Object.fromEntries(bootFiles.map((f) => [f, manifest.files[f] ?? { size: 0 }])) }, onProgress);
   progress.report("runtime");
-  cacheCompiledWasm();
+  const wasmCache = cacheCompiledWasm();
+  memoiseCoreFetches(indexURL, wasmCache);
   const { dir, settings } = manifest.project;
+  let lastArrival = 0;
+  const arrived = () => {
+    lastArrival = Math.max(lastArrival, performance.now());
+  };
 
   /** A file of the build, checked against its sha256 in manifest.json. */
   const fetchChecked = async (file) => {
@@ -256,91 +376,124 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     }
     return bytes;
   };
-  // The bundles download while Pyodide starts.
-  const bundles = (manifest.bundles ?? []).map((file) => {
-    const promise = (async () => {
-      const bytes = await fetchChecked(file);
+  /** Start downloading a file now; awaited later (a failure surfaces there). */
+  const download = (file) => {
+    const promise = fetchChecked(file).then((bytes) => {
+      arrived();
       progress.done(file);
       return bytes;
-    })();
+    });
     promise.catch(() => {}); // awaited below
-    return { file, promise };
-  });
+    return promise;
+  };
+  // The snapshot and the bundles download while Pyodide's own files do.
+  const snapshotDownload = snapshotFile ? download(snapshotFile) : null;
+  const bundles = (manifest.bundles ?? []).map((file) => ({ file, promise: download(file) }));
 
-  const restoreFetch = instrument ? instrumentFetch(progress) : () => {};
   const console_ = { stdout: [], stderr: [] };
-  const baseOptions = {
-    indexURL,
-    lockFileURL: indexURL + "pyodide-lock.json",
-    packageBaseUrl: indexURL,
-    cdnUrl: indexURL, // never fall back to a CDN: everything is self-hosted
+  const baseOptions = pyodideOptions(indexURL, {
     stdout: (line) => console_.stdout.push(line),
     stderr: (line) => console_.stderr.push(line),
-    env: { HOME: "/home/pyodide" },
+  });
+  const asmModule = await import(indexURL + "pyodide.asm.mjs");
+  /**
+   * loadPyodide() from a snapshot: a new interpreter, with the files written
+   * again. `snapshot` and `files` may be promises (Pyodide's own downloads
+   * start meanwhile); `size` is the snapshot's length in bytes.
+   */
+  const restoreFrom = async (snapshot, files, size) => {
+    const restored = await loadPyodide({
+      ...baseOptions,
+      _loadSnapshot: snapshot,
+      createPyodideModule: async (moduleSettings) => {
+        const module = await asmModule.default(moduleSettings);
+        // Pyodide restores the snapshot into memory as large as a fresh
+        // start's: grow it first (malloc grows the heap; the snapshot then
+        // overwrites the allocator's state anyway).
+        while (module.HEAP8.length < size) {
+          if (!module._malloc(1 << 20)) {
+            throw new RangeError(`could not grow WebAssembly memory to ${Math.ceil(size / 2 ** 20)} MB`);
+          }
+        }
+        return module;
+      },
+    });
+    const t = performance.now();
+    writeBundles(restored.FS, await files, indexURL);
+    restored.filesMs = Math.round(performance.now() - t);
+    return restored;
   };
+  /** Pyodide's own message ("Program terminated with exit(1)") rarely names the cause: name a core file that cannot be fetched. */
+  const startError = async (error) => {
+    const missing = progress.failed ?? (await firstUnreachable(indexURL, CORE_FILES));
+    return new Error(`Could not start Pyodide from ${indexURL}: ${missing ? `${missing} could not be loaded` : error.message}`);
+  };
+
+  const restoreFetch = instrument ? instrumentFetch(progress) : () => {};
   let pyodide;
+  let bundleBytes;
+  let defaultSnapshot;
   try {
-    try {
-      pyodide = await loadPyodide({ ...baseOptions, _makeSnapshot: true });
-    } catch (error) {
-      // Pyodide's own message ("Program terminated with exit(1)") rarely names
-      // the cause: look for a core file that cannot be fetched and name it.
-      const missing = progress.failed ?? (await firstUnreachable(indexURL, CORE_FILES));
-      const cause = missing ? `${missing} could not be loaded` : error.message;
-      throw new Error(`Could not start Pyodide from ${indexURL}: ${cause}`);
+    if (snapshotFile) {
+      // The snapshot is the interpreter's memory, the bundles its files:
+      // Pyodide compiles the .wasm and fetches the standard library meanwhile.
+      if (/^https?:/.test(indexURL)) wasmCache?.precompile(indexURL + "pyodide.asm.wasm");
+      const files = Promise.all(bundles.map(({ file, promise }) => promise.then((bytes) => [file, bytes])));
+      files.catch(() => {});
+      try {
+        pyodide = await restoreFrom(snapshotDownload, files, manifest.files[snapshotFile].size);
+      } catch (error) {
+        // A file that failed its sha256 check or could not be downloaded: that message.
+        await Promise.all([snapshotDownload, files]);
+        if (progress.failed) throw await startError(error);
+        throw new Error(memoryMessage(error, "Python"));
+      }
+      [defaultSnapshot, bundleBytes] = await Promise.all([snapshotDownload, files]);
+      timings.download = Math.round(lastArrival - t0);
+      timings.files = pyodide.filesMs;
+      timings.pyodide = Math.round(performance.now() - t0) - timings.files;
+      progress.report("packages");
+    } else {
+      try {
+        pyodide = await loadPyodide({ ...baseOptions, _makeSnapshot: true });
+      } catch (error) {
+        throw await startError(error);
+      }
+      timings.pyodide = Math.round(performance.now() - t0);
+      progress.report("packages");
+      const t1 = performance.now();
+      bundleBytes = [];
+      for (const { file, promise } of bundles) bundleBytes.push([file, await promise]);
+      timings.download = Math.round(lastArrival - t0);
+      writeBundles(pyodide.FS, bundleBytes, indexURL);
+      timings.files = Math.round(performance.now() - t1);
+      progress.report("project");
+      const t2 = performance.now();
+      pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(dir)})`);
+      timings.project = Math.round(performance.now() - t2);
+      const t2b = performance.now();
+      defaultSnapshot = snapshotOf(pyodide);
+      timings.snapshot = Math.round(performance.now() - t2b);
+    }
+    // Pyodide only logs a standard library it could not install, and Python
+    // restored from a snapshot starts without reading it: check it is there.
+    if (!pyodide.FS.analyzePath(`/lib/python${pyodide.runPython("import sys; '%d%d' % sys.version_info[:2]")}.zip`).exists) {
+      throw await startError(new Error("the standard library (python_stdlib.zip) could not be installed"));
     }
   } finally {
     restoreFetch();
   }
   progress.done(...CORE_FILES);
-  timings.pyodide = Math.round(performance.now() - t0);
-
-  progress.report("packages");
-  const t1 = performance.now();
-  const bundleBytes = [];
-  for (const { file, promise } of bundles) {
-    const bytes = await promise;
-    writeBundle(pyodide.FS, bytes, indexURL + file);
-    bundleBytes.push([file, bytes]);
-  }
-  const writeFiles = (FS, files = bundleBytes) => {
-    for (const [file, bytes] of files) writeBundle(FS, bytes, indexURL + file);
-  };
-  timings.packages = Math.round(performance.now() - t1);
-
-  // Django's framework imported, no settings read: snapshot (no PyProxy may exist yet).
-  progress.report("project");
-  const t2 = performance.now();
-  pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(dir)})`);
-  timings.project = Math.round(performance.now() - t2);
-  const t2b = performance.now();
-  const defaultSnapshot = pyodide.makeMemorySnapshot();
-  timings.snapshot = Math.round(performance.now() - t2b);
+  timings.compile = wasmCache?.compileMs ?? null;
   timings.snapshotBytes = defaultSnapshot.byteLength;
+  const writeFiles = (FS, files = bundleBytes) => writeBundles(FS, files, indexURL);
 
-  const asmModule = await import(indexURL + "pyodide.asm.mjs");
   /** A new interpreter restored from `snapshot`, with the files written again. */
   const restore = async (snapshot = defaultSnapshot, files = bundleBytes) => {
     const started = performance.now();
     let restored;
     try {
-      restored = await loadPyodide({
-        ...baseOptions,
-        _loadSnapshot: snapshot,
-        createPyodideModule: async (moduleSettings) => {
-          const module = await asmModule.default(moduleSettings);
-          // Pyodide restores the snapshot into memory as large as a fresh
-          // start's: grow it first (malloc grows the heap; the snapshot then
-          // overwrites the allocator's state anyway).
-          while (module.HEAP8.length < snapshot.byteLength) {
-            if (!module._malloc(1 << 20)) {
-              throw new RangeError(`could not grow WebAssembly memory to ${Math.ceil(snapshot.byteLength / 2 ** 20)} MB`);
-            }
-          }
-          return module;
-        },
-      });
-      writeFiles(restored.FS, files);
+      restored = await restoreFrom(snapshot, files, snapshot.byteLength);
     } catch (error) {
       throw new Error(memoryMessage(error, "a fresh Python interpreter"));
     }
@@ -407,13 +560,11 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
     const started = performance.now();
     let other;
     try {
-      other = await loadPyodide({ ...baseOptions, _makeSnapshot: true });
-      writeFiles(other.FS, files);
-      other.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(dir)})`);
+      other = await bootPrepared(loadPyodide, baseOptions, files, dir);
     } catch (error) {
       throw new Error(memoryMessage(error, `Python with Django ${version}`));
     }
-    const snapshot = other.makeMemorySnapshot();
+    const snapshot = snapshotOf(other);
     const first = { pyodide: other, session: other.pyimport("guide_session"), ms: Math.round(performance.now() - started) };
     return { snapshot, files, first };
   };

@@ -61,9 +61,11 @@ export class PyRunner {
    * to {versions, timings} once ready. `onProgress({phase, loaded, total})`
    * gets download progress in bytes. `warm: false` when the first run will
    * need a fresh interpreter: the booted one serves it, without setting
-   * Django up with mysite.settings first.
+   * Django up with mysite.settings first. `snapshot: false` boots Python from
+   * scratch instead of from the build's memory snapshot (fewer bytes, slower);
+   * by default the worker decides (see worker.mjs).
    */
-  init(onProgress, { warm = true } = {}) {
+  init(onProgress, { warm = true, snapshot } = {}) {
     if (onProgress) this._progress.add(onProgress);
     if (this._ready) return this._ready;
     if (typeof WebAssembly === "undefined") {
@@ -96,6 +98,7 @@ export class PyRunner {
     if (this.indexURL) message.indexURL = String(this.indexURL);
     if (this.application) message.application = this.application;
     if (!warm) message.warm = false;
+    if (snapshot !== undefined) message.snapshot = Boolean(snapshot);
     worker.postMessage(message);
     return this._ready;
   }

@@ -3,9 +3,12 @@
 //
 // Messages in (main thread -> worker) and out (worker -> main thread):
 //
-//   {type: "init", indexURL?, application?, warm?}   warm: false when the first run
+//   {type: "init", indexURL?, application?, warm?, snapshot?}   warm: false when the first run
 //       needs a fresh interpreter (the booted one then serves it; Django is set up
-//       with mysite.settings only when a warm run or a request comes)
+//       with mysite.settings only when a warm run or a request comes); snapshot:
+//       false boots Python from scratch instead of from the build's memory snapshot
+//       (default: from the snapshot, unless the reader saves data or the
+//       connection is 2G/3G)
 //       -> {type: "progress", phase, loaded, total}   (bytes; phases: "runtime",
 //          "packages", "project", "setup", "ready"), any number of times
 //       -> {type: "ready", versions: {python, django, sqlite, pyodide}, timings: {...ms}}
@@ -35,9 +38,27 @@ const handle = createProtocolHandler({
     } catch (error) {
       throw new Error(`Could not load ${indexURL}pyodide.mjs: ${error.message}`);
     }
-    return bootRuntime({ loadPyodide: pyodideModule.loadPyodide, indexURL, onProgress, instrument: true, warmUp: init.warm ?? true });
+    return bootRuntime({
+      loadPyodide: pyodideModule.loadPyodide,
+      indexURL,
+      onProgress,
+      instrument: true,
+      warmUp: init.warm ?? true,
+      snapshot: init.snapshot ?? !leanConnection(),
+    });
   },
 });
+
+/**
+ * The reader asked to save data, or the browser estimates a slow connection
+ * (Chromium's Network Information API; other browsers do not say): start
+ * Python without the memory snapshot, 11 MB less to download and a few
+ * seconds more to start (browser/README.md has the figures).
+ */
+function leanConnection() {
+  const connection = self.navigator?.connection;
+  return Boolean(connection?.saveData) || /(^|-)(2g|3g)$/.test(connection?.effectiveType ?? "");
+}
 
 self.onmessage = (event) => handle(event.data);
 

@@ -21,10 +21,10 @@ export const readBytes = async (file) => {
 };
 
 /** bootRuntime() in this thread. */
-export async function bootNode({ outdir = OUTDIR, onProgress, warmUp = true } = {}) {
+export async function bootNode({ outdir = OUTDIR, onProgress, warmUp = true, snapshot = true } = {}) {
   const indexURL = path.join(outdir, "pyodide") + "/";
   const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, "pyodide.mjs")).href);
-  return bootRuntime({ loadPyodide, indexURL, fetchBytes: readBytes, onProgress, warmUp });
+  return bootRuntime({ loadPyodide, indexURL, fetchBytes: readBytes, onProgress, warmUp, snapshot });
 }
 
 /**

@@ -62,6 +62,7 @@ COMPRESSIBLE = {
     ".zip",
     ".whl",
     ".bundle",
+    ".bin",
 }
 """Suffixes tried for a ``.gz``; one is kept only if it saves :data:`MIN_SAVING`."""
 

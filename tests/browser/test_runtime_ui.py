@@ -3,6 +3,8 @@
 Each test drives the real page in headless Chromium with the real runtime.
 """
 
+import json
+import re
 import time
 
 import pytest
@@ -169,6 +171,43 @@ def test_missing_runtime_file_is_reported_plainly(browser_page, site_url):
     # The page still reads normally: the snippet and its build-time output are shown.
     assert block.locator(".highlight").is_visible()
     assert "ASGIHandler" in block.locator(".highlight").text_content()
+
+
+def test_snapshot_failing_its_sha256_check_is_reported(browser_page, site_url):
+    page = browser_page.page
+    page.route(
+        "**/runtime/pyodide/snapshot.bin",
+        lambda route: route.fulfill(status=200, body=b"not the snapshot"),
+    )
+    page.goto(f"{site_url}/{PAGE}?no-prefetch")
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    state, message = run(page, block)
+    assert state == "error"
+    assert re.search(
+        r"Integrity check failed for \S+/runtime/pyodide/snapshot\.bin: "
+        r"its sha256 does not match manifest\.json",
+        message,
+    ), message
+    assert block.locator(".highlight").is_visible()
+
+
+@pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "no-snapshot"])
+def test_python_starts_from_the_snapshot_unless_asked_not_to(browser_page, site_url, snapshot):
+    page = browser_page.page
+    fetched = []
+    page.on("requestfinished", lambda request: fetched.append(request.url.rsplit("/", 1)[-1]))
+    query = "?no-prefetch" if snapshot else "?no-prefetch&no-snapshot"
+    page.goto(f"{site_url}/{PAGE}{query}")
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    state, output = run(page, block)
+    assert state == "done", output
+    assert "ASGIHandler" in output
+    timings = json.loads(page.locator("html").get_attribute("data-runtime-timings"))
+    # From the snapshot nothing is imported in the page ("project"); from scratch it is.
+    assert ("project" in timings) is not snapshot, timings
+    assert ("snapshot.bin" in fetched) is snapshot, fetched
 
 
 def test_browser_without_webassembly_is_told_so(chromium, site_url):

@@ -40,6 +40,9 @@ const APPLICATIONS = [
 // runtime stops it (the runtime's default: 10 s); the tests use a short one.
 const RUN_TIMEOUT_S = Number(new URLSearchParams(location.search).get("run-timeout"));
 const RUNNER_OPTIONS = RUN_TIMEOUT_S >= 1 && RUN_TIMEOUT_S <= 600 ? { timeoutMs: RUN_TIMEOUT_S * 1000 } : {};
+// ?no-snapshot starts Python from scratch instead of from the build's memory
+// snapshot (what a reader who saves data gets; bench/browser.py compares both).
+const SNAPSHOT = new URLSearchParams(location.search).has("no-snapshot") ? false : undefined;
 
 let runnerPromise = null;
 
@@ -59,10 +62,22 @@ function getRunner() {
   return runnerPromise;
 }
 
-/** Load the runtime in the background; failures are reported when Run is pressed. */
-function prefetch() {
+/** What a run of `block` needs first: a fresh interpreter (data-fresh), or the warm one. */
+function wantsWarm(block) {
+  const fresh = block?.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
+  return !fresh || Boolean(fresh.django);
+}
+
+/**
+ * Load the runtime in the background; failures are reported when Run is
+ * pressed. On hover or focus of a Run button, for that block: a block that
+ * needs a fresh interpreter gets the booted one, without Django being set up
+ * with mysite.settings first.
+ */
+function prefetch(event) {
+  const block = event?.currentTarget?.closest?.("div.runnable");
   getRunner()
-    .then((runner) => runner.init())
+    .then((runner) => runner.init(undefined, { warm: wantsWarm(block), snapshot: SNAPSHOT }))
     .catch(() => {});
 }
 
@@ -119,9 +134,11 @@ async function readyRunner(status, progress, { warm = true } = {}) {
     const info = await runner.init(({ phase, loaded, total }) => {
       const amount = total ? `${formatBytes(loaded)} of ${formatBytes(total)}` : formatBytes(loaded);
       progress.textContent = `${phase}, ${amount}`;
-    }, { warm });
+    }, { warm, snapshot: SNAPSHOT });
     progress.textContent = "";
     runner.versions = info.versions;
+    // How the start went, per phase (bench/browser.py reads it).
+    document.documentElement.dataset.runtimeTimings = JSON.stringify(info.timings);
   }
   return runner;
 }
@@ -279,6 +296,7 @@ function setUpBlock(block) {
   run.addEventListener("click", async () => {
     if (running) return; // aria-disabled keeps the button focusable, so ignore presses here
     running = true;
+    const pressed = performance.now();
     const text = editorShown() ? editor.value : original;
     run.setAttribute("aria-disabled", "true");
     block.classList.add("runnable--running");
@@ -288,7 +306,7 @@ function setUpBlock(block) {
     try {
       // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
       const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
-      const runner = await readyRunner(status, progress, { warm: !fresh || Boolean(fresh.django) });
+      const runner = await readyRunner(status, progress, { warm: wantsWarm(block) });
       status.textContent = "Running…";
       const result = await runner.run(text, { fresh });
       showOutput(output, result);
@@ -311,6 +329,8 @@ function setUpBlock(block) {
       run.removeAttribute("aria-disabled");
       running = false;
       block.classList.remove("runnable--running");
+      // From the press to the output on the page (bench/browser.py reads it).
+      block.dataset.runMs = String(Math.round(performance.now() - pressed));
       block.dataset.runState = output.classList.contains("runnable-output--error") ? "error" : "done";
     }
   });
