@@ -7,9 +7,13 @@ Serves the built site on 127.0.0.1 with gzip (as any production web server
 would compress it), then, for ``--runs`` cold page loads (a new browser
 context each: empty cache), on the application-object page:
 
-- cold: time from pressing Run to the first result (the runtime loads on the
-  press), and the bytes transferred (compressed, as sent on the wire) until
-  then;
+- cold: time from pressing Run to the first result on the page (the runtime
+  loads on the press; Python starts from the build's memory snapshot), and the bytes
+  transferred until then: gzip as sent on the wire, and what a brotli host
+  would send for the same files (brotli 11, computed here);
+- lean: the same with ``?no-snapshot``: Python booted and Django's framework
+  imported in the browser (what a reader who saves data, or on a 2G/3G
+  connection, gets);
 - warm: time of a second run of the page's first block that runs in the warm
   interpreter (the first block, what_it_is.pycon, has ``setup = false`` and
   runs in a fresh interpreter of its own);
@@ -20,15 +24,25 @@ context each: empty cache), on the application-object page:
   is on screen and the browser is idle): the block is scrolled into view and
   Run pressed ``--read`` seconds later.
 
-"cold" and "hover" load the page with ``?no-prefetch``, which turns the
-prefetch on view off.
+"cold", "lean" and "hover" load the page with ``?no-prefetch``, which turns
+the prefetch on view off. For cold and lean it also prints the start per
+phase, as the runtime measured it (``timings`` of its "ready" message, ms
+from the worker's start): download (the last file needed to start arrived),
+compile (the .wasm, streamed while it downloads), pyodide (Python ready:
+restored from the snapshot, or booted), project (lean: Django's framework
+imported), files (the bundles written), setup, total, and the rest of the
+first result (the worker's own start before it measures, the run, showing
+the output).
 
-Prints the median of each, and every run. A script, not a test.
+Times are the page's own (``data-run-ms`` of the block: from the click to
+the output shown), so Playwright's round trips are not counted. Prints the
+median of each, and every run. A script, not a test.
 """
 
 import argparse
 import gzip
 import http.server
+import json
 import statistics
 import sys
 import threading
@@ -38,16 +52,17 @@ from pathlib import Path
 
 from guide.chromium import CHROMIUM, launch
 from guide.paths import ROOT
+from guide.publish import COMPRESSIBLE
 from guide.runnable_page import press_run
 
 PAGE = "howto/application-object/"
-COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".wasm", ".svg", ".txt", ".bundle")
 
 
 class GzipHandler(http.server.SimpleHTTPRequestHandler):
     """Static files, gzip-encoded when the client accepts it (cached per file)."""
 
     cache = {}
+    accepted = set()  # the Accept-Encoding headers Chromium sent
 
     def log_message(self, *args):
         pass
@@ -56,6 +71,7 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
+        self.accepted.add(self.headers.get("Accept-Encoding", ""))
         accepts = "gzip" in self.headers.get("Accept-Encoding", "")
         if not (accepts and path.suffix in COMPRESSIBLE and path.is_file()):
             return super().do_GET()
@@ -70,6 +86,23 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+_brotli = {}
+
+
+def brotli_size(site, url):
+    """What a brotli host sends for ``url`` (quality 11; as is for other suffixes)."""
+    import brotli
+
+    path = site / url.split("?")[0].lstrip("/")
+    if path.is_dir() or not path.suffix:
+        path = path / "index.html"
+    if path not in _brotli:
+        data = path.read_bytes()
+        compress = path.suffix in COMPRESSIBLE
+        _brotli[path] = len(brotli.compress(data, quality=11)) if compress else len(data)
+    return _brotli[path]
+
+
 def serve(site):
     handler = partial(GzipHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -78,22 +111,28 @@ def serve(site):
 
 
 def timed_run(page, block, timeout):
-    """Press Run; return the seconds until the result (raise if the run failed)."""
-    started = time.perf_counter()
+    """Press Run; return the seconds until the result (raise if the run failed).
+
+    The page's own figure (``data-run-ms``: from the click to the output on the
+    page), without the round trips with which Playwright presses and waits.
+    """
     state, output = press_run(page, block, timeout)
     if state != "done":
         raise RuntimeError(f"run failed: {output}")
-    return time.perf_counter() - started
+    return int(block.get_attribute("data-run-ms")) / 1000
 
 
-def one_load(browser, url, dwell=0.0, read=0.0):
+def one_load(browser, url, site, dwell=0.0, read=0.0):
     context = browser.new_context()
     page = context.new_page()
-    transferred = []
+    transferred = []  # (gzip bytes on the wire, the file's URL path)
     page.on(
         "requestfinished",
         lambda request: transferred.append(
-            request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"]
+            (
+                request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"],
+                request.url.split("/", 3)[3],
+            )
         ),
     )
     page.goto(url)
@@ -108,7 +147,9 @@ def one_load(browser, url, dwell=0.0, read=0.0):
         time.sleep(read)  # ...and reads it before pressing Run
     first = timed_run(page, block, timeout=120_000)
     page.wait_for_timeout(200)  # let the last response records arrive
-    sent = sum(transferred)
+    sent = sum(wire for wire, _ in transferred)
+    requested = [url for _, url in transferred]
+    timings = json.loads(page.locator("html").get_attribute("data-runtime-timings") or "{}")
     # The page's first block needs a fresh interpreter (setup = false): the
     # warm re-run is timed on its first block that runs in the warm one.
     warm_block = page.locator("div.runnable:not([data-fresh]):not([data-browser-skip])").first
@@ -117,7 +158,28 @@ def one_load(browser, url, dwell=0.0, read=0.0):
     fresh_block = page.locator("div.runnable[data-fresh]").first
     fresh = timed_run(page, fresh_block, timeout=30_000) if fresh_block.count() else float("nan")
     context.close()
-    return first, warm, sent, fresh
+    return {
+        "first": first,
+        "warm": warm,
+        "fresh": fresh,
+        "sent": sent,
+        # Computed after the load: brotli 11 of the 45 MB snapshot takes long.
+        "sent_brotli": sum(brotli_size(site, url) for url in requested),
+        "timings": timings,
+    }
+
+
+PHASES = ("download", "compile", "pyodide", "project", "files", "setup", "total")
+
+
+def phases(row):
+    """The start per phase (ms); "rest": the worker's own start, the first run and showing it."""
+    timings = row["timings"]
+    found = {name: timings[name] for name in PHASES if timings.get(name) is not None}
+    if "total" in found:
+        # The worker starts when Run is pressed; "total" counts from its start.
+        found["rest"] = round(row["first"] * 1000 - found["total"])
+    return found
 
 
 def main(argv=None):
@@ -138,6 +200,7 @@ def main(argv=None):
     url = f"http://127.0.0.1:{server.server_address[1]}/{PAGE}"
     modes = {
         "cold": (url + "?no-prefetch", {}),
+        "lean": (url + "?no-prefetch&no-snapshot", {}),
         "hover": (url + "?no-prefetch", {"dwell": args.dwell}),
         "view": (url, {"read": args.read}),
     }
@@ -146,28 +209,44 @@ def main(argv=None):
         browser = launch(playwright, args.chromium)
         for mode, (page_url, wait) in modes.items():
             for number in range(args.runs):
-                first, warm, sent, fresh = one_load(browser, page_url, **wait)
-                rows[mode].append((first, warm, sent, fresh))
+                row = one_load(browser, page_url, args.site, **wait)
+                rows[mode].append(row)
                 print(
-                    f"{mode:<5} run {number + 1}: first result {first:6.2f} s, "
-                    f"warm re-run {warm * 1000:6.0f} ms, fresh run after a run "
-                    f"{fresh * 1000:6.0f} ms, {sent / 1e6:5.2f} MB transferred"
+                    f"{mode:<5} run {number + 1}: first result {row['first']:6.2f} s, "
+                    f"warm re-run {row['warm'] * 1000:6.0f} ms, fresh run after a run "
+                    f"{row['fresh'] * 1000:6.0f} ms, {row['sent'] / 1e6:5.2f} MB transferred "
+                    f"({row['sent_brotli'] / 1e6:5.2f} MB brotli); "
+                    + ", ".join(f"{k} {v}" for k, v in phases(row).items())
                 )
         browser.close()
     server.shutdown()
     with open("/proc/loadavg") as f:
         load = f.read().split()[0]
+    median = statistics.median
     print(f"\nmedian of {args.runs} cold page loads (gzip on the wire, load average {load}):")
+    print(f"  (Chromium sent Accept-Encoding: {' | '.join(sorted(GzipHandler.accepted))})")
     for mode, label in (
         ("cold", "Run pressed at once"),
+        ("lean", "same, no snapshot"),
         ("hover", f"after {args.dwell:g} s hover"),
+        ("view", f"read {args.read:g} s in view"),
     ):
-        firsts, warms, sents, freshes = zip(*rows[mode], strict=True)
+        column = {
+            key: [row[key] for row in rows[mode]] for key in rows[mode][0] if key != "timings"
+        }
         print(
-            f"  {label:<22} first result {statistics.median(firsts):5.2f} s | "
-            f"warm re-run {statistics.median(warms) * 1000:4.0f} ms | "
-            f"fresh run after a run {statistics.median(freshes) * 1000:4.0f} ms | "
-            f"{statistics.median(sents) / 1e6:5.2f} MB before the first result"
+            f"  {label:<22} first result {median(column['first']):5.2f} s | "
+            f"warm re-run {median(column['warm']) * 1000:4.0f} ms | "
+            f"fresh run after a run {median(column['fresh']) * 1000:4.0f} ms | "
+            f"{median(column['sent']) / 1e6:5.2f} MB gzip / "
+            f"{median(column['sent_brotli']) / 1e6:5.2f} MB brotli before the first result"
+        )
+    print("\nthe start per phase, median (ms from the worker's start; rest: see the docstring):")
+    for mode in ("cold", "lean"):
+        per_phase = [phases(row) for row in rows[mode]]
+        names = [name for name in (*PHASES, "rest") if all(name in p for p in per_phase)]
+        print(
+            f"  {mode:<5} " + ", ".join(f"{n} {median(p[n] for p in per_phase):.0f}" for n in names)
         )
     return 0
 
