@@ -69,6 +69,139 @@ def test_placeholders(expected, actual, ok):
     assert console.matches(expected, actual) is ok
 
 
+# Two workers started at once (uvicorn --workers 2): the parent's two lines,
+# then each worker's four, the access log from either.
+WORKERS_SHOWN = [
+    "INFO: Uvicorn running on http://127.0.0.1:8000",
+    "INFO: Started parent process [...]",
+    "INFO: Started server process [...]",
+    "INFO: Waiting for application startup.",
+    "INFO: Started server process [...]",
+    "INFO: Waiting for application startup.",
+    "INFO: Application startup complete.",
+    "INFO: Application startup complete.",
+    'INFO: 127.0.0.1:... - "GET / HTTP/1.1" 200 OK',
+]
+WORKERS = {"processes": [[3, 4, 7], [5, 6, 8, 9]], "first": 2}
+STARTED = """\
+INFO: Uvicorn running on http://127.0.0.1:8000
+INFO: Started parent process [10]
+INFO: Started server process [12]
+INFO: Started server process [11]
+INFO: Waiting for application startup.
+INFO: Application startup complete.
+INFO: Waiting for application startup.
+INFO: Application startup complete.
+INFO: 127.0.0.1:5000 - "GET / HTTP/1.1" 200 OK
+"""
+
+
+def _swap(text, first, second):
+    lines = text.splitlines()
+    lines[first], lines[second] = lines[second], lines[first]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("actual", "ok"),
+    [
+        (STARTED, True),
+        # Another run's order: one worker done before the other starts.
+        (
+            STARTED.replace("INFO: Started server process [11]\n", "").replace(
+                "complete.\nINFO: Waiting",
+                "complete.\nINFO: Started server process [11]\nINFO: Waiting",
+            ),
+            True,
+        ),
+        # A missing line, an extra line, a line in another form.
+        (STARTED.replace("INFO: Waiting for application startup.\n", "", 1), False),
+        (STARTED + "ERROR: Exception in ASGI application\n", False),
+        (STARTED.replace("200 OK", "500 Internal Server Error"), False),
+        # A worker's line before the parent's line that starts the workers.
+        (_swap(STARTED, 1, 2), False),
+        # The parent's own lines in the wrong order.
+        (_swap(STARTED, 0, 1), False),
+        # Inside one worker: "complete" before "Waiting" (the other is not there).
+        (
+            STARTED.replace("[11]", "[11]\nINFO: Application startup complete.").replace(
+                "INFO: Waiting for application startup.\nINFO: Application startup complete.\n"
+                "INFO: 127",
+                "INFO: Waiting for application startup.\nINFO: 127",
+            ),
+            False,
+        ),
+    ],
+)
+def test_interleaved_workers(actual, ok):
+    assert console.output_matches(WORKERS_SHOWN, actual, WORKERS) is ok
+
+
+# Gunicorn: every line carries its process's id, so each worker's lines are
+# tied to it, and a wrong order inside one worker is seen even where the
+# same lines in the other worker's order would fit.
+GUNICORN_SHOWN = [
+    "[...] [...] Booting worker",
+    "[...] [...] Started server process",
+    "[...] [...] Waiting for application startup.",
+    "[...] [...] Booting worker",
+    "[...] [...] Started server process",
+    "[...] [...] Waiting for application startup.",
+]
+GUNICORN = {
+    "processes": [[1, 2, 3], [4, 5, 6]],
+    "process_id": r"^\[[^\]]+\] \[(\d+)\]",
+}
+
+
+@pytest.mark.parametrize(
+    ("order", "ok"),
+    [
+        ("1B 2B 1S 2S 1W 2W", True),
+        ("1B 1S 1W 2B 2S 2W", True),
+        ("2B 2S 1B 2W 1S 1W", True),
+        # Worker 1 waits before it has started: without the ids, worker 2's
+        # lines would make up for it.
+        ("1B 2B 2S 1W 1S 2W", False),
+        ("1B 2B 1S 2S 1W", False),  # missing
+        ("1B 2B 1S 2S 1W 2W 3B", False),  # extra
+    ],
+)
+def test_interleaved_workers_tied_by_process_id(order, ok):
+    words = {
+        "B": "Booting worker",
+        "S": "Started server process",
+        "W": ("Waiting for application startup."),
+    }
+    actual = "".join(f"[t] [{item[0]}] {words[item[1]]}\n" for item in order.split())
+    assert console.output_matches(GUNICORN_SHOWN, actual, GUNICORN) is ok
+    untied = {"processes": GUNICORN["processes"]}
+    if order == "1B 2B 2S 1W 1S 2W":
+        assert console.output_matches(GUNICORN_SHOWN, actual, untied)
+
+
+def test_interleaved_output_after_any_start_up():
+    shown = ["...", "stop", "a stopped", "b stopped", "done"]
+    plan = {"processes": [[3], [4]], "first": 2}
+    assert console.output_matches(shown, "start\nx\nstop\nb stopped\na stopped\ndone\n", plan)
+    assert not console.output_matches(shown, "stop\nb stopped\ndone\n", plan)
+    assert not console.output_matches(shown, "a stopped\nstop\nb stopped\ndone\n", plan)
+
+
+@pytest.mark.parametrize(
+    ("processes", "first", "message"),
+    [
+        ([[3, 3]], 0, "listed twice"),
+        ([[3, 9]], 0, "outside"),
+        ([[4, 3]], 0, "in the file's order"),
+        ([[3]], 3, "is a worker's line"),
+    ],
+)
+def test_a_wrong_processes_entry_is_reported(processes, first, message):
+    with pytest.raises(console.ConsoleError, match=message):
+        console.interleaves(["a", "b", "c", "d"], "a\nb\nc\nd\n", processes, first)
+
+
 def test_the_readers_home_and_port_replace_the_machines(tmp_path):
     session = console.Session(tmp_path)
     session.port = 43210
@@ -121,17 +254,6 @@ NOT_COMMANDS = {
 }
 
 
-# Not converted yet: what the servers print on the server pages (start-up,
-# access log, shutdown with a request in flight). Each needs its scenario
-# (requests, signals) run and compared; until then their number may only go down.
-PENDING_SERVER_OUTPUT = {
-    "servers/granian.md": 2,
-    "servers/gunicorn.md": 2,
-    "servers/hypercorn.md": 1,
-    "servers/uvicorn.md": 2,
-}
-
-
 def inline_blocks(page):
     """``[(line, language)]`` of every block that is not one include of a file."""
     found = []
@@ -147,9 +269,6 @@ def inline_blocks(page):
 @pytest.mark.parametrize("page", pages.pages(), ids=lambda p: p.relative_to(DOCS).as_posix())
 def test_no_inline_command_or_output_block(page):
     found = inline_blocks(page)
-    pending = PENDING_SERVER_OUTPUT.get(page.relative_to(DOCS).as_posix(), 0)
-    if pending and all(lang == "text" for _, lang in found) and len(found) <= pending:
-        found = []
     problems = [
         f"{pages._name(page)}:{line}: an inline {lang} block: put the commands and the output "
         f"they print in snippets/<section>/<page>/<name>.console (a server's output in a "

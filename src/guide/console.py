@@ -10,6 +10,11 @@ A page never holds a command or its output inline. It includes files:
 - ``snippets/<section>/<page>/<name>.out``, in a ```` ```text ```` block right
   after a server command: what that server prints once it has started.
 
+Where several worker processes print at once, the order of their lines varies
+from run to run: ``outputs.toml`` then says which lines of the ``.out`` file
+each process printed, and only the order between processes is left free
+(:func:`interleaves`).
+
 Expected output holds placeholders for what truly varies:
 
 - ``...`` on a line of its own stands for any number of lines (none included);
@@ -33,6 +38,7 @@ repository's own tooling) are checked, not run: the session must exist in
 """
 
 import ast
+import functools
 import os
 import re
 import shlex
@@ -125,6 +131,11 @@ def output_files():
 # --- Comparing output ---------------------------------------------------------
 
 
+def _line_pattern(line):
+    """A regular expression for one shown line (``...`` inside it: any text on that line)."""
+    return ".*?".join(re.escape(piece) for piece in line.split("...")) + r"[ \t]*"
+
+
 def pattern(expected):
     """A regular expression for the shown lines, with their placeholders."""
     parts = []
@@ -132,7 +143,7 @@ def pattern(expected):
         if line == "...":
             parts.append(r"(?:[^\n]*\n)*?")
         else:
-            parts.append(".*?".join(re.escape(piece) for piece in line.split("...")) + r"[ \t]*\n")
+            parts.append(_line_pattern(line) + r"\n")
     return re.compile("".join(parts))
 
 
@@ -144,6 +155,101 @@ def matches(expected, actual):
 def _lines(text):
     text = "\n".join(line.rstrip() for line in text.splitlines()).rstrip("\n")
     return text + "\n" if text else ""
+
+
+def interleaves(expected, actual, processes, first=0, process_id=None):
+    """Whether ``actual`` is the shown output of processes that print concurrently.
+
+    Several worker processes start (or stop) at once, so their lines arrive in
+    an order that varies from run to run. The ``.out`` file shows one real run;
+    ``processes`` says which of its lines each worker printed: a list per
+    worker of the file's line numbers (1-based), in the file's order. The
+    other lines are the parent process's. ``actual`` matches when its lines
+    can be split, one for one, into those sequences, each line matching the
+    shown one (placeholders as in :func:`matches`):
+
+    - every shown line appears, and no other line does;
+    - each process's lines come in the order shown (the parent's too);
+    - the parent's lines up to line ``first`` come before any worker's line
+      (what it prints before it starts them);
+    - with ``process_id``, a regular expression whose group is the process id
+      a line carries (Gunicorn's and Hypercorn's ``[pid]``): the lines that
+      carry one belong to the process of that id, one id per process.
+
+    Only the order between different processes is free. A first line ``...``
+    stands for any lines before the rest (the start-up before a shutdown).
+    """
+    expected = list(expected)
+    skip, chains, gate = _chains(expected, processes, first)
+    shown = [re.compile(_line_pattern(line)) for line in expected]
+    ids = re.compile(process_id) if process_id else None
+    lines = _lines(actual).splitlines()
+
+    def owner(line):
+        found = ids.search(line) if ids else None
+        return found[1] if found else None
+
+    def split_from(start):
+        @functools.cache
+        def walk(pos, owners):
+            i = start + sum(pos)
+            if i == len(lines):
+                return all(p == len(chain) for p, chain in zip(pos, chains, strict=True))
+            pid = owner(lines[i])
+            for k, chain in enumerate(chains):
+                if pos[k] == len(chain) or (k and pos[0] < gate):
+                    continue
+                if not shown[chain[pos[k]]].fullmatch(lines[i]):
+                    continue
+                now = owners
+                if pid is not None:
+                    others = owners[:k] + owners[k + 1 :]
+                    if owners[k] not in (None, pid) or pid in others:
+                        continue
+                    now = owners[:k] + (pid,) + owners[k + 1 :]
+                if walk(pos[:k] + (pos[k] + 1,) + pos[k + 1 :], now):
+                    return True
+            return False
+
+        return walk((0,) * len(chains), (None,) * len(chains))
+
+    return any(split_from(start) for start in (range(len(lines) + 1) if skip else [0]))
+
+
+def _chains(expected, processes, first):
+    """``(skip, chains, gate)`` for :func:`interleaves`; :class:`ConsoleError` if inconsistent.
+
+    ``skip``: the file starts with ``...``; ``chains``: the parent's line
+    indexes, then each worker's; ``gate``: how many of the parent's come first.
+    """
+    skip = bool(expected) and expected[0] == "..."
+    listed = [number - 1 for lines in processes for number in lines]
+    problems = []
+    if len(set(listed)) != len(listed):
+        problems.append("a line is listed twice")
+    if any(not skip <= i < len(expected) for i in listed):
+        problems.append(f"a line number outside {1 + skip}..{len(expected)}")
+    if any(list(lines) != sorted(lines) for lines in processes):
+        problems.append("list each process's lines in the file's order")
+    if "..." in expected[skip:]:
+        problems.append("'...' may only stand first, for the lines before")
+    if first in (number for lines in processes for number in lines):
+        problems.append(f"line {first} ('first') is a worker's line, not the parent's")
+    if problems:
+        raise ConsoleError("processes: " + "; ".join(problems))
+    parent = [i for i in range(skip, len(expected)) if i not in set(listed)]
+    chains = [parent] + [[number - 1 for number in lines] for lines in processes]
+    gate = sum(i < first for i in parent)  # the parent's lines up to line `first`
+    return skip, chains, gate
+
+
+def output_matches(expected, actual, plan):
+    """:func:`interleaves` where the scenario ``plan`` names ``processes``, else :func:`matches`."""
+    if plan.get("processes"):
+        return interleaves(
+            expected, actual, plan["processes"], plan.get("first", 0), plan.get("process_id")
+        )
+    return matches(expected, actual)
 
 
 def difference(expected, actual, what):
@@ -375,18 +481,29 @@ class Session:
         if self.server is None:
             raise ConsoleError(f"{rel(path)}: shown as a server's output, but no server runs")
         expected = [line.rstrip() for line in Path(path).read_text().splitlines()]
+        if plan.get("processes"):
+            try:
+                _chains(expected, plan["processes"], plan.get("first", 0))
+            except ConsoleError as exc:
+                raise ConsoleError(f"{rel(path)}: outputs.toml: {exc}") from None
         if plan.get("requests") or plan.get("sigterm_during"):
-            # Let every worker finish starting before the requests, as the reader would.
+            # Let every worker finish starting before the requests, as the reader
+            # would: each line as many times as it is listed (once per worker).
             before = plan.get("ready_after", [])
-            self._wait(lambda out: all(line in out for line in before), timeout, path, expected)
+            self._wait(
+                lambda out: all(out.count(line) >= before.count(line) for line in before),
+                timeout,
+                path,
+                expected,
+            )
         self._requests(plan.get("requests", []), path)
         if plan.get("sigterm_during"):
             self._sigterm_during(plan["sigterm_during"], path, timeout, plan.get("sigterm_cuts"))
             actual = self.normalise(self.server.output())
-            if not matches(expected, actual):
+            if not output_matches(expected, actual, plan):
                 raise ConsoleError(difference(expected, actual, rel(path)))
             return
-        self._wait(lambda out: matches(expected, out), timeout, path, expected)
+        self._wait(lambda out: output_matches(expected, out, plan), timeout, path, expected)
 
     def _wait(self, ok, timeout, path, expected):
         deadline = time.monotonic() + timeout
@@ -456,9 +573,12 @@ SCENARIO_FILE = "outputs.toml"
 SCENARIO_KEYS = {
     "command": "a snippets/servers/*.sh file to start for this output (else the running server)",
     "requests": "[{path, headers, status}]: GET requests made before comparing",
-    "ready_after": "lines to wait for before the requests (every worker started)",
+    "ready_after": "lines to wait for before the requests, each as often as listed (per worker)",
     "sigterm_during": "a path: SIGTERM while a client reads it; compared after the exit",
     "sigterm_cuts": "true: the server cuts that response (else it must complete)",
+    "processes": "[[line, ...], ...]: each worker's lines, printed concurrently (interleaves)",
+    "first": "the parent's last line printed before it starts the workers (interleaves)",
+    "process_id": "a regular expression, its group the process id a line carries (interleaves)",
 }
 
 

@@ -398,3 +398,15 @@ WEBSOCKET_SNIPPETS = [
     "gunicorn-channels.sh",
 ]
 """The commands of the WebSockets how-to, in the order the page shows them."""
+
+# docs/servers/uvicorn.md: --timeout-graceful-shutdown caps the wait for requests
+# in flight at SIGTERM (its page output, snippets/server_pages/output/
+# uvicorn-graceful-timeout.out, shows a longer stream cut); the behaviour tests'
+# short stream still completes within it.
+SNIPPETS.update(
+    {
+        "uvicorn-graceful-timeout.sh": Expect(
+            SERVERS["uvicorn"], forwarded_request_log=UVICORN_FORWARDED
+        ),
+    }
+)

@@ -1,0 +1,2 @@
+uvicorn mysite.asgi:application --host 127.0.0.1 --port 8000 \
+    --timeout-graceful-shutdown 2
