@@ -36,7 +36,9 @@ the output).
 
 Times are the page's own (``data-run-ms`` of the block: from the click to
 the output shown), so Playwright's round trips are not counted. Prints the
-median of each, and every run. A script, not a test.
+median of each, and every run, and writes the medians to
+bench/results/browser.json (``--out``), which docs/index.md shows
+(hooks/browser_bench_table.py). A script, not a test.
 """
 
 import argparse
@@ -47,15 +49,18 @@ import statistics
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 from guide.chromium import CHROMIUM, launch
+from guide.machine import machine
 from guide.paths import ROOT
 from guide.publish import COMPRESSIBLE
 from guide.runnable_page import press_run
 
 PAGE = "howto/application-object/"
+RESULTS = Path(__file__).resolve().parent / "results" / "browser.json"
 
 
 class GzipHandler(http.server.SimpleHTTPRequestHandler):
@@ -84,6 +89,16 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def wire_size(request):
+    """Bytes of ``request``'s response as sent (headers and compressed body)."""
+    response = request.response()  # waits for it, if it has not arrived yet
+    if response is None:
+        return 0
+    response.finished()
+    sizes = request.sizes()
+    return sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
 
 _brotli = {}
@@ -125,16 +140,8 @@ def timed_run(page, block, timeout):
 def one_load(browser, url, site, dwell=0.0, read=0.0):
     context = browser.new_context()
     page = context.new_page()
-    transferred = []  # (gzip bytes on the wire, the file's URL path)
-    page.on(
-        "requestfinished",
-        lambda request: transferred.append(
-            (
-                request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"],
-                request.url.split("/", 3)[3],
-            )
-        ),
-    )
+    started = []  # every request, in the order the page made them
+    page.on("request", lambda request: started.append(request))
     page.goto(url)
     page.wait_for_selector("html[data-runnable-ready]")
     block = page.locator("div.runnable").first
@@ -146,9 +153,11 @@ def one_load(browser, url, site, dwell=0.0, read=0.0):
         block.scroll_into_view_if_needed()  # the reader reaches the snippet...
         time.sleep(read)  # ...and reads it before pressing Run
     first = timed_run(page, block, timeout=120_000)
-    page.wait_for_timeout(200)  # let the last response records arrive
-    sent = sum(wire for wire, _ in transferred)
-    requested = [url for _, url in transferred]
+    # The bytes of the requests made before the first result (not those the
+    # worker makes after it, restoring the next fresh interpreter).
+    before = list(started)
+    sent = sum(wire_size(request) for request in before)
+    requested = [request.url.split("/", 3)[3] for request in before]
     timings = json.loads(page.locator("html").get_attribute("data-runtime-timings") or "{}")
     # The page's first block needs a fresh interpreter (setup = false): the
     # warm re-run is timed on its first block that runs in the warm one.
@@ -170,6 +179,7 @@ def one_load(browser, url, site, dwell=0.0, read=0.0):
 
 
 PHASES = ("download", "compile", "pyodide", "project", "files", "setup", "total")
+PER_PHASE = ("cold", "lean")  # the modes in which the runtime starts when Run is pressed
 
 
 def phases(row):
@@ -182,6 +192,23 @@ def phases(row):
     return found
 
 
+def summary(rows, mode):
+    """The medians of one mode's loads, as written to the results JSON."""
+    median = statistics.median
+    found = {
+        "first_s": round(median(row["first"] for row in rows), 2),
+        "warm_ms": round(median(row["warm"] for row in rows) * 1000),
+        "fresh_ms": round(median(row["fresh"] for row in rows) * 1000),
+        "gzip_mb": round(median(row["sent"] for row in rows) / 1e6, 2),
+        "brotli_mb": round(median(row["sent_brotli"] for row in rows) / 1e6, 2),
+    }
+    if mode in PER_PHASE:
+        per_phase = [phases(row) for row in rows]
+        names = [name for name in (*PHASES, "rest") if all(name in p for p in per_phase)]
+        found["phases_ms"] = {name: round(median(p[name] for p in per_phase)) for name in names}
+    return found
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=ROOT / "site")
@@ -189,6 +216,7 @@ def main(argv=None):
     parser.add_argument("--dwell", type=float, default=3.0, help="hover time before Run (s)")
     parser.add_argument("--read", type=float, default=8.0, help="reading time before Run (s)")
     parser.add_argument("--chromium", default=CHROMIUM)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
     args = parser.parse_args(argv)
     if not (args.site / "runtime" / "runner.mjs").is_file():
         parser.error(f"{args.site} has no runtime/: build the runtime and the site first")
@@ -205,8 +233,10 @@ def main(argv=None):
         "view": (url, {"read": args.read}),
     }
     rows = {mode: [] for mode in modes}
+    machine_info = machine()
     with sync_playwright() as playwright:
         browser = launch(playwright, args.chromium)
+        chromium_version = browser.version
         for mode, (page_url, wait) in modes.items():
             for number in range(args.runs):
                 row = one_load(browser, page_url, args.site, **wait)
@@ -216,7 +246,11 @@ def main(argv=None):
                     f"warm re-run {row['warm'] * 1000:6.0f} ms, fresh run after a run "
                     f"{row['fresh'] * 1000:6.0f} ms, {row['sent'] / 1e6:5.2f} MB transferred "
                     f"({row['sent_brotli'] / 1e6:5.2f} MB brotli); "
-                    + ", ".join(f"{k} {v}" for k, v in phases(row).items())
+                    + (
+                        ", ".join(f"{k} {v}" for k, v in phases(row).items())
+                        if mode in PER_PHASE
+                        else ""
+                    )
                 )
         browser.close()
     server.shutdown()
@@ -242,12 +276,25 @@ def main(argv=None):
             f"{median(column['sent_brotli']) / 1e6:5.2f} MB brotli before the first result"
         )
     print("\nthe start per phase, median (ms from the worker's start; rest: see the docstring):")
-    for mode in ("cold", "lean"):
+    for mode in PER_PHASE:
         per_phase = [phases(row) for row in rows[mode]]
         names = [name for name in (*PHASES, "rest") if all(name in p for p in per_phase)]
         print(
             f"  {mode:<5} " + ", ".join(f"{n} {median(p[n] for p in per_phase):.0f}" for n in names)
         )
+    manifest = json.loads((args.site / "runtime" / "pyodide" / "manifest.json").read_text())
+    data = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {**machine_info, "load_average_at_end": float(load)},
+        "chromium": chromium_version,
+        "runtime": {"pyodide": manifest["pyodide"], "python": manifest["python"]},
+        "page": PAGE,
+        "runs": args.runs,
+        "settings": {"dwell_s": args.dwell, "read_s": args.read},
+        "results": {mode: summary(rows[mode], mode) for mode in modes},
+    }
+    args.out.write_text(json.dumps(data, indent=2) + "\n")
+    print(f"wrote {args.out}")
     return 0
 
 
