@@ -7,8 +7,8 @@
 //       needs a fresh interpreter (the booted one then serves it; Django is set up
 //       with mysite.settings only when a warm run or a request comes); snapshot:
 //       false boots Python from scratch instead of from the build's memory snapshot
-//       (default: from the snapshot, unless the reader saves data or the
-//       connection is 2G/3G)
+//       (default: from the snapshot, unless core.mjs prefersLeanStart(navigator.connection):
+//       the reader saves data, or the connection is estimated slow)
 //       -> {type: "progress", phase, loaded, total}   (bytes; phases: "runtime",
 //          "packages", "project", "setup", "ready"), any number of times
 //       -> {type: "ready", versions: {python, django, sqlite, pyodide}, timings: {...ms}}
@@ -26,7 +26,7 @@
 // "run" and "request" initialise first if needed; messages are handled one at a time.
 // indexURL defaults to ./pyodide/ next to this file; application to the
 // manifest's ("mysite.asgi:application"), e.g. "mysite.asgi_wrapped:application".
-import { bootRuntime, createProtocolHandler } from "./core.mjs";
+import { bootRuntime, createProtocolHandler, prefersLeanStart } from "./core.mjs";
 
 const handle = createProtocolHandler({
   post: (message) => self.postMessage(message),
@@ -44,21 +44,10 @@ const handle = createProtocolHandler({
       onProgress,
       instrument: true,
       warmUp: init.warm ?? true,
-      snapshot: init.snapshot ?? !leanConnection(),
+      snapshot: init.snapshot ?? !prefersLeanStart(self.navigator?.connection),
     });
   },
 });
-
-/**
- * The reader asked to save data, or the browser estimates a slow connection
- * (Chromium's Network Information API; other browsers do not say): start
- * Python without the memory snapshot, 11 MB less to download and a few
- * seconds more to start (browser/README.md has the figures).
- */
-function leanConnection() {
-  const connection = self.navigator?.connection;
-  return Boolean(connection?.saveData) || /(^|-)(2g|3g)$/.test(connection?.effectiveType ?? "");
-}
 
 self.onmessage = (event) => handle(event.data);
 

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { createProtocolHandler } from "../core.mjs";
+import { createProtocolHandler, prefersLeanStart } from "../core.mjs";
 import { PyRunner, RunnerTimeoutError } from "../runner.mjs";
 import { OUTDIR, bootNode, createNodeWorker } from "./node-runtime.mjs";
 
@@ -43,6 +43,21 @@ describe("build output", () => {
     assert.equal(manifest.snapshot_jspi, true);
     assert.ok(manifest.boot.includes("snapshot.bin"));
     assert.ok(manifest.files["snapshot.bin"].size > 20_000_000, `${manifest.files["snapshot.bin"].size} bytes`);
+  });
+});
+
+describe("which start the worker picks (navigator.connection)", () => {
+  test("from the snapshot by default, and on a fast connection", () => {
+    assert.equal(prefersLeanStart(undefined), false);
+    assert.equal(prefersLeanStart({}), false);
+    assert.equal(prefersLeanStart({ effectiveType: "4g", downlink: 10, saveData: false }), false);
+    assert.equal(prefersLeanStart({ effectiveType: "4g", downlink: 0 }), false, "0: no estimate");
+  });
+  test("from scratch when the reader saves data or the connection is slow", () => {
+    assert.equal(prefersLeanStart({ effectiveType: "4g", downlink: 10, saveData: true }), true);
+    assert.equal(prefersLeanStart({ effectiveType: "4g", downlink: 5.5 }), true);
+    assert.equal(prefersLeanStart({ effectiveType: "3g", downlink: 10 }), true);
+    assert.equal(prefersLeanStart({ effectiveType: "slow-2g" }), true);
   });
 });
 

@@ -82,12 +82,13 @@ function prefetch(event) {
 }
 
 /*
- * Idle prefetch. Measured with bench/browser.py (median of 5 cold loads of
- * the application-object page, gzip on the wire, 2-core machine, load ~1.9):
- * loading when Run is pressed gave the first result after 7.6 s; after a 3 s
- * hover, 4.4 s; with the runtime prefetched once a runnable block is on
- * screen and the browser is idle, a reader who presses Run 8 s after
- * reaching the block gets it in 0.23 s. Either way 10.2 MB cross the wire.
+ * Idle prefetch. Measured with bench/browser.py (bench/results/browser.json:
+ * median of 5 cold loads of the application-object page, gzip on the wire,
+ * 2-core machine): loading when Run is pressed gave the first result after
+ * 1.71 s (4.72 s starting Python from scratch); after a 3 s hover, 0.62 s;
+ * with the runtime prefetched once a runnable block is on screen and the
+ * browser is idle, a reader who presses Run 8 s after reaching the block
+ * gets it in 0.56 s. Either way the same bytes cross the wire.
  * So the runtime starts loading once a runnable block is visible, the page is
  * idle and the reader has not asked to save data (Save-Data); nothing loads
  * for a page without runnable blocks, or before one scrolls into view.
