@@ -63,9 +63,7 @@ def render(data):
         f"load average {machine['load_average_at_start']:.1f} at the start; Pyodide "
         f"{data['runtime']['pyodide']} (Python {data['runtime']['python']}), the site on "
         "the same machine, gzip on the wire. Times are from the click to the output on "
-        "the page. The runtime's start when Run is pressed at once, "
-        + "; ".join(starts)
-        + ".",
+        "the page. The runtime's start when Run is pressed at once, " + "; ".join(starts) + ".",
     ]
     return "\n".join(lines)
 
