@@ -271,17 +271,16 @@ export function hasJspi() {
  * Whether to start Python from scratch rather than from the build's memory
  * snapshot, given the browser's NetworkInformation (navigator.connection;
  * Chromium has it, other browsers do not): when the reader asked to save data,
- * or the connection is estimated 2G/3G or under 10 Mbit/s (Chromium's
- * `downlink` stops at 10). The snapshot costs 11.4 MB more (gzip; 7.8 MB
- * brotli) and saves about 3 s of start-up (bench/results/browser.json), so it
- * pays from about 30 Mbit/s (gzip; 21 with brotli); at 10 Mbit/s it costs 9 s
- * to save 3.
+ * or the connection is estimated 2G/3G. The snapshot costs 11.4 MB more (gzip;
+ * 7.8 MB brotli) and saves about 3 s of start-up (bench/results/browser.json),
+ * so it pays from about 30 Mbit/s (gzip; 21 with brotli). `downlink` is not
+ * used: a fresh headless Chromium here said 1.4 Mbit/s on a loopback
+ * connection (an estimate without measurements), which would have sent every
+ * first visit down the slow path.
  */
 export function prefersLeanStart(connection) {
   if (!connection) return false;
-  const { saveData, downlink, effectiveType } = connection;
-  const slow = typeof downlink === "number" && downlink > 0 && downlink < 10;
-  return Boolean(saveData) || slow || /(^|-)(2g|3g)$/.test(effectiveType ?? "");
+  return Boolean(connection.saveData) || /(^|-)(2g|3g)$/.test(connection.effectiveType ?? "");
 }
 
 /** A clear message for a failure to get memory (or anything else) while starting an interpreter. */
