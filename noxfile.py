@@ -366,5 +366,6 @@ def bench_fanout(session):
 
     Writes bench/results/fanout.json (the WebSockets how-to's table).
     """
-    install(session, "bench", django=DEFAULT_DJANGO)
+    # tests: the httpx and websockets clients (pinned there) that the bench drives.
+    install(session, "bench", "tests", django=DEFAULT_DJANGO)
     session.run("python", "bench/fanout.py", *session.posargs)

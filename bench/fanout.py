@@ -19,7 +19,6 @@ they do not size a server.
 import argparse
 import asyncio
 import json
-import os
 import platform
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
+from guide.machine import machine
 from guide.processes import example_env, free_port, migrated_database, uvicorn
 from guide.redis import RedisServer
 from guide.wsclient import ORIGIN, wait_until_serving
@@ -123,18 +123,13 @@ def main(argv=None):
     if not (1 <= args.clients <= 1000 and 1 <= args.broadcasts <= 100 and args.seconds > 0):
         parser.error("need 1 <= clients <= 1000, 1 <= broadcasts <= 100, seconds > 0")
     database = migrated_database(Path(tempfile.mkdtemp(prefix="bench-ws-")) / "db.sqlite3")
-    load = os.getloadavg()[0]
+    machine_info = machine()  # the load average before the servers start
     rows = [measure("in-memory", {"MYSITE_CHANNEL_LAYER": "memory"}, args, database)]
     with RedisServer() as redis:
         rows.append(measure("Redis", {"MYSITE_REDIS_URL": redis.url}, args, database))
-    cpu = platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
     data = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": cpu, "cores": os.cpu_count(), "load_average_at_start": load},
+        "machine": machine_info,
         "python": platform.python_version(),
         "versions": {
             name: version(name)

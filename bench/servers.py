@@ -32,7 +32,6 @@ import asyncio
 import datetime
 import importlib.metadata
 import json
-import os
 import platform
 import shlex
 import sys
@@ -41,6 +40,7 @@ from xml.sax.saxutils import escape
 
 from guide.commands import command_env
 from guide.loadgen import VIEWS, load, percentile, production_env
+from guide.machine import machine
 from guide.paths import DOCS, ROOT
 from guide.processes import ServerProcess, free_port
 from guide.servers import BENCH_APP, BENCHED
@@ -51,33 +51,6 @@ CHART = DOCS / "assets" / "servers-bench.svg"
 
 def versions(packages):
     return {name: importlib.metadata.version(name) for name in packages}
-
-
-def machine():
-    """The CPU model, cores and memory of this machine, from /proc where it has them."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_gib = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_gib = round(int(line.split()[1]) / 1024**2, 1)
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gib": memory_gib,
-        "os": platform.platform(terse=True),
-        # Other work on the machine while it ran: the 1-minute load average.
-        "load_average_at_start": round(os.getloadavg()[0], 2),
-    }
 
 
 def measure(name, env, views, concurrencies, requests, warmup):
