@@ -313,13 +313,18 @@ export function writeBundles(FS, files, indexURL = "") {
 /**
  * Boot Pyodide from scratch, write the bundles and import what every snippet's
  * process has imported before it reads settings (guide_session.prepare): the
- * state a memory snapshot holds. Used by the build (browser/tools/make_snapshot.mjs),
- * for another Django release, and when the page asks for no snapshot.
+ * state a memory snapshot holds. Used by the build (browser/tools/snapshot_worker.mjs),
+ * for another Django release, and when the page starts without the snapshot.
+ * `files` may be a promise (it is awaited once Python has booted);
+ * `onPhase(name)` is called as each phase ends: "pyodide", "files", "project".
  */
-export async function bootPrepared(loadPyodide, options, files, projectDir) {
+export async function bootPrepared(loadPyodide, options, files, projectDir, onPhase = () => {}) {
   const pyodide = await loadPyodide({ ...options, _makeSnapshot: true });
-  writeBundles(pyodide.FS, files, options.indexURL);
+  onPhase("pyodide");
+  writeBundles(pyodide.FS, await files, options.indexURL);
+  onPhase("files");
   pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(projectDir)})`);
+  onPhase("project");
   return pyodide;
 }
 
@@ -354,9 +359,10 @@ export function snapshotOf(pyodide) {
  * own (its own environment variables, `setup = false`) runs in a *fresh*
  * interpreter: a new Pyodide instance restored from the memory snapshot
  * (Django's framework imported, no settings read: the state of the test
- * suite's fork server), used once. The snapshot is made at build time under
- * Node and downloaded; without it (snapshot: false, or a build without one)
- * it is made here after booting from scratch.
+ * suite's fork server), used once. The snapshot is made at build time in
+ * headless Chromium (guide.runtime_snapshot) and downloaded; without it
+ * (snapshot: false, an engine without JSPI, or a build without one) it is
+ * made here after booting from scratch.
  *
  * timings (ms): download (until the last file needed to start had arrived),
  * compile (the .wasm, streamed while it downloads), pyodide (loadPyodide,
@@ -404,7 +410,8 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
   };
   // The snapshot and the bundles download while Pyodide's own files do.
   const snapshotDownload = snapshotFile ? download(snapshotFile) : null;
-  const bundles = (manifest.bundles ?? []).map((file) => ({ file, promise: download(file) }));
+  const files = Promise.all((manifest.bundles ?? []).map((file) => download(file).then((bytes) => [file, bytes])));
+  files.catch(() => {}); // awaited below
 
   const console_ = { stdout: [], stderr: [] };
   const baseOptions = pyodideOptions(indexURL, {
@@ -454,8 +461,6 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
       // The snapshot is the interpreter's memory, the bundles its files:
       // Pyodide compiles the .wasm and fetches the standard library meanwhile.
       if (/^https?:/.test(indexURL)) wasmCache?.precompile(indexURL + "pyodide.asm.wasm");
-      const files = Promise.all(bundles.map(({ file, promise }) => promise.then((bytes) => [file, bytes])));
-      files.catch(() => {});
       try {
         pyodide = await restoreFrom(snapshotDownload, files, manifest.files[snapshotFile].size);
       } catch (error) {
@@ -465,32 +470,33 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
         throw new Error(memoryMessage(error, "Python"));
       }
       [defaultSnapshot, bundleBytes] = await Promise.all([snapshotDownload, files]);
-      timings.download = Math.round(lastArrival - t0);
       timings.files = pyodide.filesMs;
       timings.pyodide = Math.round(performance.now() - t0) - timings.files;
       progress.report("packages");
     } else {
+      // "pyodide": ms from the start; "files", "project": each phase's own ms.
+      let booted = false;
+      let mark = t0;
+      const onPhase = (phase) => {
+        const now = performance.now();
+        timings[phase] = Math.round(now - mark);
+        mark = now;
+        booted = true;
+        const next = { pyodide: "packages", files: "project" }[phase];
+        if (next) progress.report(next);
+      };
       try {
-        pyodide = await loadPyodide({ ...baseOptions, _makeSnapshot: true });
+        pyodide = await bootPrepared(loadPyodide, baseOptions, files, dir, onPhase);
       } catch (error) {
+        if (booted) throw error; // a bundle that failed its check, or the project
         throw await startError(error);
       }
-      timings.pyodide = Math.round(performance.now() - t0);
-      progress.report("packages");
-      const t1 = performance.now();
-      bundleBytes = [];
-      for (const { file, promise } of bundles) bundleBytes.push([file, await promise]);
-      timings.download = Math.round(lastArrival - t0);
-      writeBundles(pyodide.FS, bundleBytes, indexURL);
-      timings.files = Math.round(performance.now() - t1);
-      progress.report("project");
-      const t2 = performance.now();
-      pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(dir)})`);
-      timings.project = Math.round(performance.now() - t2);
+      bundleBytes = await files;
       const t2b = performance.now();
       defaultSnapshot = snapshotOf(pyodide);
       timings.snapshot = Math.round(performance.now() - t2b);
     }
+    timings.download = Math.round(lastArrival - t0);
     // Pyodide only logs a standard library it could not install, and Python
     // restored from a snapshot starts without reading it: check it is there.
     if (!pyodide.FS.analyzePath(`/lib/python${pyodide.runPython("import sys; '%d%d' % sys.version_info[:2]")}.zip`).exists) {
@@ -502,7 +508,6 @@ export async function bootRuntime({ loadPyodide, indexURL, fetchBytes: getBytes 
   progress.done(...CORE_FILES);
   timings.compile = wasmCache?.compileMs ?? null;
   timings.snapshotBytes = defaultSnapshot.byteLength;
-  const writeFiles = (FS, files = bundleBytes) => writeBundles(FS, files, indexURL);
 
   /** A new interpreter restored from `snapshot`, with the files written again. */
   const restore = async (snapshot = defaultSnapshot, files = bundleBytes) => {
