@@ -40,6 +40,11 @@ import traceback
 import warnings
 from contextlib import redirect_stderr, redirect_stdout
 
+# Django's framework modules, imported before the snapshot: the test suite's fork
+# server imports the same (src/guide/preload.py, shipped beside this module as
+# guide_preload.py). Importing them reads no settings.
+from guide_preload import PRELOAD
+
 #: Outputs (and response bodies) are cut at this many UTF-8 bytes.
 OUTPUT_LIMIT = 200_000
 TRUNCATION_NOTICE = "[output truncated at 200 kB]"
@@ -57,17 +62,6 @@ _state = {}
 # pristine state is known (a module first imported by a snippet is forgotten
 # after it, and imported afresh by the next one).
 PROJECT_MODULES = ("mysite.urls", "polls.urls", "polls.views")
-
-# Django's framework modules, imported before the snapshot: the same list as the
-# test suite's fork server (guide.runner.PRELOAD). Importing them reads no settings.
-PRELOAD = (
-    "asgiref.sync",
-    "django",
-    "django.core.handlers.asgi",
-    "django.db.models",
-    "django.http",
-    "django.test",
-)
 
 
 def prepare(project_dir):

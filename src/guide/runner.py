@@ -21,20 +21,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from guide import preload
 from guide.paths import EXAMPLE_DIR
 
 OPTIONFLAGS = doctest.ELLIPSIS
 
-# Django's framework modules, imported once by the fork server.
-PRELOAD = [
-    "guide.runner",
-    "asgiref.sync",
-    "django",
-    "django.core.handlers.asgi",
-    "django.db.models",
-    "django.http",
-    "django.test",
-]
+# Django's framework modules (guide.preload, shared with the browser runtime),
+# imported once by the fork server.
+PRELOAD = ["guide.runner", *preload.PRELOAD]
 
 _context = None
 

@@ -82,7 +82,7 @@ from packaging.metadata import Metadata
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from guide import runtime_snapshot
+from guide import preload, runtime_snapshot
 from guide import wheels as wheel_writer
 from guide.paths import EXAMPLE_DIR, ROOT
 
@@ -162,29 +162,12 @@ def wheel_name(path):
 # -- 1. wheels ------------------------------------------------------------------------
 
 
-def read_requirements(path=REQUIREMENTS):
-    """``{canonical name: (version, {sha256, ...})}`` from a hash-pinned requirements file."""
-    text = Path(path).read_text().replace("\\\n", " ")
-    pins = {}
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        requirement, *options = line.split(" --")
-        hashes = {o.strip().removeprefix("hash=sha256:") for o in options if "hash=sha" in o}
-        requirement = Requirement(requirement)
-        pinned = [s.version for s in requirement.specifier if s.operator == "=="]
-        if len(requirement.specifier) != 1 or not pinned or not hashes:
-            raise SystemExit(f"{path}: every line needs name==version and --hash: {line!r}")
-        pins[canonicalize_name(requirement.name)] = (pinned[0], hashes)
-    return pins
+def _hash_pins(path, only=None):
+    """``(canonical name, version, {sha256, ...})`` for each line of a hash-pinned file.
 
-
-def read_other_djangos(path=OTHER_DJANGOS):
-    """``{"5.2": ("5.2.19", {sha256, ...})}``: the pins of requirements/browser-django.txt."""
-    if not Path(path).exists():
-        return {}
-    found = {}
+    ``only``: the one package every line must pin.
+    """
+    what = only or "name"
     for line in Path(path).read_text().replace("\\\n", " ").splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -193,10 +176,37 @@ def read_other_djangos(path=OTHER_DJANGOS):
         hashes = {o.strip().removeprefix("hash=sha256:") for o in options if "hash=sha" in o}
         requirement = Requirement(requirement)
         pinned = [s.version for s in requirement.specifier if s.operator == "=="]
-        if canonicalize_name(requirement.name) != "django" or len(pinned) != 1 or not hashes:
-            raise SystemExit(f"{path}: every line needs django==version and --hash: {line!r}")
-        found[".".join(pinned[0].split(".")[:2])] = (pinned[0], hashes)
+        name = canonicalize_name(requirement.name)
+        if len(requirement.specifier) != 1 or not pinned or not hashes or only not in (None, name):
+            raise SystemExit(f"{path}: every line needs {what}==version and --hash: {line!r}")
+        yield name, pinned[0], hashes
+
+
+def read_requirements(path=REQUIREMENTS):
+    """``{canonical name: (version, {sha256, ...})}`` from a hash-pinned requirements file."""
+    return {name: (version, hashes) for name, version, hashes in _hash_pins(path)}
+
+
+def read_other_djangos(path=OTHER_DJANGOS):
+    """``{"5.2": ("5.2.19", {sha256, ...})}``: the pins of requirements/browser-django.txt."""
+    if not Path(path).exists():
+        return {}
+    found = {}
+    for _, version, hashes in _hash_pins(path, only="django"):
+        found[".".join(version.split(".")[:2])] = (version, hashes)
     return found
+
+
+def pip_download(requirements, cache):
+    """``pip download --require-hashes -r requirements`` of wheels for Pyodide, into ``cache``."""
+    command = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+        "--no-deps", "--only-binary=:all:", "--require-hashes",
+        # The wheels are for Pyodide's CPython 3.14, whatever runs this script.
+        "--python-version", "3.14", "--implementation", "py", "--abi", "none",
+        "--platform", "any", "-r", str(requirements), "-d", str(cache),
+    ]  # fmt: skip
+    subprocess.run(command, check=True)
 
 
 def download_other_djangos(cache):
@@ -205,14 +215,8 @@ def download_other_djangos(cache):
     for minor, (version, hashes) in read_other_djangos().items():
         pin = cache / f"django-{version}.txt"
         pin.write_text(f"django=={version} " + " ".join(f"--hash=sha256:{h}" for h in hashes))
-        command = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-            "--no-deps", "--only-binary=:all:", "--require-hashes",
-            "--python-version", "3.14", "--implementation", "py", "--abi", "none",
-            "--platform", "any", "-r", str(pin), "-d", str(cache),
-        ]  # fmt: skip
         log(f"pip download --require-hashes django=={version}")
-        subprocess.run(command, check=True)
+        pip_download(pin, cache)
         wheel = next(cache.glob(f"[Dd]jango-{version}-*.whl"))
         if sha256_file(wheel) not in hashes:
             raise SystemExit(f"{wheel}: sha256 is not pinned in {OTHER_DJANGOS}")
@@ -224,15 +228,8 @@ def download_wheels(cache):
     """Download (or reuse) the pinned wheels; return ``{name: verified path}``."""
     cache.mkdir(parents=True, exist_ok=True)
     pins = read_requirements()
-    command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-        "--no-deps", "--only-binary=:all:", "--require-hashes",
-        # The wheels are for Pyodide's CPython 3.14, whatever runs this script.
-        "--python-version", "3.14", "--implementation", "py", "--abi", "none",
-        "--platform", "any", "-r", str(REQUIREMENTS), "-d", str(cache),
-    ]  # fmt: skip
     log("pip download --require-hashes -r requirements/browser.txt")
-    subprocess.run(command, check=True)
+    pip_download(REQUIREMENTS, cache)
     found = {}
     for wheel in cache.glob("*.whl"):
         name, version, _, _ = parse_wheel_filename(wheel.name)
@@ -274,6 +271,8 @@ def build_runtime_wheel(dest_dir):
     """The Python side of the worker (browser/runtime/*.py) as a wheel."""
     dist = f"{RUNTIME_WHEEL_NAME}-{RUNTIME_VERSION}.dist-info"
     files = {p.name: p.read_bytes() for p in sorted((BROWSER / "runtime").glob("*.py"))}
+    # The list of modules a snippet's process has imported, shared with guide.runner.
+    files["guide_preload.py"] = Path(preload.__file__).read_bytes()
     files[f"{dist}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: guide-runtime\nVersion: {RUNTIME_VERSION}\n"
         "Summary: Runs the guide's snippets in Pyodide (browser/runtime)\n"
