@@ -83,20 +83,18 @@ db = Path(PROJECT_DIR, "db.sqlite3").read_bytes()
 
 # 2. compile
 t = time.perf_counter()
-wheels = []
-for wheel in sorted(os.listdir("/build/in")):
-    if COMPILE:
-        wheels.append(str(compile_wheel(f"/build/in/{wheel}", "/build/out", SITE)))
-    else:
-        shutil.copy(f"/build/in/{wheel}", "/build/out/")
-        wheels.append(f"/build/out/{wheel}")
-extra = []
-for wheel in sorted(os.listdir("/build/extra")):
-    if COMPILE:
-        extra.append(str(compile_wheel(f"/build/extra/{wheel}", "/build/out", SITE)))
-    else:
-        shutil.copy(f"/build/extra/{wheel}", "/build/out/")
-        extra.append(f"/build/out/{wheel}")
+def shipped(folder):
+    """The wheels of folder, compiled (or copied) to /build/out: their paths."""
+    paths = []
+    for wheel in sorted(os.listdir(folder)):
+        if COMPILE:
+            paths.append(str(compile_wheel(f"{folder}/{wheel}", "/build/out", SITE)))
+        else:
+            shutil.copy(f"{folder}/{wheel}", "/build/out/")
+            paths.append(f"/build/out/{wheel}")
+    return paths
+wheels = shipped("/build/in")
+extra = shipped("/build/extra")
 project = read_zip("/build/project-src.zip")
 project["db.sqlite3"] = db
 if COMPILE:
