@@ -8,14 +8,9 @@ the date the file records. The page's figures therefore cannot drift from the
 measured ones: re-running the benchmark updates both the chart and the tables.
 """
 
-import json
-
-from mkdocs.exceptions import PluginError
-
-from guide.paths import ROOT
+from guide import bench_pages
 from guide.servers import BENCHED
 
-RESULTS = ROOT / "bench" / "results" / "servers.json"
 MARKER = "<!-- bench-table -->"
 # The servers' names in the tables, from the catalogue (a server it does not
 # know is shown by the name the results file records).
@@ -88,17 +83,12 @@ def render(data):
     )
 
 
+TABLES = {MARKER: ("servers.json", render)}
+
+
 def on_page_markdown(markdown, page, config, files):
-    if MARKER not in markdown:
-        return markdown
-    try:
-        data = json.loads(RESULTS.read_text(encoding="utf-8"))
-        table = render(data)
-    except (OSError, ValueError, KeyError) as exc:
-        raise PluginError(f"{page.file.src_path}: cannot render {RESULTS.name}: {exc!r}") from exc
-    return markdown.replace(MARKER, table)
+    return bench_pages.fill(markdown, page, TABLES)
 
 
 def on_serve(server, config, builder):
-    server.watch(str(RESULTS))
-    return server
+    return bench_pages.watch(server, TABLES)

@@ -9,13 +9,8 @@ it, and the bytes before the first result (gzip as sent, brotli as a brotli
 host would send), with the start per phase and the machine it ran on.
 """
 
-import json
+from guide import bench_pages
 
-from mkdocs.exceptions import PluginError
-
-from guide.paths import ROOT
-
-RESULTS = ROOT / "bench" / "results" / "browser.json"
 MARKER = "<!-- browser-bench-table -->"
 
 MODES = {
@@ -68,16 +63,12 @@ def render(data):
     return "\n".join(lines)
 
 
+TABLES = {MARKER: ("browser.json", render)}
+
+
 def on_page_markdown(markdown, page, config, files):
-    if MARKER not in markdown:
-        return markdown
-    try:
-        table = render(json.loads(RESULTS.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError) as exc:
-        raise PluginError(f"{page.file.src_path}: cannot render {RESULTS.name}: {exc!r}") from exc
-    return markdown.replace(MARKER, table)
+    return bench_pages.fill(markdown, page, TABLES)
 
 
 def on_serve(server, config, builder):
-    server.watch(str(RESULTS))
-    return server
+    return bench_pages.watch(server, TABLES)

@@ -13,13 +13,7 @@ Each table says when, where and with what it was measured, so the page's
 figures cannot drift from the measured ones.
 """
 
-import json
-
-from mkdocs.exceptions import PluginError
-
-from guide.paths import ROOT
-
-RESULTS = ROOT / "bench" / "results"
+from guide import bench_pages
 
 
 def _measured(data):
@@ -131,19 +125,8 @@ TABLES = {
 
 
 def on_page_markdown(markdown, page, config, files):
-    for marker, (name, render) in TABLES.items():
-        if marker not in markdown:
-            continue
-        path = RESULTS / name
-        try:
-            table = render(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError) as exc:
-            raise PluginError(f"{page.file.src_path}: cannot render {name}: {exc!r}") from exc
-        markdown = markdown.replace(marker, table)
-    return markdown
+    return bench_pages.fill(markdown, page, TABLES)
 
 
 def on_serve(server, config, builder):
-    for name, _ in TABLES.values():
-        server.watch(str(RESULTS / name))
-    return server
+    return bench_pages.watch(server, TABLES)

@@ -7,13 +7,8 @@ every connected client (p50 / p99) and one client's request/answer round trips
 per second, with the versions, the machine and its load when it ran.
 """
 
-import json
+from guide import bench_pages
 
-from mkdocs.exceptions import PluginError
-
-from guide.paths import ROOT
-
-RESULTS = ROOT / "bench" / "results" / "fanout.json"
 MARKER = "<!-- fanout-table -->"
 
 
@@ -50,16 +45,12 @@ def render(data):
     return "\n".join(lines)
 
 
+TABLES = {MARKER: ("fanout.json", render)}
+
+
 def on_page_markdown(markdown, page, config, files):
-    if MARKER not in markdown:
-        return markdown
-    try:
-        table = render(json.loads(RESULTS.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError) as exc:
-        raise PluginError(f"{page.file.src_path}: cannot render {RESULTS.name}: {exc!r}") from exc
-    return markdown.replace(MARKER, table)
+    return bench_pages.fill(markdown, page, TABLES)
 
 
 def on_serve(server, config, builder):
-    server.watch(str(RESULTS))
-    return server
+    return bench_pages.watch(server, TABLES)
