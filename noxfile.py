@@ -18,7 +18,6 @@ version; checks that do not depend on the Django version run once, in the
 ``docs`` session.
 """
 
-import hashlib
 import os
 import socket
 import subprocess
@@ -43,23 +42,12 @@ MATRIX = [
 ]
 DEFAULT_PYTHON, DEFAULT_DJANGO = MATRIX[-1]
 
-# Checks that do not depend on the Django version: run once, in the docs session.
-VERSION_INDEPENDENT = [
-    "tests/test_docs.py",
-    "tests/test_pages.py",
-    "tests/test_server_docs.py",
-    "tests/test_server_catalogue.py",
-    "tests/test_server_command_parser.py",
-    "tests/test_publish.py",
-    "tests/test_allowed_skips.py",
-    "tests/test_processes.py",
-    "tests/test_nginx.py",
-    "tests/test_config_blocks.py",
-    "tests/test_systemd.py",
-    "tests/test_postgres_cluster.py",
-    "tests/test_console.py",
-]
-BROWSER_TESTS = ["tests/browser", "tests/test_browser_runtime.py"]
+# The tests are laid out by the session that runs them, and chosen by folder:
+# tests/django on each supported Django, tests/once in the docs session,
+# tests/browser in the browser session. A new test file joins its folder's session.
+TESTS_PER_DJANGO = "tests/django"
+TESTS_ONCE = "tests/once"
+TESTS_BROWSER = "tests/browser"
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -89,22 +77,9 @@ def npm_ci(session):
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
 
 
-def _digest(files, folders, skip=()):
-    """A hash of the files and the folders' files (paths and contents)."""
-    paths = [ROOT / f for f in files]
-    for folder in folders:
-        for path in sorted((ROOT / folder).rglob("*")):
-            rel = "/" + path.relative_to(ROOT).as_posix()
-            if path.is_file() and not any(part in rel for part in skip):
-                paths.append(path)
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
-    return digest.hexdigest()
-
-
-LOCAL_STATE = ("/.cache/", "__pycache__", "/staticfiles/", "db.sqlite3")
+def _inputs_digest(session, kind):
+    """The hash of what the ``kind`` build is made from (``python -m guide.build_inputs``)."""
+    return session.run("python", "-m", "guide.build_inputs", kind, silent=True).strip()
 
 
 def _up_to_date(session, out, digest):
@@ -118,40 +93,17 @@ def _up_to_date(session, out, digest):
 def build_runtime(session):
     """Build the browser runtime (Pyodide + Django + the example) unless up to date."""
     npm_ci(session)
-    digest = _digest(
-        [
-            "package-lock.json",
-            "requirements/browser.txt",
-            "requirements/browser-build.txt",
-            "requirements/browser-django.txt",
-        ],
-        ["browser", "examples/mysite", "src/guide"],
-        skip=(*LOCAL_STATE, "/test/"),
-    )
+    digest = _inputs_digest(session, "runtime")
     if _up_to_date(session, RUNTIME_OUT, digest):
         return
-    session.run("python", "-m", "guide.runtime_build", str(RUNTIME_OUT))
+    session.run("python", "-m", "guide.browser_build.build", str(RUNTIME_OUT))
     (RUNTIME_OUT / ".inputs-sha256").write_text(digest)
 
 
 def build_site(session):
     """``mkdocs build --strict`` into build/site unless up to date; returns the folder."""
     build_runtime(session)
-    digest = _digest(
-        [
-            "mkdocs.yml",
-            "requirements/docs.txt",
-            "package-lock.json",
-            "bench/results/servers.json",
-            "bench/results/postgres.json",
-            "bench/results/votes.json",
-            "bench/results/switch.json",
-            "bench/results/fanout.json",
-            "build/browser/.inputs-sha256",
-        ],
-        ["docs", "snippets", "hooks", "examples/mysite", "src/guide", "editor"],
-        skip=LOCAL_STATE,
-    )
+    digest = _inputs_digest(session, "site")
     if not _up_to_date(session, SITE_OUT, digest):
         started = time.perf_counter()
         session.run("mkdocs", "build", "--strict", "--quiet", "-d", str(SITE_OUT))
@@ -171,27 +123,29 @@ def example(session):
     It serves the Channels router (HTTP and the live results page's WebSocket)
     with a Redis server started for the session.
     ``nox -s example -- --postgres [APP]``: on a throwaway PostgreSQL cluster
-    instead of SQLite (guide.postgres), stopped and removed with the server.
+    instead of SQLite (guide.services.postgres), stopped and removed with the server.
     """
     install(session, "example", django=DEFAULT_DJANGO)
     if "--postgres" in session.posargs:
         args = [arg for arg in session.posargs if arg != "--postgres"]
         # Time for the cluster's shutdown after Ctrl+C before nox kills the process.
-        session.run("python", "-m", "guide.postgres", *args, interrupt_timeout=30)
+        session.run("python", "-m", "guide.services.postgres", *args, interrupt_timeout=30)
         return
     session.chdir(EXAMPLE)
     session.run("python", "manage.py", "migrate", "--no-input")
     session.run("python", "manage.py", "loaddata", "sample_questions", "sample_choices")
     app = session.posargs[0] if session.posargs else "mysite.asgi_channels:application"
-    # A Redis server of its own (python -m guide.redis: unprivileged, a free
+    # A Redis server of its own (python -m guide.services.redis: unprivileged, a free
     # port, no persistence) for the live page's channel layer; stopped on exit.
     redis = subprocess.Popen(
-        [str(Path(session.bin) / "python"), "-m", "guide.redis"], stdout=subprocess.PIPE, text=True
+        [str(Path(session.bin) / "python"), "-m", "guide.services.redis"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         name, _, url = redis.stdout.readline().strip().partition("=")
         if name != "MYSITE_REDIS_URL":
-            session.error("Redis did not start (python -m guide.redis)")
+            session.error("Redis did not start (python -m guide.services.redis)")
         session.log(f"Redis on {url}; the live page: http://127.0.0.1:8001/polls/1/live/")
         session.run(
             "uvicorn", app, "--host", "127.0.0.1", "--port", "8001", env={"MYSITE_REDIS_URL": url}
@@ -214,13 +168,12 @@ def tests(session, django):
     if session.posargs:
         session.run("pytest", *session.posargs)
         return
-    ignored = [f"--ignore={path}" for path in [*VERSION_INDEPENDENT, *BROWSER_TESTS]]
     # Two at a time (2 cores): the tests mostly wait on server processes and
     # snippet processes, each test its own.
     # A server's own behaviour is the same whichever Django it serves: checked
-    # once, with the newest Django (tests/test_server_commands.py, SERVER_FACT).
+    # once, with the newest Django (tests/django/test_server_commands.py, SERVER_FACT).
     once = [] if django == DEFAULT_DJANGO else ["-m", "not server_fact"]
-    session.run("pytest", "-n", "2", "--dist", "worksteal", *once, *ignored)
+    session.run("pytest", "-n", "2", "--dist", "worksteal", *once, TESTS_PER_DJANGO)
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -229,14 +182,14 @@ def docs(session):
     install(session, "tests", "docs", "browser-build", django=DEFAULT_DJANGO)
     site_dir = build_site(session)
     # loadfile: all of a file's tests on one worker, so a module that starts
-    # servers once (tests/test_nginx.py) starts them once in all.
+    # servers once (tests/once/test_nginx.py) starts them once in all.
     session.run(
         "pytest",
         "-n",
         "2",
         "--dist",
         "loadfile",
-        *VERSION_INDEPENDENT,
+        TESTS_ONCE,
         *session.posargs,
         env=site_env(site_dir),
     )
@@ -258,7 +211,7 @@ def browser(session):
         "2",
         "--dist",
         "worksteal",
-        *BROWSER_TESTS,
+        TESTS_BROWSER,
         *session.posargs,
         env=site_env(site_dir),
     )
@@ -269,7 +222,7 @@ def serve(session):
     """Serve the site with live reload on http://127.0.0.1:8000/ (Ctrl+C stops it).
 
     gzip-compressed, as a real static host serves it (the runtime's bundles are
-    stored uncompressed for that): guide.gzip_proxy in front of mkdocs serve.
+    stored uncompressed for that): guide.site.gzip_proxy in front of mkdocs serve.
     """
     install(session, "docs", "browser-build")
     build_runtime(session)
@@ -282,7 +235,7 @@ def serve(session):
         [f"{session.bin}/mkdocs", "serve", "--dev-addr", upstream, *session.posargs]
     )
     try:
-        session.run("python", "-m", "guide.gzip_proxy", "--upstream", f"http://{upstream}")
+        session.run("python", "-m", "guide.site.gzip_proxy", "--upstream", f"http://{upstream}")
     finally:
         mkdocs.terminate()
         mkdocs.wait()
@@ -294,7 +247,7 @@ def publish(session):
     install(session, "docs", "browser-build")
     site_dir = build_site(session)
     out = Path(session.posargs[0]) if session.posargs else PUBLISH_OUT
-    session.run("python", "-m", "guide.publish", str(site_dir), str(out))
+    session.run("python", "-m", "guide.site.publish", str(site_dir), str(out))
 
 
 @nox.session(python=DEFAULT_PYTHON)

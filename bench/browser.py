@@ -53,11 +53,11 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from guide.chromium import CHROMIUM, launch
-from guide.machine import machine
+from guide.bench.machine import machine
+from guide.clients.run_button import press_run
 from guide.paths import ROOT
-from guide.publish import COMPRESSIBLE
-from guide.runnable_page import press_run
+from guide.services.chromium import CHROMIUM, launch
+from guide.site.publish import COMPRESSIBLE
 
 PAGE = "howto/application-object/"
 RESULTS = Path(__file__).resolve().parent / "results" / "browser.json"

@@ -4,7 +4,7 @@
     nox -s bench_fanout -- --clients 50
 
 For each channel layer (in-memory, then Redis: a real ``redis-server`` started
-by :mod:`guide.redis`), it starts one uvicorn process serving
+by :mod:`guide.services.redis`), it starts one uvicorn process serving
 ``mysite.asgi_channels:application`` (development settings, a throwaway
 migrated SQLite database), connects ``--clients`` WebSocket clients to
 ``/ws/polls/1/``, then, ``--broadcasts`` times, sends one vote through the sync
@@ -29,10 +29,10 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
-from guide.machine import machine
-from guide.processes import example_env, free_port, migrated_database, uvicorn
-from guide.redis import RedisServer
-from guide.wsclient import ORIGIN, wait_until_serving
+from guide.bench.machine import machine
+from guide.clients.websocket import ORIGIN, wait_until_serving
+from guide.services.processes import example_env, free_port, migrated_database, uvicorn
+from guide.services.redis import RedisServer
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fanout.json"
 APP = "mysite.asgi_channels:application"

@@ -11,7 +11,7 @@ requests/s, p50 and p99 latency and the number of errors (any exception or
 non-200 status).
 
 The server runs the production settings behind a pretend TLS proxy, and the
-client is aiohttp: see :mod:`guide.loadgen`, shared with ``bench/servers.py``.
+client is aiohttp: see :mod:`guide.bench.load`, shared with ``bench/servers.py``.
 Client and server share the same 2-core machine, so the figures compare
 set-ups; they do not size a server.
 """
@@ -21,8 +21,8 @@ import asyncio
 import platform
 import sys
 
-from guide.loadgen import VIEWS, load, percentile, production_env
-from guide.processes import free_port, uvicorn
+from guide.bench.load import VIEWS, load, percentile, production_env
+from guide.services.processes import free_port, uvicorn
 
 
 def main(argv=None):

@@ -3,7 +3,7 @@
     nox -s bench_postgres                                   # 2,000 requests, 50 concurrent
     nox -s bench_postgres -- --requests 500 --concurrency 20
 
-Starts a throwaway PostgreSQL cluster (:mod:`guide.postgres`, ``max_connections
+Starts a throwaway PostgreSQL cluster (:mod:`guide.services.postgres`, ``max_connections
 = 100``, PostgreSQL's default), migrates the example into it, then for each
 database setting and each view (the sync ``/polls/`` and the async
 ``/polls/async/``) starts uvicorn (one worker, the production settings), sends
@@ -25,11 +25,11 @@ import re
 import sys
 import time
 
-from guide.dbbench import ConnectionSampler, header
-from guide.loadgen import VIEWS, load, production_env
+from guide.bench.db import ConnectionSampler, header
+from guide.bench.load import VIEWS, load, production_env
 from guide.paths import ROOT
-from guide.postgres import PostgresCluster, prepare_example
-from guide.processes import free_port, uvicorn
+from guide.services.postgres import PostgresCluster, prepare_example
+from guide.services.processes import free_port, uvicorn
 
 RESULTS = ROOT / "bench" / "results" / "postgres.json"
 APP = "mysite.asgi:application"

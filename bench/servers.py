@@ -11,7 +11,7 @@ settings and a throwaway migrated SQLite database, on a free port on
 127.0.0.1, with its access log off. Then, for the sync view (``/polls/``) and
 the async view (``/polls/async/``), at each ``--concurrency`` level, it sends
 a warm-up and then ``--requests`` GET requests over that many keep-alive
-connections (``load()`` from :mod:`guide.loadgen`), and records requests/s, p50
+connections (``load()`` from :mod:`guide.bench.load`), and records requests/s, p50
 and p99 latency and errors (any exception or non-200 status; none are
 expected: the script exits 1 if there are any).
 
@@ -20,7 +20,7 @@ and command, Python, Django, the machine's CPU, cores and memory, the date)
 and draws ``docs/assets/servers-bench.svg`` from it.
 
 The servers, their commands, labels, colours and the packages whose versions
-are recorded come from the catalogue, :mod:`guide.servers` (``BENCHED``: its
+are recorded come from the catalogue, :mod:`guide.servers.catalogue` (``BENCHED``: its
 servers and ``BENCH_VARIANTS``).
 
 Client and servers share one machine, so the figures compare servers on it;
@@ -38,12 +38,12 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from guide.commands import command_env
-from guide.loadgen import VIEWS, load, percentile, production_env
-from guide.machine import machine
+from guide.bench.load import VIEWS, load, percentile, production_env
+from guide.bench.machine import machine
 from guide.paths import DOCS, ROOT
-from guide.processes import ServerProcess, free_port
-from guide.servers import BENCH_APP, BENCHED
+from guide.servers.catalogue import BENCH_APP, BENCHED
+from guide.servers.commands import command_env
+from guide.services.processes import ServerProcess, free_port
 
 RESULTS = ROOT / "bench" / "results" / "servers.json"
 CHART = DOCS / "assets" / "servers-bench.svg"

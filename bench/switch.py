@@ -4,7 +4,7 @@
     nox -s bench_switch -- --requests 300
 
 The example project, with the production settings, on a throwaway PostgreSQL
-cluster (:mod:`guide.postgres`) with Django's pool (2 to 4 connections per
+cluster (:mod:`guide.services.postgres`) with Django's pool (2 to 4 connections per
 process) in both cases, served by Gunicorn with ``--workers 2`` (the
 machine's cores) and:
 
@@ -15,7 +15,7 @@ Both run at once. For three views, the sync ``/polls/``, the async
 ``/polls/async/`` and ``/polls/blocking/`` (an async view that waits 50 ms in
 a worker thread, as for a call to another service), at 10 and 50 concurrent
 clients, it sends each server in turn a warm-up and then ``--requests`` GET
-requests (``load()`` of :mod:`guide.loadgen`) and records requests/s, p50
+requests (``load()`` of :mod:`guide.bench.load`) and records requests/s, p50
 and p99 latency and errors.
 
 Writes ``bench/results/switch.json``, which docs/explanation/should-you-switch.md
@@ -31,11 +31,11 @@ import json
 import shlex
 import sys
 
-from guide.dbbench import header
-from guide.loadgen import load, percentile, production_env
+from guide.bench.db import header
+from guide.bench.load import load, percentile, production_env
 from guide.paths import ROOT
-from guide.postgres import PostgresCluster, prepare_example
-from guide.processes import ServerProcess, free_port
+from guide.services.postgres import PostgresCluster, prepare_example
+from guide.services.processes import ServerProcess, free_port
 
 RESULTS = ROOT / "bench" / "results" / "switch.json"
 WORKERS = 2

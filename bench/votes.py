@@ -21,7 +21,7 @@ The databases:
 - SQLite with the options of ``SQLITE_CONCURRENT_OPTIONS`` in
   ``examples/mysite/mysite/settings.py`` (``MYSITE_SQLITE_CONCURRENT=1``):
   ``transaction_mode = "IMMEDIATE"``, ``timeout = 20``, WAL;
-- PostgreSQL 15, a throwaway cluster (:mod:`guide.postgres`), ``CONN_MAX_AGE = 0``.
+- PostgreSQL 15, a throwaway cluster (:mod:`guide.services.postgres`), ``CONN_MAX_AGE = 0``.
 
 It exits 1 if, with the concurrent-writer options or on PostgreSQL, a vote
 fails or the count is not exact.
@@ -35,10 +35,10 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from guide.dbbench import header, votes
+from guide.bench.db import header, votes
 from guide.paths import ROOT
-from guide.postgres import PostgresCluster, prepare_example
-from guide.processes import example_env, free_port, migrated_database, uvicorn
+from guide.services.postgres import PostgresCluster, prepare_example
+from guide.services.processes import example_env, free_port, migrated_database, uvicorn
 
 RESULTS = ROOT / "bench" / "results" / "votes.json"
 APP = "mysite.asgi:application"

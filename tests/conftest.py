@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from guide.paths import ROOT
-from guide.processes import example_env, free_port, migrated_database, uvicorn
+from guide.services.processes import example_env, free_port, migrated_database, uvicorn
 
 _DB_DIR = Path(tempfile.mkdtemp(prefix="mysite-tests-"))
 DB_PATH = _DB_DIR / "db.sqlite3"

@@ -41,7 +41,7 @@ import warnings
 from contextlib import redirect_stderr, redirect_stdout
 
 # Django's framework modules, imported before the snapshot: the test suite's fork
-# server imports the same (src/guide/preload.py, shipped beside this module as
+# server imports the same (src/guide/browser_build/preload.py, shipped beside this module as
 # guide_preload.py). Importing them reads no settings.
 from guide_preload import PRELOAD
 
@@ -92,7 +92,7 @@ def fresh(project_dir, environ="{}", setup=True, db_name="db.sqlite3"):
     """Make this (fresh) interpreter the process a server starts for one snippet.
 
     ``environ`` (JSON): ``{"env": {name: value}, "unset": [name, ...]}``, applied
-    after what guide.runner sets for every snippet (``DJANGO_SETTINGS_MODULE=mysite.settings``,
+    after what guide.content.doctests sets for every snippet (``DJANGO_SETTINGS_MODULE=mysite.settings``,
     ``MYSITE_SQLITE_PATH``, ``PYTHONPATH``, ``PYTHONUNBUFFERED``), as it does.
     """
     import browser_runtime
@@ -100,7 +100,7 @@ def fresh(project_dir, environ="{}", setup=True, db_name="db.sqlite3"):
     options = json.loads(environ) if isinstance(environ, str) else dict(environ)
     prepare(project_dir)
     db_path = os.path.join(project_dir, db_name)
-    # What guide.runner.run_snippet gives every snippet's process on a server.
+    # What guide.content.doctests.run_snippet gives every snippet's process on a server.
     os.environ.update(
         DJANGO_SETTINGS_MODULE="mysite.settings",
         MYSITE_SQLITE_PATH=db_path,

@@ -7,7 +7,7 @@ system Chromium, launched by :func:`guide.chromium.launch`, so the guide
 package must be installed: ``pip install -e .``). Serves OUTDIR over HTTP on
 127.0.0.1, opens a blank page there, and calls PyRunner from runner.mjs.
 Prints a JSON report (timings, results) and exits non-zero if a check fails.
-tests/test_browser_runtime.py runs it when playwright, Chromium and a build
+tests/browser/test_browser_runtime.py runs it when playwright, Chromium and a build
 are present.
 """
 

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from guide.chromium import launch
-from guide.processes import ServerProcess, free_port
+from guide.services.chromium import launch
+from guide.services.processes import ServerProcess, free_port
 
 
 @pytest.fixture(scope="session")

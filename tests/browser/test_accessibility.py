@@ -14,8 +14,8 @@ import json
 
 import pytest
 
+from guide.clients.run_button import press_run
 from guide.paths import ROOT
-from guide.runnable_page import press_run
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

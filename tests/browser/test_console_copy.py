@@ -1,6 +1,6 @@
 """A console block's copy button copies the commands of its file, not their output."""
 
-from guide import console
+from guide.content import transcripts
 from guide.paths import ROOT
 
 PAGE = "tutorial/"
@@ -23,5 +23,5 @@ def test_console_copy_button_copies_only_the_commands(browser_page, site_url):
         block.hover()
         block.locator("button[data-clipboard-target]").click()
         copied = page.evaluate("navigator.clipboard.readText()")
-        assert copied == console.commands_of(text)
+        assert copied == transcripts.commands_of(text)
         assert "$ " not in copied

@@ -18,7 +18,7 @@ the timeout step short.
 
 import pytest
 
-from guide.runnable_page import editor_text
+from guide.clients.run_button import editor_text
 
 PAGE = "howto/application-object/"
 TABS_PAGE = "reference/scope/"  # its first version tabs: Django 6.1's block runs in the browser

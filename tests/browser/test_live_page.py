@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from guide.processes import example_env, free_port, migrated_database, uvicorn
+from guide.services.processes import example_env, free_port, migrated_database, uvicorn
 
 
 @pytest.fixture(scope="module")

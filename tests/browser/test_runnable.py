@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from guide import pages
-from guide import snippets as model
+from guide.clients.run_button import example_outputs, press_run, reveal
+from guide.content import pages
+from guide.content import snippets as model
+from guide.content.doctests import OPTIONFLAGS, stderr_matches
 from guide.paths import SNIPPETS
-from guide.runnable_page import example_outputs, press_run, reveal
-from guide.runner import OPTIONFLAGS, stderr_matches
 
 TRACEBACK_HEADER = "Traceback (most recent call last):\n  ...\n"
 FIRST_RUN_MS = 120_000  # includes loading the runtime on a busy 2-core machine

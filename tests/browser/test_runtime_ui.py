@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from guide.runnable_page import edit, editor_text, press_run, start_run, wait_run
+from guide.clients.run_button import edit, editor_text, press_run, start_run, wait_run
 
 PAGE = "howto/application-object/"
 LOAD_MS = 120_000  # first run: the runtime loads (busy 2-core machine)

@@ -1,0 +1,84 @@
+"""The benchmarks' load generator: bounded GET requests over keep-alive connections.
+
+Read by ``bench/load.py`` (uvicorn, the sync and the async view) and
+``bench/servers.py`` (each server of :mod:`guide.servers.catalogue`). The server under
+load runs the production settings (``DEBUG = False``) on a throwaway migrated
+SQLite database (:func:`production_env`), as a deployment would, behind a
+pretend TLS proxy (``X-Forwarded-Proto: https``).
+
+The client is aiohttp (``requirements/bench.txt``): httpx's async pool tops
+out near 300 requests/s on a 2-core machine, below what uvicorn serves, so it
+would measure itself.
+"""
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from guide.services.processes import example_env, manage
+
+VIEWS = {"sync": "/polls/", "async": "/polls/async/"}
+"""``{view: path}``: the example's sync and async view, in the order they are measured."""
+
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+
+
+def production_env():
+    """Production settings with a throwaway database and static root."""
+    tmp = Path(tempfile.mkdtemp(prefix="mysite-bench-"))
+    env = example_env(
+        DJANGO_SETTINGS_MODULE="mysite.settings_production",
+        DJANGO_SECRET_KEY="bench-only-" + "x7Qp2" * 12,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_STATIC_ROOT=tmp / "static",
+        MYSITE_SQLITE_PATH=tmp / "db.sqlite3",
+    )
+    for command in (
+        ["migrate", "--no-input"],
+        ["loaddata", "sample_questions", "sample_choices"],
+        ["collectstatic", "--no-input"],
+    ):
+        manage(*command, "-v", "0", env=env)
+    return env
+
+
+async def load(url, requests, concurrency):
+    """Send ``requests`` GETs to ``url``, ``concurrency`` at a time.
+
+    Returns ``(latencies in seconds, errors, elapsed seconds)``; an error is any
+    exception or a status other than 200.
+    """
+    latencies, errors = [], 0
+    remaining = iter(range(requests))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, headers=PROXY_HEADERS
+    ) as client:
+
+        async def worker():
+            nonlocal errors
+            for _ in remaining:
+                start = time.perf_counter()
+                try:
+                    async with client.get(url, allow_redirects=False) as response:
+                        await response.read()
+                        ok = response.status == 200
+                except (aiohttp.ClientError, TimeoutError):
+                    ok = False
+                latencies.append(time.perf_counter() - start)
+                errors += not ok
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return latencies, errors, elapsed
+
+
+def percentile(values, fraction):
+    """The value at ``fraction`` (0 to 1) of ``values`` sorted: nearest rank, no interpolation."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

@@ -1,0 +1,582 @@
+"""Assemble the self-hosted browser runtime: ``python -m guide.browser_build.build OUTDIR``.
+
+Runs under Python >= 3.12 with ``requirements/browser-build.txt`` installed
+(pyodide-lock reads Pyodide 314's lock file only from 0.2.1 on, which needs
+3.12; nox uses 3.13), after ``npm ci`` (for node_modules/pyodide and Node, which
+runs the in-Pyodide build step). Writes::
+
+    OUTDIR/runner.mjs, worker.mjs, core.mjs   the JS API (copied from browser/)
+    OUTDIR/pyodide/                            everything the worker fetches
+        pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip
+        pyodide-lock.json                      our packages, with sha256
+        packages.bundle                        the wheels' files, stored (write_bundle)
+        project.bundle                         examples/mysite + migrated db.sqlite3
+        *.whl                                  Django (slimmed), asgiref, sqlparse,
+                                               servestatic, tzdata, uvicorn, click, h11,
+                                               python-dotenv, guide-runtime (for the lock)
+        snapshot.bin                           the memory snapshot Python starts from
+        manifest.json                          sizes + sha256 of every file above
+        build-info.json                        versions, what was stripped, timings
+
+Steps:
+
+1. ``pip download --require-hashes -r requirements/browser.txt`` into a cache
+   (browser/.cache/wheels), then every wheel's sha256 is checked again here.
+2. Django is slimmed (see ``SLIM_RULES``): translations other than English,
+   ``.po`` sources, admin static files, GeoDjango, and backends that cannot run
+   in a browser. Wheels are written by :mod:`guide.browser_build.wheels`.
+3. ``browser/tools/pyodide_step.mjs`` runs Pyodide itself under Node: it
+   migrates the example database and loads the sample questions with the
+   exact Django/SQLite that runs in the browser, and compiles the wheels to
+   ``.pyc`` (see ``--no-pyc``) with :func:`guide.browser_build.wheels.compile_wheel`, the
+   same file, loaded into Pyodide's file system.
+4. The bundles (what the worker writes into Pyodide's file system), the lock
+   file (pyodide-lock) and the manifest are written.
+5. :mod:`guide.browser_build.snapshot` boots that runtime in headless Chromium as
+   the worker would (Django's framework imported, no settings read) and writes
+   Pyodide's memory snapshot of it; the manifest gets it as ``snapshot``.
+
+Libraries, and the one step done by hand (checked 2026-11 with pyodide-lock
+0.2.1 and pyodide-build 0.39.2 under Python 3.13, against Pyodide 314.0.7):
+
+* The lock file is pyodide-lock's: :func:`write_lock` reads the npm package's
+  ``pyodide-lock.json`` (``PyodideLockSpec.from_json``) and adds our wheels with
+  ``pyodide_lock.utils.add_wheels_to_spec`` (name, version, imports, depends from
+  ``Requires-Dist`` with markers evaluated for the lock's Emscripten/CPython
+  3.14, sha256). As pyodide-build does, the entries are made from the wheels
+  before compilation (pyodide-lock finds a wheel's imports from its ``.py``
+  files), then ``file_name`` and ``sha256`` are updated to the compiled wheels
+  (``update_package_sha256``). Only our packages are kept: the npm package
+  ships none of Pyodide's own wheels, so listing them would only turn a typo
+  into a 404. :func:`wheel_depends` (packaging, :data:`MARKER_ENV`) checks
+  pyodide-lock's depends independently.
+* Requirements, markers, wheel file names and METADATA are parsed with
+  ``packaging``.
+* pyodide-build's ``py-compile`` is not used: it still compiles with the *host*
+  interpreter. pyodide-build 0.39.2, installed under CPython 3.13.0 and run as
+  ``pyodide py-compile asgiref-3.13.0-py3-none-any.whl``, wrote
+  ``asgiref-3.13.0-cp313-none-any.whl``: 10 ``.pyc`` files with CPython 3.13's
+  magic number (3571), which Pyodide's CPython 3.14 (magic 3627) will not load,
+  and its ``WHEEL`` still said ``Tag: py3-none-any``. There is no CPython 3.14
+  on this host, so step 3 compiles inside Pyodide's own CPython 3.14 instead,
+  the interpreter that will load the ``.pyc`` files (same scheme: sourceless
+  ``.pyc``, ``cp314-none-any``, and here also the ``WHEEL`` tag and ``RECORD``
+  regenerated).
+"""
+
+import argparse
+import gzip
+import hashlib
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from packaging.markers import Marker
+from packaging.metadata import Metadata
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from guide import requirements
+from guide.browser_build import preload
+from guide.browser_build import snapshot as memory_snapshot
+from guide.browser_build import wheels as wheel_writer
+from guide.paths import EXAMPLE_DIR, ROOT
+
+BROWSER = ROOT / "browser"
+PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
+UPSTREAM_LOCK = PYODIDE_NPM / "pyodide-lock.json"
+REQUIREMENTS = ROOT / "requirements" / "browser.txt"
+#: The other Django releases of the version tabs, one pin per line (see the file).
+OTHER_DJANGOS = ROOT / "requirements" / "browser-django.txt"
+DEFAULT_CACHE = BROWSER / ".cache" / "wheels"
+STEP = BROWSER / "tools" / "pyodide_step.mjs"
+
+#: Files of the npm package that the worker needs (nothing else is served).
+PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+#: JS modules copied next to pyodide/.
+JS_FILES = ["runner.mjs", "worker.mjs", "core.mjs"]
+#: The example project: what is packaged, and where it is unpacked in Pyodide.
+PROJECT_DIR = "/home/pyodide/mysite"
+PROJECT_EXCLUDE = re.compile(r"(^|/)(__pycache__|staticfiles)(/|$)|\.pyc$|^db\.sqlite3")
+#: Where Pyodide's CPython looks for installed packages (the worker writes them there).
+SITE_PACKAGES = "/lib/python3.14/site-packages"
+#: The files the worker writes into Pyodide's file system (see write_bundle).
+PACKAGES_BUNDLE = "packages.bundle"
+PROJECT_BUNDLE = "project.bundle"
+RUNTIME_WHEEL_NAME = "guide_runtime"
+RUNTIME_VERSION = "0.1.0"
+
+#: Slimming rules for Django: (reason, regex on the path inside the wheel).
+SLIM_RULES = [
+    ("translations other than English", r"^django/(conf|contrib/[^/]+)/locale/(?!en/)[^/]+/"),
+    ("translation sources (.po; only .mo files are read)", r"/locale/.*\.po$"),
+    ("static files (admin CSS/JS): never served in the browser", r"^django/contrib/[^/]+/static/"),
+    ("GeoDjango: needs GDAL/GEOS", r"^django/contrib/gis/"),
+    ("contrib.postgres: needs psycopg", r"^django/contrib/postgres/"),
+    (
+        "database backends without a driver in the browser",
+        r"^django/db/backends/(mysql|oracle|postgresql)/",
+    ),
+]
+
+#: PEP 508 marker values of Pyodide 314 (Emscripten 5.0.3, CPython 3.14.2, wasm32).
+#: Complete, so that no value of the host leaks in; the build checks the Python
+#: version against the npm package's lock file.
+MARKER_ENV = {
+    "implementation_name": "cpython",
+    "implementation_version": "3.14.2",
+    "os_name": "posix",
+    "platform_machine": "wasm32",
+    "platform_python_implementation": "CPython",
+    "platform_release": "5.0.3",
+    "platform_system": "Emscripten",
+    "platform_version": "#1",
+    "python_full_version": "3.14.2",
+    "python_version": "3.14",
+    "sys_platform": "emscripten",
+    "extra": "",
+}
+
+
+def log(message):
+    print(f"[build] {message}", flush=True)
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def wheel_name(path):
+    """The canonical project name of a wheel, from its file name."""
+    return canonicalize_name(parse_wheel_filename(Path(path).name)[0])
+
+
+# -- 1. wheels ------------------------------------------------------------------------
+
+
+def _hash_pins(path, only=None):
+    """:func:`guide.requirements.hash_pins`, its error as the build's exit message."""
+    try:
+        return requirements.hash_pins(path, only)
+    except requirements.RequirementsError as exc:
+        raise SystemExit(str(exc)) from None
+
+
+def read_requirements(path=REQUIREMENTS):
+    """``{canonical name: (version, {sha256, ...})}`` from a hash-pinned requirements file."""
+    return {name: (version, hashes) for name, version, hashes in _hash_pins(path)}
+
+
+def read_other_djangos(path=OTHER_DJANGOS):
+    """``{"5.2": ("5.2.19", {sha256, ...})}``: the pins of requirements/browser-django.txt."""
+    if not Path(path).exists():
+        return {}
+    found = {}
+    for _, version, hashes in _hash_pins(path, only="django"):
+        found[".".join(version.split(".")[:2])] = (version, hashes)
+    return found
+
+
+def pip_download(requirements, cache):
+    """``pip download --require-hashes -r requirements`` of wheels for Pyodide, into ``cache``."""
+    command = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+        "--no-deps", "--only-binary=:all:", "--require-hashes",
+        # The wheels are for Pyodide's CPython 3.14, whatever runs this script.
+        "--python-version", "3.14", "--implementation", "py", "--abi", "none",
+        "--platform", "any", "-r", str(requirements), "-d", str(cache),
+    ]  # fmt: skip
+    subprocess.run(command, check=True)
+
+
+def download_other_djangos(cache):
+    """Download (or reuse) requirements/browser-django.txt's wheels: ``{"5.2": verified path}``."""
+    found = {}
+    for minor, (version, hashes) in read_other_djangos().items():
+        pin = cache / f"django-{version}.txt"
+        pin.write_text(f"django=={version} " + " ".join(f"--hash=sha256:{h}" for h in hashes))
+        log(f"pip download --require-hashes django=={version}")
+        pip_download(pin, cache)
+        wheel = next(cache.glob(f"[Dd]jango-{version}-*.whl"))
+        if sha256_file(wheel) not in hashes:
+            raise SystemExit(f"{wheel}: sha256 is not pinned in {OTHER_DJANGOS}")
+        found[minor] = wheel
+    return found
+
+
+def download_wheels(cache):
+    """Download (or reuse) the pinned wheels; return ``{name: verified path}``."""
+    cache.mkdir(parents=True, exist_ok=True)
+    pins = read_requirements()
+    log("pip download --require-hashes -r requirements/browser.txt")
+    pip_download(REQUIREMENTS, cache)
+    found = {}
+    for wheel in cache.glob("*.whl"):
+        name, version, _, _ = parse_wheel_filename(wheel.name)
+        name = canonicalize_name(name)
+        if name in pins and str(version) == pins[name][0]:
+            digest = sha256_file(wheel)
+            if digest not in pins[name][1]:
+                raise SystemExit(f"{wheel}: sha256 {digest} is not pinned in {REQUIREMENTS}")
+            found[name] = wheel
+    missing = set(pins) - set(found)
+    if missing:
+        raise SystemExit(f"pip did not download: {', '.join(sorted(missing))}")
+    log(f"verified sha256 of {len(found)} wheels")
+    return found
+
+
+# -- 2. slim Django, runtime wheel, project ---------------------------------------------
+
+
+def slim_django(source, dest_dir):
+    """Write the slimmed Django wheel; return it and what was stripped, by rule."""
+    rules = [(reason, re.compile(pattern)) for reason, pattern in SLIM_RULES]
+    kept, stripped = {}, {reason: {"files": 0, "bytes": 0} for reason, _ in rules}
+    with zipfile.ZipFile(source) as z:
+        for info in z.infolist():
+            reason = next((r for r, rx in rules if rx.search(info.filename)), None)
+            if reason:
+                stripped[reason]["files"] += 1
+                stripped[reason]["bytes"] += info.file_size
+            else:
+                kept[info.filename] = z.read(info)
+    source = Path(source)
+    dest = wheel_writer.write_wheel(Path(dest_dir) / source.name, kept)
+    log(f"slimmed {source.name}: {source.stat().st_size:,} -> {dest.stat().st_size:,} bytes")
+    return dest, stripped
+
+
+def build_runtime_wheel(dest_dir):
+    """The Python side of the worker (browser/runtime/*.py) as a wheel."""
+    dist = f"{RUNTIME_WHEEL_NAME}-{RUNTIME_VERSION}.dist-info"
+    files = {p.name: p.read_bytes() for p in sorted((BROWSER / "runtime").glob("*.py"))}
+    # The list of modules a snippet's process has imported, shared with guide.content.doctests.
+    files["guide_preload.py"] = Path(preload.__file__).read_bytes()
+    files[f"{dist}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: guide-runtime\nVersion: {RUNTIME_VERSION}\n"
+        "Summary: Runs the guide's snippets in Pyodide (browser/runtime)\n"
+        "Requires-Dist: django\n"
+    ).encode()
+    files[f"{dist}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: guide.browser_build.build\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
+    )
+    files[f"{dist}/RECORD"] = b""
+    dest = Path(dest_dir) / f"{RUNTIME_WHEEL_NAME}-{RUNTIME_VERSION}-py3-none-any.whl"
+    return wheel_writer.write_wheel(dest, files)
+
+
+def project_files():
+    """``{relative path: bytes}`` of examples/mysite, without local state."""
+    files = {}
+    for path in sorted(EXAMPLE_DIR.rglob("*")):
+        rel = path.relative_to(EXAMPLE_DIR).as_posix()
+        if path.is_file() and not PROJECT_EXCLUDE.search(rel):
+            files[rel] = path.read_bytes()
+    return files
+
+
+# -- 3. the in-Pyodide step ------------------------------------------------------------
+
+
+def pyodide_step(stage, wheels, project, compile_pyc, extra=()):
+    """Run browser/tools/pyodide_step.mjs; returns its JSON report.
+
+    *extra* wheels (the other Djangos) are only compiled, not installed.
+    """
+    spec = {
+        "stage": str(stage),
+        "wheels": [str(w) for w in wheels],
+        "extra": [str(w) for w in extra],
+        "project": str(project),
+        "projectDir": PROJECT_DIR,
+        "compile": compile_pyc,
+        # guide/wheels.py, which the step writes into Pyodide's site-packages.
+        "wheelsModule": wheel_writer.__file__,
+    }
+    spec_path = stage / "step.json"
+    spec_path.write_text(json.dumps(spec))
+    log("running the in-Pyodide step under Node (migrate, loaddata, compile)")
+    result = subprocess.run(
+        ["node", str(STEP), str(spec_path)], check=True, stdout=subprocess.PIPE, text=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# -- 4. bundles, lock file and manifest -----------------------------------------------
+
+
+def write_bundle(path, root, files):
+    """Write ``files`` (``{relative path: bytes}``) as one uncompressed bundle.
+
+    Format: a 4-byte little-endian length N, N bytes of JSON ``{"root": root,
+    "files": [[relative path, size], ...]}``, then the files' bytes in that order.
+    The worker (browser/core.mjs, ``writeBundle``) writes each file to
+    ``root/relative path`` in Pyodide's file system with one ``FS.writeFile``:
+    no unzipping, no Python involved, so it can be repeated for every fresh
+    interpreter. Stored, not deflated: the web server's gzip or brotli
+    compresses the whole bundle better than zip compresses each file.
+    """
+    names = sorted(files)
+    header = json.dumps({"root": root, "files": [[n, len(files[n])] for n in names]}).encode()
+    with open(path, "wb") as f:
+        f.write(len(header).to_bytes(4, "little"))
+        f.write(header)
+        for name in names:
+            f.write(files[name])
+    return Path(path)
+
+
+def read_bundle(path):
+    """``(root, {relative path: bytes})`` of a bundle written by :func:`write_bundle`."""
+    data = Path(path).read_bytes()
+    size = int.from_bytes(data[:4], "little")
+    header = json.loads(data[4 : 4 + size])
+    files, offset = {}, 4 + size
+    for name, length in header["files"]:
+        files[name] = data[offset : offset + length]
+        offset += length
+    if offset != len(data):
+        raise ValueError(f"{path}: {len(data) - offset} bytes after the last file")
+    return header["root"], files
+
+
+def wheel_files(paths):
+    """``{relative path: bytes}`` of every file in the wheels ``paths`` (as installed)."""
+    files = {}
+    for path in paths:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if not info.is_dir():
+                    files[info.filename] = z.read(info)
+    return files
+
+
+def marker_applies(marker):
+    """Whether a PEP 508 marker holds in Pyodide (:data:`MARKER_ENV`).
+
+    Raises ``packaging.markers.InvalidMarker`` for text that is not a marker.
+    """
+    return Marker(marker).evaluate(MARKER_ENV)
+
+
+def wheel_metadata(path):
+    """The ``packaging.metadata.Metadata`` of a wheel (its ``.dist-info/METADATA``)."""
+    with zipfile.ZipFile(path) as z:
+        name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        return Metadata.from_email(z.read(name), validate=False)
+
+
+def wheel_depends(path):
+    """The canonical names a wheel requires in Pyodide (no extras, markers evaluated)."""
+    names = set()
+    for requirement in wheel_metadata(path).requires_dist or []:
+        if requirement.marker is None or requirement.marker.evaluate(MARKER_ENV):
+            names.add(canonicalize_name(requirement.name))
+    return sorted(names)
+
+
+def lock_spec(source_wheels, shipped_wheels, upstream=UPSTREAM_LOCK):
+    """pyodide-lock's spec of our packages only, pointing at *shipped_wheels*.
+
+    *source_wheels* are the wheels before compilation (their ``.py`` files give
+    the imports); *shipped_wheels* are the files served next to the lock, one
+    per source wheel (the same wheel when nothing was compiled).
+    """
+    from pyodide_lock import PyodideLockSpec
+    from pyodide_lock.utils import add_wheels_to_spec, update_package_sha256
+
+    upstream_spec = PyodideLockSpec.from_json(Path(upstream))
+    if upstream_spec.info.python != MARKER_ENV["python_full_version"]:
+        raise SystemExit(
+            f"{upstream} is for Python {upstream_spec.info.python}: "
+            f"update MARKER_ENV in {__name__} (it says {MARKER_ENV['python_full_version']})"
+        )
+    source_wheels = [Path(w) for w in source_wheels]
+    spec = add_wheels_to_spec(upstream_spec, source_wheels, base_path=source_wheels[0].parent)
+    shipped = {wheel_name(w): Path(w) for w in shipped_wheels}
+    if set(shipped) != {wheel_name(w) for w in source_wheels}:
+        raise SystemExit(f"shipped wheels {sorted(shipped)} do not match the source wheels")
+    packages = {}
+    for source in source_wheels:
+        name = wheel_name(source)
+        package = spec.packages[name]
+        missing = set(package.depends) - set(shipped)
+        if missing:
+            raise SystemExit(f"{source.name} requires {sorted(missing)}, not in {REQUIREMENTS}")
+        if sorted(package.depends) != wheel_depends(source):
+            raise SystemExit(
+                f"{source.name}: pyodide-lock's depends {package.depends} differ from "
+                f"{wheel_depends(source)} (MARKER_ENV)"
+            )
+        package.depends = sorted(package.depends)
+        package.imports = sorted(package.imports)
+        package.file_name = shipped[name].name
+        packages[name] = update_package_sha256(package, shipped[name])
+    spec.packages = dict(sorted(packages.items()))
+    return spec
+
+
+def write_lock(out, source_wheels, shipped_wheels, upstream=UPSTREAM_LOCK):
+    """Write OUTDIR/pyodide/pyodide-lock.json; return it as a dict."""
+    lock = lock_spec(source_wheels, shipped_wheels, upstream).to_dict()
+    (Path(out) / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
+    return lock
+
+
+def gzip_size(path):
+    return len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m guide.browser_build.build", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="wheel cache")
+    parser.add_argument(
+        "--no-pyc", dest="pyc", action="store_false", help="ship .py sources, not .pyc"
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    if not (PYODIDE_NPM / "pyodide.asm.wasm").exists():
+        raise SystemExit("node_modules/pyodide is missing: run `npm ci` first")
+    for module, why in [
+        ("pip", "the build runs `python -m pip download`"),
+        ("pyodide_lock", "the lock file is written with it"),
+    ]:
+        if importlib.util.find_spec(module) is None:
+            raise SystemExit(
+                f"{sys.executable} has no {module} ({why}): "
+                "pip install -r requirements/browser-build.txt"
+            )
+    if shutil.which("node") is None:
+        raise SystemExit("node is needed for the in-Pyodide build step")
+
+    out = args.outdir.resolve()
+    pyodide_dir = out / "pyodide"
+    stage = out / ".stage"
+    shutil.rmtree(out, ignore_errors=True)
+    stage.mkdir(parents=True)
+    pyodide_dir.mkdir()
+    # A build output, never to be committed (wherever OUTDIR is).
+    (out / ".gitignore").write_text("*\n")
+
+    wheels = download_wheels(args.cache.resolve())
+    slim_dir = stage / "slim"
+    slim_dir.mkdir()
+    django_wheel, stripped = slim_django(wheels.pop("django"), slim_dir)
+    extra_dir = stage / "extra"
+    extra_dir.mkdir()
+    other_djangos = {
+        minor: slim_django(wheel, extra_dir)[0]
+        for minor, wheel in download_other_djangos(args.cache.resolve()).items()
+    }
+    inputs = [django_wheel, *(Path(shutil.copy2(w, slim_dir)) for w in wheels.values())]
+    inputs.append(build_runtime_wheel(slim_dir))
+
+    project_src = stage / "project-src.zip"
+    with zipfile.ZipFile(project_src, "w") as z:
+        for name, data in project_files().items():
+            z.writestr(name, data)
+
+    report = pyodide_step(stage, inputs, project_src, args.pyc, other_djangos.values())
+    final_wheels = []
+    for wheel in map(Path, report["wheels"]):
+        final_wheels.append(Path(shutil.copy2(wheel, pyodide_dir / wheel.name)))
+    # Django in a bundle of its own per release, so that another can replace it.
+    django_minor = ".".join(read_requirements()["django"][0].split(".")[:2])
+    is_django = [wheel_name(w) == "django" for w in final_wheels]
+    others = [w for w, d in zip(final_wheels, is_django, strict=True) if not d]
+    write_bundle(pyodide_dir / PACKAGES_BUNDLE, SITE_PACKAGES, wheel_files(others))
+    django_bundles = {django_minor: f"django-{django_minor}.bundle"}
+    write_bundle(
+        pyodide_dir / django_bundles[django_minor],
+        SITE_PACKAGES,
+        wheel_files([w for w, d in zip(final_wheels, is_django, strict=True) if d]),
+    )
+    for compiled in report.get("extra", []):
+        version = parse_wheel_filename(Path(compiled).name)[1]
+        minor = f"{version.major}.{version.minor}"
+        django_bundles[minor] = f"django-{minor}.bundle"
+        write_bundle(pyodide_dir / django_bundles[minor], SITE_PACKAGES, wheel_files([compiled]))
+    write_bundle(
+        pyodide_dir / PROJECT_BUNDLE, PROJECT_DIR, wheel_writer.read_zip(report["project"])
+    )
+    for name in PYODIDE_CORE:
+        shutil.copy2(PYODIDE_NPM / name, pyodide_dir / name)
+    lock = write_lock(pyodide_dir, inputs, final_wheels)
+    for name in JS_FILES:
+        shutil.copy2(BROWSER / name, out / name)
+
+    npm_version = json.loads((PYODIDE_NPM / "package.json").read_text())["version"]
+    files = {}
+    for path in sorted(pyodide_dir.iterdir()):
+        files[path.name] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
+    manifest = {
+        "pyodide": npm_version,
+        "python": lock["info"]["python"],
+        "packages": sorted(lock["packages"]),
+        "project": {"dir": PROJECT_DIR, "settings": "mysite.settings"},
+        # Fetched by the worker and written into Pyodide's file system, in order.
+        # The wheels stay beside them only for the lock file (which Pyodide reads).
+        "bundles": [PACKAGES_BUNDLE, django_bundles[django_minor], PROJECT_BUNDLE],
+        "boot": [
+            *PYODIDE_CORE,
+            "pyodide-lock.json",
+            PACKAGES_BUNDLE,
+            django_bundles[django_minor],
+            PROJECT_BUNDLE,
+        ],
+        # Each Django release's bundle; another than the default replaces it
+        # (downloaded when a reader first runs a block written for that release).
+        "django": {"default": django_minor, "bundles": django_bundles},
+        "application": "mysite.asgi:application",
+        "files": files,
+    }
+    (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    log("making the memory snapshot in headless Chromium (boot, import Django's framework)")
+    snapshot = memory_snapshot.make_snapshot(out)
+    path = pyodide_dir / snapshot["file"]
+    files[path.name] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
+    manifest["snapshot"] = path.name
+    # Restored only where the engine stack switches as the one that made it (core.mjs).
+    manifest["snapshot_jspi"] = snapshot["jspi"]
+    manifest["boot"].append(path.name)
+    (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    sizes = {
+        name: {"bytes": info["size"], "gzip": gzip_size(pyodide_dir / name)}
+        for name, info in files.items()
+    }
+    info = {
+        "pyodide": npm_version,
+        "python": lock["info"]["python"],
+        "pyc": args.pyc,
+        "django_stripped": stripped,
+        "sizes": sizes,
+        "total_bytes": sum(s["bytes"] for s in sizes.values()),
+        "total_gzip": sum(s["gzip"] for s in sizes.values()),
+        "pyodide_step": report["timings"],
+        "snapshot_step": snapshot["timings"],
+        "build_seconds": round(time.perf_counter() - started, 1),
+    }
+    (pyodide_dir / "build-info.json").write_text(json.dumps(info, indent=1) + "\n")
+    shutil.rmtree(stage)
+    log(f"wrote {out} ({info['total_bytes']:,} bytes, {info['total_gzip']:,} gzipped)")
+    for name, size in sizes.items():
+        log(f"  pyodide/{name:42} {size['bytes']:>10,} {size['gzip']:>10,} gz")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""What each build is made from, and a hash of it: a build is redone only when this changes.
+
+``nox`` keeps the hash beside each build (``build/browser/.inputs-sha256``,
+``build/site/.inputs-sha256``) and rebuilds when it differs. :data:`INPUTS`
+lists, per build, the files and folders it reads; a folder counts every file
+under it, so a new file there joins by itself. Local state (caches, compiled
+files, databases) is left out.
+
+``python -m guide.build_inputs runtime|site`` prints the hash (what the
+noxfile asks for).
+"""
+
+import hashlib
+import sys
+
+from guide.paths import ROOT
+
+LOCAL_STATE = ("/.cache/", "__pycache__", "/staticfiles/", "db.sqlite3")
+
+INPUTS = {
+    # The browser runtime: Pyodide (package-lock.json), the pinned wheels, the
+    # runtime's own files, the example project, and the build's code.
+    "runtime": {
+        "files": [
+            "package-lock.json",
+            "requirements/browser.txt",
+            "requirements/browser-build.txt",
+            "requirements/browser-django.txt",
+        ],
+        "folders": ["browser", "examples/mysite", "src/guide"],
+        "skip": ("/test/",),
+    },
+    # The site: the pages and what they include or draw from (the benchmark
+    # results, the pins the servers table names, the version list that orders
+    # the version tabs), the hooks, and the runtime it copies (by its own hash).
+    "site": {
+        "files": [
+            "mkdocs.yml",
+            "pyproject.toml",
+            "package-lock.json",
+            "build/browser/.inputs-sha256",
+        ],
+        "folders": [
+            "docs",
+            "snippets",
+            "hooks",
+            "examples/mysite",
+            "src/guide",
+            "editor",
+            "bench/results",
+            "requirements",
+        ],
+        "skip": (),
+    },
+}
+
+
+def paths(kind, root=ROOT):
+    """The files the ``kind`` build reads, in a fixed order (a missing file included)."""
+    spec = INPUTS[kind]
+    skip = (*LOCAL_STATE, *spec["skip"])
+    found = [root / name for name in spec["files"]]
+    for folder in spec["folders"]:
+        for path in sorted((root / folder).rglob("*")):
+            rel = "/" + path.relative_to(root).as_posix()
+            if path.is_file() and not any(part in rel for part in skip):
+                found.append(path)
+    return found
+
+
+def digest(kind, root=ROOT):
+    """A hash of the ``kind`` build's inputs: their paths and contents."""
+    sha = hashlib.sha256()
+    for path in paths(kind, root):
+        sha.update(path.relative_to(root).as_posix().encode() + b"\0")
+        sha.update(path.read_bytes() if path.is_file() else b"(missing)")
+    return sha.hexdigest()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in INPUTS:
+        sys.exit(f"usage: python -m guide.build_inputs {'|'.join(INPUTS)}")
+    print(digest(sys.argv[1]))

@@ -1,0 +1,71 @@
+"""The MkDocs events of the site, in one place (``hooks/guide_hooks.py`` hands them here).
+
+- ``on_pre_build``: the snippet model, loaded once per build.
+- ``on_page_markdown``: every block checked against the table of block rules
+  (:mod:`guide.content.blocks`), doctest blocks made runnable
+  (:mod:`guide.site.runnable_blocks`), tables drawn in place of their markers
+  (:mod:`guide.site.markers`).
+- ``on_page_content`` / ``on_post_page``: Mermaid, served by the site itself, on
+  the pages that have a diagram.
+- ``on_post_build``: the code editor bundled, Mermaid and the browser runtime copied.
+- ``on_serve``: ``mkdocs serve`` also watches the benchmark results.
+
+The guide's own errors become :class:`mkdocs.exceptions.PluginError`, which
+stops ``mkdocs build --strict`` with the page, the line and what to write.
+"""
+
+from mkdocs.exceptions import PluginError
+
+from guide.content import blocks, pages
+from guide.content import snippets as model
+from guide.site import assets, editor_bundle, markers, runnable_blocks
+
+_state = {}
+
+
+def on_pre_build(config):
+    _state["diagrams"] = False
+    _state["tables"] = markers.all_tables()
+    try:
+        _state["snippets"] = model.load()
+        _state["browser_django"] = model.browser_django()
+    except model.SnippetError as exc:
+        raise PluginError(str(exc)) from exc
+
+
+def on_page_markdown(markdown, page, config, files):
+    path = page.file.abs_src_path
+    try:
+        blocks.check(markdown, path)
+        markdown = runnable_blocks.render(
+            markdown, path, _state["snippets"], _state["browser_django"]
+        )
+    except pages.PageError as exc:
+        raise PluginError(str(exc)) from exc
+    return markers.fill(markdown, page.file.src_path, _state["tables"])
+
+
+def on_page_content(html, page, config, files):
+    if assets.has_diagram(html):
+        page.meta["mermaid"] = True
+        _state["diagrams"] = True
+    return html
+
+
+def on_post_page(output, page, config):
+    if page.meta.get("mermaid"):
+        output = assets.load_mermaid(output, page.url)
+    return output
+
+
+def on_post_build(config):
+    editor_bundle.bundle(config["site_dir"])
+    assets.copy_runtime(config["site_dir"])
+    if _state.get("diagrams"):
+        assets.copy_mermaid(config["site_dir"])
+
+
+def on_serve(server, config, builder):
+    for path in markers.results_files(markers.all_tables()):
+        server.watch(str(path))
+    return server

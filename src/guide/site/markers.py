@@ -1,0 +1,66 @@
+"""Tables drawn into the pages in place of a marker, from data the guide keeps.
+
+Each module of :mod:`guide.site.tables` has a ``TABLES`` dict,
+``{marker: (source, render)}``: a page holding the marker (an HTML comment
+such as ``<!-- bench-table -->``) gets ``render(data)`` in its place. The
+source is the name of a JSON file under ``bench/results/`` that a benchmark
+script wrote, or a function that returns the data. A missing or malformed
+source fails the build, naming the page and the source; :func:`watch` makes
+``mkdocs serve`` rebuild when a results file changes. :func:`all_tables`
+gathers every module's tables, so a new module needs no list to join.
+"""
+
+import importlib
+import json
+import pkgutil
+
+from mkdocs.exceptions import PluginError
+
+from guide.paths import ROOT
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def load(source):
+    """The data of a table's source: a results file's JSON, or what the function returns."""
+    if callable(source):
+        return source()
+    return json.loads((RESULTS / source).read_text(encoding="utf-8"))
+
+
+def _source_name(source):
+    return f"bench/results/{source}" if isinstance(source, str) else source.__qualname__
+
+
+def fill(markdown, page_name, tables):
+    """Replace each marker of ``tables`` (``{marker: (source, render)}``) found in ``markdown``."""
+    for marker, (source, render) in tables.items():
+        if marker not in markdown:
+            continue
+        try:
+            table = render(load(source))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise PluginError(
+                f"{page_name}: cannot render {_source_name(source)}: {exc!r}"
+            ) from exc
+        markdown = markdown.replace(marker, table)
+    return markdown
+
+
+def all_tables():
+    """``{marker: (source, render)}`` of every module of :mod:`guide.site.tables`."""
+    from guide.site import tables as package
+
+    found = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for marker, entry in module.TABLES.items():
+            if marker in found:
+                raise PluginError(f"{marker} is drawn by two tables ({info.name})")
+            found[marker] = entry
+    return found
+
+
+def results_files(tables):
+    """The results files that ``tables`` read (what ``mkdocs serve`` watches)."""
+    return [RESULTS / source for source, _ in tables.values() if isinstance(source, str)]

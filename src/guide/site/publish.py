@@ -1,0 +1,229 @@
+"""The folder a static host serves: ``python -m guide.site.publish SITE_DIR OUT_DIR``.
+
+SITE_DIR is a built site (``mkdocs build``) with the browser runtime in it
+(``hooks/vendor_assets.py`` copies ``build/browser`` to ``runtime/``). OUT_DIR
+gets:
+
+- every file of the site, except dotfiles (the runtime's ``.gitignore`` and
+  build stamp);
+- ``NAME.gz`` beside each compressible file (gzip level 9, mtime 0: the same
+  bytes on every run) when it is at least 10 % smaller, for servers that send
+  precompressed files (nginx ``gzip_static on;``). Most wheels and zips are
+  deflated already and gain 2-10 %, so they get none (tzdata's wheel gains 34 %);
+- ``_headers`` (read by Netlify and Cloudflare Pages): ``application/wasm`` for
+  ``.wasm`` (``WebAssembly.instantiateStreaming`` refuses anything else),
+  ``text/javascript`` for ``.mjs``, a year's caching for files whose name
+  carries a content hash, and revalidation for the runtime, whose names do not
+  (a stale copy would fail Pyodide's sha256 check);
+- ``.nojekyll``, so GitHub Pages serves the files as they are.
+
+It refuses a SITE_DIR that is not a built site or whose runtime is missing or
+incomplete (checked against the runtime's ``manifest.json``).
+"""
+
+import argparse
+import gzip
+import hashlib
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+RUNTIME = "runtime"
+"""Where the site has the runtime: ``RUNTIME_URL`` in ``hooks/vendor_assets.py``."""
+
+RUNTIME_FILES = (
+    "runner.mjs",
+    "worker.mjs",
+    "core.mjs",
+    "pyodide/pyodide.mjs",
+    "pyodide/pyodide.asm.mjs",
+    "pyodide/pyodide.asm.wasm",
+    "pyodide/pyodide-lock.json",
+    "pyodide/manifest.json",
+)
+"""Files the runtime cannot start without (``guide.browser_build.build`` writes them)."""
+
+SITE_FILES = ("index.html", "sitemap.xml")
+"""Files every ``mkdocs build`` writes."""
+
+COMPRESSIBLE = {
+    ".html",
+    ".css",
+    ".js",
+    ".mjs",
+    ".map",
+    ".json",
+    ".svg",
+    ".txt",
+    ".xml",
+    ".wasm",
+    ".zip",
+    ".whl",
+    ".bundle",
+    ".bin",
+}
+"""Suffixes tried for a ``.gz``; one is kept only if it saves :data:`MIN_SAVING`."""
+
+MIN_SAVING = 0.10
+
+CONTENT_TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript"}
+"""Types some hosts get wrong by default; each such file gets its own rule in ``_headers``."""
+
+HASHED_NAME = re.compile(r"[.-][0-9a-f]{8,}[.-]")
+"""A file name with a content hash in it (Material's ``bundle.5cfa9f6f.min.js``)."""
+
+CACHE_HASHED = "public, max-age=31536000, immutable"
+CACHE_RUNTIME = "no-cache"
+
+MARKER = ".nojekyll"
+
+
+class PublishError(Exception):
+    """SITE_DIR or OUT_DIR cannot be used; the message says why."""
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_site(site):
+    """Raise :class:`PublishError` unless ``site`` is a built site with a complete runtime."""
+    if not site.is_dir():
+        raise PublishError(f"{site} is not a folder: build the site first (mkdocs build)")
+    missing = [name for name in SITE_FILES if not (site / name).is_file()]
+    if missing:
+        raise PublishError(
+            f"{site} is not a built site (no {', '.join(missing)}): build it first (mkdocs build)"
+        )
+    runtime = site / RUNTIME
+    missing = [name for name in RUNTIME_FILES if not (runtime / name).is_file()]
+    if missing:
+        raise PublishError(
+            f"{site} has no complete browser runtime in {RUNTIME}/ (missing "
+            f"{', '.join(missing)}): build it (python -m guide.browser_build.build build/browser, or nox -s publish), "
+            "then the site again"
+        )
+    manifest_path = runtime / "pyodide" / "manifest.json"
+    try:
+        files = json.loads(manifest_path.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise PublishError(f"{manifest_path} is not a runtime manifest ({error})") from None
+    for name, info in sorted(files.items()):
+        path = runtime / "pyodide" / name
+        if not path.is_file():
+            raise PublishError(f"{path} is listed in manifest.json but missing")
+        if path.stat().st_size != info["size"] or sha256_file(path) != info["sha256"]:
+            raise PublishError(f"{path} does not match manifest.json (size or sha256)")
+
+
+def prepare_out(site, out):
+    """Make ``out`` an empty folder; refuse one that holds anything but an earlier publish."""
+    site, out = site.resolve(), out.resolve()
+    if out == site or site in out.parents or out in site.parents:
+        raise PublishError(f"OUT_DIR {out} must be outside SITE_DIR {site} (and not contain it)")
+    if out.exists():
+        if not out.is_dir():
+            raise PublishError(f"OUT_DIR {out} exists and is not a folder")
+        if any(out.iterdir()) and not (out / MARKER).is_file():
+            raise PublishError(
+                f"OUT_DIR {out} is not empty and was not written by guide.site.publish: "
+                "choose another folder or empty it"
+            )
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+
+def site_files(site):
+    """Every file to publish, as paths relative to ``site``, dotfiles left out."""
+    for path in sorted(site.rglob("*")):
+        rel = path.relative_to(site)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            yield rel
+
+
+def headers_file(paths):
+    """The ``_headers`` text for the published ``paths`` (relative, POSIX)."""
+    blocks = [
+        "# Written by guide.site.publish; read by Netlify and Cloudflare Pages.",
+        "# Other hosts: send these types, and use the .gz files if they can.",
+    ]
+    for rel in paths:
+        url = "/" + rel
+        content_type = CONTENT_TYPES.get(Path(rel).suffix)
+        lines = []
+        if content_type:
+            lines.append(f"  Content-Type: {content_type}")
+        if HASHED_NAME.search(Path(rel).name):
+            lines.append(f"  Cache-Control: {CACHE_HASHED}")
+        if lines:
+            blocks.append(url + "\n" + "\n".join(lines))
+    blocks.append(
+        f"# The runtime's names carry no content hash: revalidate (a 304 costs nothing).\n"
+        f"/{RUNTIME}/*\n  Cache-Control: {CACHE_RUNTIME}"
+    )
+    return "\n".join(blocks) + "\n"
+
+
+def publish(site, out, log=print):
+    """Copy ``site`` to ``out`` with ``.gz`` files, ``_headers`` and ``.nojekyll``; return totals."""
+    site, out = Path(site), Path(out)
+    check_site(site)
+    prepare_out(site, out)
+    totals = {"files": 0, "bytes": 0, "gz_files": 0, "gz_source_bytes": 0, "gz_bytes": 0}
+    not_worth = {}
+    published = []
+    for rel in site_files(site):
+        source, target = site / rel, out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        published.append(rel.as_posix())
+        size = source.stat().st_size
+        totals["files"] += 1
+        totals["bytes"] += size
+        if rel.suffix not in COMPRESSIBLE or size == 0:
+            continue
+        data = source.read_bytes()
+        packed = gzip.compress(data, compresslevel=9, mtime=0)
+        if len(packed) > (1 - MIN_SAVING) * len(data):
+            not_worth[rel.suffix] = not_worth.get(rel.suffix, 0) + 1
+            continue
+        target.with_name(target.name + ".gz").write_bytes(packed)
+        totals["gz_files"] += 1
+        totals["gz_source_bytes"] += len(data)
+        totals["gz_bytes"] += len(packed)
+    (out / "_headers").write_text(headers_file(published), encoding="utf-8")
+    (out / MARKER).write_text("")
+    log(
+        f"published {totals['files']} files, {totals['bytes']:,} bytes, from {site} to {out}\n"
+        f"precompressed {totals['gz_files']} files: {totals['gz_source_bytes']:,} bytes -> "
+        f"{totals['gz_bytes']:,} bytes of .gz"
+    )
+    if not_worth:
+        skipped = ", ".join(f"{count} {suffix}" for suffix, count in sorted(not_worth.items()))
+        log(f"no .gz (saves under {MIN_SAVING:.0%}): {skipped}")
+    return totals
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m guide.site.publish", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("site_dir", type=Path, help="the built site (mkdocs build -d SITE_DIR)")
+    parser.add_argument("out_dir", type=Path, help="the folder to write (emptied first)")
+    args = parser.parse_args(argv)
+    try:
+        publish(args.site_dir, args.out_dir)
+    except PublishError as error:
+        print(f"guide.site.publish: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Render a page's doctest blocks as runnable ones, one tab per Django version.
+
+A ```` ```pycon ```` block holds one include of a snippet
+(``--8<-- "snippets/…/name.pycon"``), parsed by :mod:`guide.content.pages`; a block
+written any other way raises :class:`~guide.content.pages.PageError` with the page,
+the line and what was expected, instead of silently getting no Run button.
+
+- A plain snippet's block is wrapped in ``<div class="runnable"
+  data-snippet="…">``. The page's script adds a Run button to it; without
+  JavaScript the page reads the same, the wrapper being a plain ``div``.
+- A name with version variants (``name-django5.2.pycon``, … see
+  :mod:`guide.content.snippets`) becomes one content tab per supported Django
+  release, in the order of the one version list, each tab holding that
+  variant's runnable block.
+- A snippet that needs a process of its own (``env``, ``unset``, ``setup =
+  false``) gets ``data-fresh`` (JSON, :func:`guide.content.snippets.browser_fresh`):
+  the page runs it in a fresh interpreter.
+- A snippet that cannot run in the browser (its ``snippets.toml`` gives a
+  reason, or it is for another Django release than the runtime ships) gets ``data-browser-skip="reason"``, and the page
+  says it runs on a server only, and why.
+
+:mod:`guide.site.hooks` calls :func:`render` for every page.
+"""
+
+import html
+import json
+
+from guide.content import pages
+from guide.content import snippets as model
+
+
+def _runnable(snippet, indent, browser_django):
+    """The block for one snippet, wrapped in its runnable ``div``."""
+    attrs = f'class="runnable" data-snippet="{html.escape(snippet.rel)}"'
+    reason = snippet.browser_skip(browser_django)
+    if reason:
+        attrs += f' data-browser-skip="{html.escape(reason)}"'
+    fresh = model.browser_fresh(snippet)
+    if fresh and not reason:
+        attrs += f' data-fresh="{html.escape(json.dumps(fresh, sort_keys=True))}"'
+    return [
+        f"{indent}<div {attrs} markdown>",
+        "",
+        f"{indent}```pycon",
+        f'{indent}--8<-- "{snippet.include}"',
+        f"{indent}```",
+        "",
+        f"{indent}</div>",
+    ]
+
+
+def _block(block, include, snippets, browser_django):
+    found = model.variants(snippets, include.path)
+    if not found:
+        raise pages.PageError(block.page, include.line, f"no snippet {include.path}")
+    indent = block.indent
+    if len(found) == 1 and found[0].django is None:
+        return ["", *_runnable(found[0], indent, browser_django), ""]
+    out = [""]
+    for snippet in found:
+        inner = _runnable(snippet, indent + "    ", browser_django)
+        out += [f'{indent}=== "Django {snippet.django}"', "", *inner, ""]
+    return out
+
+
+def render(markdown, page, snippets, browser_django):
+    """``markdown`` with every ``pycon`` block made runnable; raises :class:`~guide.content.pages.PageError`."""
+    found = [
+        (block, pages.doctest_block_include(block))
+        for block in pages.blocks(markdown, page)
+        if block.lang == "pycon"
+    ]
+    lines = markdown.splitlines()
+    for block, include in reversed(found):
+        lines[block.line - 1 : block.end] = _block(block, include, snippets, browser_django)
+    return "\n".join(lines) + "\n"

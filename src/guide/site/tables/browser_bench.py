@@ -1,0 +1,64 @@
+"""how long the Run button takes, from ``bench/results/browser.json``.
+
+A page holding ``<!-- browser-bench-table -->`` gets, in its place, a Markdown
+table written from the JSON that ``nox -s bench_browser`` (``bench/browser.py``)
+writes: for each way a reader meets a block (Run pressed at once, with and
+without the memory snapshot; after hovering; after reading it on screen), the
+median time to the first result, a warm re-run, a fresh-interpreter run after
+it, and the bytes before the first result (gzip as sent, brotli as a brotli
+host would send), with the start per phase and the machine it ran on.
+"""
+
+MARKER = "<!-- browser-bench-table -->"
+
+MODES = {
+    "cold": "Run pressed as soon as the page is open",
+    "lean": "the same, Python started from scratch (save-data, slow connection)",
+    "hover": "Run pressed after the pointer rested on it for {dwell_s:g} s",
+    "view": "Run pressed {read_s:g} s after the block came into view",
+}
+PHASES = {  # moments (at, from the worker's start) and durations (in), as core.mjs measures them
+    "download": "everything downloaded at {} ms",
+    "compile": "WebAssembly compiled in {} ms (streamed, while downloading)",
+    "pyodide": "Python ready at {} ms",
+    "project": "Django's framework imported in {} ms",
+    "files": "files written in {} ms",
+    "setup": "set up in {} ms",
+    "total": "runtime ready at {} ms",
+}
+
+
+def render(data):
+    machine = data["machine"]
+    settings = data["settings"]
+    results = data["results"]
+    lines = [
+        "| Reader | First result | Then a warm re-run | A fresh-interpreter run "
+        "| Downloaded before the first result (gzip / brotli) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for mode, label in MODES.items():
+        row = results[mode]
+        lines.append(
+            f"| {label.format(**settings)} | {row['first_s']:.2f} s | {row['warm_ms']} ms "
+            f"| {row['fresh_ms']} ms | {row['gzip_mb']:.1f} / {row['brotli_mb']:.1f} MB |"
+        )
+    starts = []
+    for mode in ("cold", "lean"):
+        phases = results[mode].get("phases_ms", {})
+        steps = ", ".join(PHASES[name].format(phases[name]) for name in PHASES if name in phases)
+        starts.append(f"{'from the snapshot' if mode == 'cold' else 'from scratch'}: {steps}")
+    lines += [
+        "",
+        "Medians of "
+        f"{data['runs']} loads each, measured on {data['date'][:10]} with Chromium "
+        f"{data['chromium']} on {machine['cpu']}, {machine['cores']} cores, "
+        f"load average {machine['load_average_at_start']:.1f} at the start; Pyodide "
+        f"{data['runtime']['pyodide']} (Python {data['runtime']['python']}), the site on "
+        "the same machine, gzip on the wire. Times are from the click to the output on "
+        "the page. The runtime's start when Run is pressed at once, " + "; ".join(starts) + ".",
+    ]
+    return "\n".join(lines)
+
+
+TABLES = {MARKER: ("browser.json", render)}

@@ -1,0 +1,46 @@
+"""the WebSocket fan-out figures, from ``bench/results/fanout.json``.
+
+A page holding ``<!-- fanout-table -->`` gets, in its place, a Markdown table
+written from the JSON that ``nox -s bench_fanout`` (``bench/fanout.py``)
+writes: for each channel layer, the time from a vote to its broadcast reaching
+every connected client (p50 / p99) and one client's request/answer round trips
+per second, with the versions, the machine and its load when it ran.
+"""
+
+MARKER = "<!-- fanout-table -->"
+
+
+def render(data):
+    machine = data["machine"]
+    versions = ", ".join(f"{name} {v}" for name, v in data["versions"].items())
+    rows = data["results"]
+    lines = [
+        f"Measured on {data['date'][:10]} on {machine['cpu']}, {machine['cores']} cores, "
+        f"1-minute load average {machine['load_average_at_start']:.1f} when it started; "
+        f"Python {data['python']}, {versions}; `{data['settings']['app']}` under one uvicorn "
+        "process, clients on the same machine.",
+        "",
+        "| Channel layer | Clients | Broadcasts | Vote to client, p50 / p99 (ms) | Missing "
+        "| One client, round trips/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['layer']} | {row['clients']} | {row['broadcasts']} "
+            f"| {row['p50_ms']:.0f} / {row['p99_ms']:.0f} | {row['missing']} "
+            f"| {row['round_trips_per_second']:.0f} |"
+        )
+    reasons = [
+        f"{row['layer']}: {count} × `{reason}`"
+        for row in rows
+        for reason, count in row.get("missing_reasons", {}).items()
+    ]
+    if reasons:
+        lines += [
+            "",
+            "Deliveries missing (the client's socket was closed): " + "; ".join(reasons) + ".",
+        ]
+    return "\n".join(lines)
+
+
+TABLES = {MARKER: ("fanout.json", render)}

@@ -1,0 +1,85 @@
+"""render the server benchmark's figures from its JSON results.
+
+A page that holds the marker ``<!-- bench-table -->`` gets, in its place,
+Markdown tables built from ``bench/results/servers.json`` (written by
+``nox -s bench_servers``): requests/s and p50 / p99 latency for each server,
+view and concurrency, with the versions, the machine, its load average and
+the date the file records. The page's figures therefore cannot drift from the
+measured ones: re-running the benchmark updates both the chart and the tables.
+"""
+
+from guide.servers.catalogue import BENCHED
+
+MARKER = "<!-- bench-table -->"
+# The servers' names in the tables, from the catalogue (a server it does not
+# know is shown by the name the results file records).
+LABELS = {name: server.label for name, server in BENCHED.items()}
+
+
+def _versions(info):
+    return ", ".join(f"{name} {version}" for name, version in info["versions"].items())
+
+
+def _cells(data):
+    """``[(view, concurrency)]`` in the order the benchmark measured them."""
+    order = []
+    for row in data["results"]:
+        cell = (row["view"], row["concurrency"])
+        if cell not in order:
+            order.append(cell)
+    return order
+
+
+def render(data):
+    """The Markdown that replaces the marker."""
+    cells = _cells(data)
+    by_key = {(r["server"], r["view"], r["concurrency"]): r for r in data["results"]}
+    views = data["settings"]["views"]
+    header = "| Server | " + " | ".join(
+        f"{view} `{views.get(view, '')}`, {concurrency} concurrent" for view, concurrency in cells
+    )
+    rule = "|---|" + "---:|" * len(cells)
+
+    def table(fmt):
+        lines = [header + " |", rule]
+        for name, info in data["servers"].items():
+            values = []
+            for view, concurrency in cells:
+                row = by_key.get((name, view, concurrency))
+                values.append(fmt(row) if row else "not measured")
+            label = f"{LABELS.get(name, name)} ({_versions(info)})"
+            lines.append(f"| {label} | " + " | ".join(values) + " |")
+        return "\n".join(lines)
+
+    machine = data["machine"]
+    memory = f", {machine['memory_gib']} GiB of memory" if machine.get("memory_gib") else ""
+    load = machine.get("load_average_at_start")
+    load_text = (
+        f"1-minute load average {load:g} when it started"
+        if load is not None
+        else "load average not recorded"
+    )
+    settings = data["settings"]
+    errors = sum(r["errors"] for r in data["results"])
+    return "\n".join(
+        [
+            f"Measured on {data['date'][:10]} on {machine['cpu']}, {machine['cores']} cores"
+            f"{memory} ({machine.get('os', 'unknown OS')}), {load_text}; "
+            f"Django {data['django']}, Python {data['python']}, "
+            f"`{settings['django_settings_module']}`, `{settings['app']}`, "
+            f"{settings['workers']} worker per server, {settings['requests']:,} requests per "
+            f"cell after {settings['warmup']} warm-up requests, client {data['client']} on the "
+            f"same machine. Errors: {errors}.",
+            "",
+            "Requests per second (higher is better):",
+            "",
+            table(lambda r: f"{r['requests_per_second']:.0f}"),
+            "",
+            "Latency in milliseconds, p50 / p99 (lower is better):",
+            "",
+            table(lambda r: f"{r['p50_ms']:.0f} / {r['p99_ms']:.0f}"),
+        ]
+    )
+
+
+TABLES = {MARKER: ("servers.json", render)}

@@ -1,0 +1,379 @@
+"""What the server pages say about the servers beyond their command snippets, run for real.
+
+- Daphne reads ``ASGI_THREADS`` (asgiref does not): it sizes its event loop's
+  default executor, the one ``sync_to_async(thread_sensitive=False)`` uses;
+  uvicorn leaves asyncio's default.
+- ``python manage.py runserver`` with ``daphne`` in ``INSTALLED_APPS`` serves
+  ASGI through Daphne only with ``ASGI_APPLICATION`` set
+  (``snippets/servers/manage/runserver-daphne.sh``, ``mysite.settings_daphne``);
+  without it, it stops with Daphne's message.
+- Daphne logs "HTTP/2 support enabled" only where Twisted's ``http2`` extra
+  is installed: not after the page's install line alone (a throwaway virtualenv).
+- uvicorn's opt-in HTTP/2 (``--http zttp --http2``): what it takes, and what it
+  does with Django.
+- Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
+- A server calls the application once per HTTP request, not once per
+  connection: two requests over one keep-alive connection are two calls.
+- Given a module without ``:attribute``, each server's default attribute (or
+  its refusal).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import httpx
+import pytest
+
+from guide.servers.catalogue import pinned_versions
+from guide.servers.commands import command_env, server_argv
+from guide.servers.expectations import snippet_path
+from guide.services.processes import EXAMPLE_DIR, ServerProcess, free_port
+
+SERVER_FACT = pytest.mark.server_fact
+
+
+def started(argv, port, env, log_path, timeout=60):
+    """A :class:`ServerProcess` started from ``EXAMPLE_DIR`` (generous timeout: shared CPUs)."""
+    return ServerProcess(argv, port, env=env, log_path=log_path).start(timeout=timeout)
+
+
+def write_module(folder, name, code):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.py").write_text(textwrap.dedent(code))
+
+
+def with_pythonpath(env, folder):
+    return {**env, "PYTHONPATH": os.pathsep.join([str(folder), env.get("PYTHONPATH", "")])}
+
+
+# --- ASGI_THREADS: read by Daphne, not by asgiref or uvicorn -------------------
+
+EXECUTOR_APP = """
+    import asyncio
+    import json
+    import threading
+    import time
+
+    from asgiref.sync import sync_to_async
+
+
+    def work():
+        time.sleep(0.2)
+        return threading.get_ident()
+
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        # Eight calls at once, as sync_to_async(thread_sensitive=False) runs
+        # them: in the event loop's default executor.
+        idents = await asyncio.gather(
+            *(sync_to_async(work, thread_sensitive=False)() for _ in range(8))
+        )
+        body = json.dumps({"threads": len(set(idents))})
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body.encode()})
+"""
+
+
+@SERVER_FACT
+@pytest.mark.parametrize("server", ["daphne", "uvicorn"])
+def test_asgi_threads_sizes_daphnes_default_executor_only(server, dev_env, tmp_path):
+    write_module(tmp_path / "app", "executor_app", EXECUTOR_APP)
+    env = with_pythonpath(command_env({**dev_env, "ASGI_THREADS": "2"}), tmp_path / "app")
+    port = free_port()
+    argv = {
+        "daphne": ["daphne", "-b", "127.0.0.1", "-p", str(port), "executor_app:app"],
+        "uvicorn": ["uvicorn", "executor_app:app", "--host", "127.0.0.1", "--port", str(port)],
+    }[server]
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        report = httpx.get(process.url + "/", timeout=30).json()
+    finally:
+        process.kill()
+    if server == "daphne":
+        # daphne/server.py: ThreadPoolExecutor(max_workers=int(os.environ["ASGI_THREADS"]))
+        assert report == {"threads": 2}, process.output()
+    else:
+        # The default executor's own size (ThreadPoolExecutor()), whatever
+        # ASGI_THREADS says.
+        cpus = getattr(os, "process_cpu_count", os.cpu_count)()
+        assert report == {"threads": min(8, 32, (cpus or 1) + 4)}, process.output()
+
+
+# --- runserver with daphne in INSTALLED_APPS ------------------------------------
+
+RUNSERVER_DAPHNE = snippet_path("manage/runserver-daphne.sh")
+
+
+def test_runserver_with_daphne_serves_asgi_through_daphne(dev_env, tmp_path):
+    port = free_port()
+    process = started(
+        server_argv(RUNSERVER_DAPHNE, port), port, command_env(dev_env), tmp_path / "log"
+    )
+    try:
+        response = httpx.get(process.url + "/polls/async/", timeout=30)
+        version = pinned_versions()["daphne"]
+        output = process.wait_for_output(
+            f"Starting ASGI/Daphne version {version} development server at http://127.0.0.1:{port}/"
+        )
+    finally:
+        process.stop(timeout=30)
+    assert response.status_code == 200 and response.json()["count"] == 3, output
+    assert "using settings 'mysite.settings_daphne'" in output, output
+
+
+def test_runserver_with_daphne_but_no_asgi_application_stops(dev_env, tmp_path):
+    # mysite.settings_daphne without its ASGI_APPLICATION line.
+    write_module(
+        tmp_path / "settings",
+        "settings_no_asgi_application",
+        """
+        from mysite.settings_daphne import *  # noqa: F403
+
+        del ASGI_APPLICATION  # noqa: F821
+        """,
+    )
+    argv = server_argv(RUNSERVER_DAPHNE, free_port())
+    argv[argv.index("mysite.settings_daphne")] = "settings_no_asgi_application"
+    result = subprocess.run(
+        [*argv, "--noreload"],
+        cwd=EXAMPLE_DIR,
+        env=with_pythonpath(command_env(dev_env), tmp_path / "settings"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "CommandError: You have not set ASGI_APPLICATION, which is needed to run the server."
+        in result.stderr
+    ), result.stderr
+
+
+# --- Daphne's "HTTP/2 support enabled" needs Twisted's http2 extra ------------
+
+
+@pytest.fixture(scope="session")
+def daphne_alone(tmp_path_factory):
+    """A throwaway virtualenv with exactly the Daphne page's install line (uv, cached)."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.fail("uv is not on PATH: ./guide installs it with nox")
+    venv = tmp_path_factory.mktemp("daphne-alone") / "venv"
+    version = pinned_versions()["daphne"]
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    subprocess.run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(venv / "bin" / "python"),
+            f"daphne=={version}",
+        ],
+        check=True,
+        timeout=300,
+    )
+    return venv / "bin"
+
+
+@SERVER_FACT
+def test_daphne_alone_has_no_http2(daphne_alone, tmp_path):
+    port = free_port()
+    argv = [str(daphne_alone / "daphne"), "-b", "127.0.0.1", "-p", str(port), "app:app"]
+    write_module(tmp_path / "app", "app", "async def app(scope, receive, send):\n    pass\n")
+    env = with_pythonpath({**os.environ, "PYTHONUNBUFFERED": "1"}, tmp_path / "app")
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        output = process.wait_for_output("Listening on TCP address", timeout=60)
+    finally:
+        process.kill()
+    assert "HTTP/2 support not enabled (install the http2 and tls Twisted extras)" in output
+    assert "HTTP/2 support enabled" not in output
+
+
+@SERVER_FACT
+def test_daphne_logs_http2_enabled_where_h2_is_installed(dev_env, tmp_path):
+    """The test environment has h2 and priority (Hypercorn's dependencies): Twisted's http2 extra."""
+    port = free_port()
+    argv = server_argv(snippet_path("daphne.sh"), port)
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    try:
+        output = process.wait_for_output("Listening on TCP address", timeout=60)
+    finally:
+        process.kill()
+    assert "HTTP/2 support enabled" in output, output
+
+
+# --- uvicorn's opt-in HTTP/2 ----------------------------------------------------
+
+
+@SERVER_FACT
+def test_uvicorn_http2_needs_the_zttp_protocol(dev_env):
+    result = subprocess.run(
+        ["uvicorn", "mysite.asgi:application", "--port", str(free_port()), "--http2"],
+        cwd=EXAMPLE_DIR,
+        env=command_env(dev_env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "ValueError: HTTP/2 requires the `zttp` HTTP protocol." in result.stderr, result.stderr
+
+
+@SERVER_FACT
+def test_uvicorn_zttp_http2_hangs_on_a_django_get(dev_env, tmp_path):
+    """uvicorn 0.54 with ``--http zttp --http2`` (zttp 0.0.35) speaks HTTP/2 without TLS,
+    but an HTTP/2 request without a body never gets its ``http.request`` message:
+    Django awaits it before it runs the view, so a GET never answers. A POST does,
+    and HTTP/1.1 on the same port works."""
+    port = free_port()
+    argv = ["uvicorn", "mysite.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    process = started(
+        [*argv, "--http", "zttp", "--http2"], port, command_env(dev_env), tmp_path / "log"
+    )
+    try:
+        with httpx.Client(timeout=10) as h1:
+            assert h1.get(process.url + "/polls/async/").json()["count"] == 3
+        with httpx.Client(http1=False, http2=True, timeout=10) as h2:
+            # A request with a body: Django answers, over HTTP/2 (403: a POST
+            # without a CSRF token).
+            posted = h2.post(process.url + "/polls/async/", content=b"x")
+            assert (posted.http_version, posted.status_code) == ("HTTP/2", 403)
+        with httpx.Client(http1=False, http2=True, timeout=3) as h2:
+            with pytest.raises(httpx.ReadTimeout):
+                h2.get(process.url + "/polls/async/")
+    finally:
+        process.kill()
+
+
+# --- Gunicorn's default bind ----------------------------------------------------
+
+
+@SERVER_FACT
+def test_gunicorn_binds_0_0_0_0_port_when_port_is_set(dev_env, tmp_path):
+    """No ``--bind``, ``PORT`` set: Gunicorn listens on every interface. Run with its
+    own ASGI worker and Django's own application, which also shows that worker
+    serving without a word about lifespan (it logs that at debug level only)."""
+    port = free_port()
+    argv = ["gunicorn", "mysite.asgi:application", "--worker-class", "asgi"]
+    env = command_env({**dev_env, "PORT": str(port)})
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        process.wait_for_output(f"Listening at: http://0.0.0.0:{port} ", timeout=60)
+        # The master listens before its worker accepts: wait for the worker.
+        process.wait_for_output(f"ASGI server listening on http://0.0.0.0:{port}", timeout=60)
+        assert httpx.get(process.url + "/polls/", timeout=30).status_code == 200
+    finally:
+        assert process.stop(timeout=30) == 0
+    output = process.output()
+    assert f"ASGI server listening on http://0.0.0.0:{port}" in output, output
+    assert "lifespan" not in output.lower(), output
+
+
+# --- Once per request; the default attribute -----------------------------------
+
+# A module with both names, each a counting wrapper around Django's application.
+COUNTING_MODULE = """
+    import itertools
+
+    from mysite.asgi import application as django
+
+
+    def counted(name):
+        calls = itertools.count(1)
+
+        async def app(scope, receive, send):
+            if scope["type"] != "http":
+                return await django(scope, receive, send)
+            call, port = next(calls), scope["client"][1]
+
+            async def send_marked(message):
+                if message["type"] == "http.response.start":
+                    headers = [*message.get("headers", []),
+                               (b"x-attribute", name.encode()),
+                               (b"x-call", str(call).encode()),
+                               (b"x-client-port", str(port).encode())]
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            await django(scope, receive, send_marked)
+
+        return app
+
+
+    app = counted("app")
+    application = counted("application")
+"""
+
+MODULE_ONLY = {
+    "uvicorn": ["uvicorn", "counting", "--host", "127.0.0.1", "--port", "{port}"],
+    "gunicorn": [
+        "gunicorn",
+        "counting",
+        "-k",
+        "uvicorn_worker.UvicornWorker",
+        "--bind",
+        "127.0.0.1:{port}",
+    ],
+    "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}", "counting"],
+    "hypercorn": ["hypercorn", "counting", "--bind", "127.0.0.1:{port}"],
+    "granian": [
+        "granian",
+        "--interface",
+        "asgi",
+        "counting",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+    ],
+}
+DEFAULT_ATTRIBUTE = {"gunicorn": "application", "hypercorn": "app", "granian": "app"}
+# Printed once the (only) worker serves: Gunicorn's and Granian's main process
+# listens before that.
+WORKER_READY = {
+    "gunicorn": "Application startup complete.",
+    "hypercorn": "Running on http://127.0.0.1:",
+    "granian": "Started worker-1",
+}
+REFUSED = {
+    "uvicorn": 'Import string "counting" must be in format "<module>:<attribute>".',
+    "daphne": "ValueError: not enough values to unpack (expected 2, got 1)",
+}
+
+
+@SERVER_FACT
+@pytest.mark.parametrize("server", sorted(MODULE_ONLY))
+def test_module_without_attribute_and_one_call_per_request(server, dev_env, tmp_path):
+    write_module(tmp_path / "app", "counting", COUNTING_MODULE)
+    env = with_pythonpath(command_env(dev_env), tmp_path / "app")
+    port = free_port()
+    argv = [part.replace("{port}", str(port)) for part in MODULE_ONLY[server]]
+    if server in REFUSED:
+        result = subprocess.run(
+            argv, cwd=EXAMPLE_DIR, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode != 0
+        assert REFUSED[server] in result.stdout + result.stderr, result.stdout + result.stderr
+        return
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        process.wait_for_output(WORKER_READY[server], timeout=60)
+        # One client, one keep-alive connection, two requests.
+        with httpx.Client(timeout=30) as client:
+            first = client.get(process.url + "/polls/async/")
+            second = client.get(process.url + "/polls/")
+    finally:
+        process.kill()
+    assert first.status_code == second.status_code == 200, process.output()
+    assert first.headers["x-attribute"] == DEFAULT_ATTRIBUTE[server]
+    # The same connection (the same client port), called once for each request.
+    assert first.headers["x-client-port"] == second.headers["x-client-port"]
+    assert (first.headers["x-call"], second.headers["x-call"]) == ("1", "2")

@@ -1,0 +1,323 @@
+"""WebSockets through Channels' router, under every server, over a real WebSocket client.
+
+Each server runs its command from the WebSockets how-to
+(``snippets/servers/*-channels.sh``) against a real Redis server
+(:mod:`guide.services.redis`), with a database of this module's own (the tests vote).
+What a server does with a socket (how it refuses, what it logs, its size
+limits) is a server fact, checked once; what Django and Channels do across
+processes (the channel layer, Redis failing) is checked on every Django.
+"""
+
+import json
+import socket
+import time
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from guide.clients.websocket import ORIGIN, session_cookie, vote, wait_until_serving, ws_url
+from guide.servers.commands import command_env, server_argv
+from guide.servers.expectations import WEBSOCKET_SNIPPETS, snippet_path
+from guide.services.processes import ServerProcess, example_env, free_port, migrated_database
+from guide.services.redis import RedisServer
+
+CHANNELS_APP = "mysite.asgi_channels:application"
+SERVER_FACT = pytest.mark.server_fact
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture(scope="module")
+def ws_database(tmp_path_factory):
+    return migrated_database(tmp_path_factory.mktemp("ws-db") / "db.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def redis():
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def alice(ws_database):
+    """The session cookie of a logged-in user, alice."""
+    return session_cookie(ws_database, "alice")
+
+
+def env_for(database, **settings):
+    return command_env(example_env(MYSITE_SQLITE_PATH=database, **settings))
+
+
+@contextmanager
+def serving(argv_for_port, env):
+    port = free_port()
+    server = ServerProcess(argv_for_port(port), port, env=env)
+    with server:
+        wait_until_serving(server)
+        yield server
+
+
+def uvicorn_argv(*options, app=CHANNELS_APP):
+    return lambda port: [
+        "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *options
+    ]  # fmt: skip
+
+
+def lines_with(server, text):
+    return [line for line in server.output().splitlines() if text in line]
+
+
+def wait_for_lines(server, text, count=1, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while len(lines_with(server, text)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return lines_with(server, text)
+
+
+def receive_json(ws, timeout=10):
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def close_code(ws, timeout=15):
+    """Wait for the server to close ``ws``; return the close code it sent (None: none)."""
+    try:
+        while True:
+            ws.recv(timeout=timeout)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+
+
+def votes_of(results):
+    return [choice["votes"] for choice in results["choices"]]
+
+
+# --- Every server, running the how-to's command ------------------------------
+
+
+@pytest.fixture(scope="module", params=WEBSOCKET_SNIPPETS)
+def each_server(request, ws_database, redis):
+    argv = lambda port: server_argv(snippet_path(request.param), port)  # noqa: E731
+    with serving(argv, env_for(ws_database, MYSITE_REDIS_URL=redis.url)) as server:
+        server.name = request.param.removesuffix("-channels.sh")
+        yield server
+
+
+@SERVER_FACT
+def test_hello_names_the_logged_in_user(each_server, alice):
+    with connect(ws_url(each_server), origin=ORIGIN) as anonymous:
+        hello = receive_json(anonymous)
+    assert hello["type"] == "hello"
+    assert hello["user"] is None
+    assert hello["results"]["text"] == "What's new?"
+    cookie = {"Cookie": f"sessionid={alice}"}
+    with connect(ws_url(each_server), origin=ORIGIN, additional_headers=cookie) as ws:
+        assert receive_json(ws)["user"] == "alice"
+
+
+@SERVER_FACT
+def test_request_answer_and_a_vote_broadcast(each_server):
+    with connect(ws_url(each_server), origin=ORIGIN) as ws:
+        before = votes_of(receive_json(ws)["results"])
+        ws.send('{"type": "results"}')
+        assert receive_json(ws)["type"] == "results"
+        ws.send('{"type": "vote"}')
+        assert receive_json(ws) == {"type": "error", "error": 'send {"type": "results"}'}
+        assert vote(each_server.url, 1, 2).status_code == 200
+        message = receive_json(ws)
+        assert message["type"] == "votes"
+        assert votes_of(message["results"]) == [before[0], before[1] + 1]
+        ws.close()
+        assert ws.protocol.close_rcvd.code == 1000
+
+
+# What each server logs when the origin validator refuses a handshake: the
+# validator itself logs nothing; Hypercorn and Granian have no access log.
+REFUSAL_LOG = {
+    "uvicorn": '"WebSocket /ws/polls/1/" 403',
+    "gunicorn": '"WebSocket /ws/polls/1/" 403',
+    "daphne": '"WSREJECT /ws/polls/1/"',
+    "hypercorn": None,
+    "granian": None,
+}
+
+
+@SERVER_FACT
+@pytest.mark.parametrize("origin", ["http://evil.example", None], ids=["foreign", "none"])
+def test_a_foreign_or_missing_origin_is_refused_with_403(each_server, origin):
+    log = REFUSAL_LOG[each_server.name]
+    seen = len(lines_with(each_server, log)) if log else 0
+    before = len(each_server.output())
+    with pytest.raises(InvalidStatus) as refused:
+        connect(ws_url(each_server), origin=origin)
+    assert refused.value.response.status_code == 403
+    if log:
+        assert len(wait_for_lines(each_server, log, seen + 1)) == seen + 1
+    else:
+        time.sleep(0.5)
+        assert "/ws/polls/1/" not in each_server.output()[before:]
+    assert "polls.consumers" not in "".join(lines_with(each_server, "refused"))
+    assert httpx.get(each_server.url + "/polls/1/", timeout=10).status_code == 200
+
+
+TEN_MB = "x" * 10_000_000
+
+BAD_INPUT = {
+    "malformed-json": ("{not json", 4007, "malformed JSON"),
+    "binary": (b"\x00\x01", 4003, "binary frame"),
+    "10MB": (TEN_MB, 4009, "10000000 characters"),
+}
+
+
+@SERVER_FACT
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_bad_input_closes_with_its_code_and_one_log_line(each_server, case):
+    data, code, why = BAD_INPUT[case]
+    line = f"socket closed with {code}: {why}"
+    seen = len(lines_with(each_server, line))
+    received = None
+    try:
+        with connect(ws_url(each_server), origin=ORIGIN, max_size=None) as ws:
+            receive_json(ws)
+            ws.send(data)
+            received = close_code(ws)
+    except ConnectionClosed as closed:  # closed while the client was still sending
+        received = closed.rcvd.code if closed.rcvd else None
+    if case == "10MB" and each_server.name == "daphne":
+        # Daphne's own limit (--websocket_max_message_size, 1 MiB by default)
+        # fails the connection before the consumer sees the message.
+        assert received in (None, 1009)
+        assert len(lines_with(each_server, line)) == seen
+    else:
+        assert received == code
+        assert len(wait_for_lines(each_server, line, seen + 1)) == seen + 1
+    with connect(ws_url(each_server), origin=ORIGIN) as ws:
+        assert receive_json(ws)["type"] == "hello"
+
+
+@SERVER_FACT
+def test_a_client_gone_mid_message_is_logged_and_others_are_served(each_server):
+    seen = len(lines_with(each_server, "client gone"))
+    with connect(ws_url(each_server), origin=ORIGIN) as ws:
+        receive_json(ws)
+        # The header of a masked 4096-byte text frame, then 3 bytes of it.
+        ws.socket.sendall(b"\x81\xfe\x10\x00" + bytes(4) + b"abc")
+        ws.socket.shutdown(socket.SHUT_RDWR)
+    gone = wait_for_lines(each_server, "client gone", seen + 1)
+    assert len(gone) == seen + 1
+    assert gone[-1].endswith(("close code 1005", "close code 1006"))
+    with connect(ws_url(each_server), origin=ORIGIN) as ws:
+        assert receive_json(ws)["type"] == "hello"
+
+
+# --- Across processes: the channel layer (every Django) ----------------------
+
+
+@contextmanager
+def two_uvicorns(database, **settings):
+    env = env_for(database, **settings)
+    with serving(uvicorn_argv(), env) as first, serving(uvicorn_argv(), env) as second:
+        yield first, second
+
+
+def test_redis_layer_reaches_a_socket_held_by_another_process(ws_database, redis):
+    with two_uvicorns(ws_database, MYSITE_REDIS_URL=redis.url) as (first, second):
+        with (
+            connect(ws_url(first), origin=ORIGIN) as here,
+            connect(ws_url(second), origin=ORIGIN) as there,
+        ):
+            receive_json(here), receive_json(there)
+            counted = vote(first.url, 1, 1).json()
+            assert receive_json(here) == {"type": "votes", "results": counted}
+            assert receive_json(there) == {"type": "votes", "results": counted}
+
+
+def test_in_memory_layer_never_leaves_its_process(ws_database):
+    with two_uvicorns(ws_database, MYSITE_CHANNEL_LAYER="memory") as (first, second):
+        with (
+            connect(ws_url(first), origin=ORIGIN) as here,
+            connect(ws_url(second), origin=ORIGIN) as there,
+        ):
+            receive_json(here), receive_json(there)
+            counted = vote(first.url, 1, 1).json()
+            assert receive_json(here) == {"type": "votes", "results": counted}
+            with pytest.raises(TimeoutError):
+                there.recv(timeout=2)
+            # The vote itself was counted: the other process reads it from the database.
+            there.send('{"type": "results"}')
+            assert receive_json(there) == {"type": "results", "results": counted}
+        assert "broadcast failed" not in first.output() + second.output()
+
+
+def test_redis_unavailable_at_start(ws_database):
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    with serving(uvicorn_argv(), env_for(ws_database, MYSITE_REDIS_URL=nowhere)) as server:
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            assert close_code(ws) == 4011
+        closed = lines_with(server, "socket closed with 4011: channel layer unavailable")
+        assert len(closed) == 1
+        assert "Connection refused" in closed[0]
+        response = vote(server.url, 1, 1)
+        assert response.status_code == 200
+        failed = wait_for_lines(server, "vote counted, broadcast failed")
+        assert len(failed) == 1
+        assert httpx.get(server.url + "/polls/1/", timeout=10).status_code == 200
+
+
+def test_redis_killed_mid_run(ws_database):
+    with RedisServer() as own_redis:
+        env = env_for(ws_database, MYSITE_REDIS_URL=own_redis.url)
+        with serving(uvicorn_argv(), env) as server:
+            with connect(ws_url(server), origin=ORIGIN) as ws:
+                receive_json(ws)
+                own_redis.kill()
+                assert vote(server.url, 1, 1).status_code == 200
+                code = close_code(ws, timeout=30)
+            # The consumer's wait on the layer fails: the server logs the
+            # traceback and drops the connection with no close frame (a
+            # browser reports 1006); the vote was counted all the same.
+            assert code is None
+            assert len(lines_with(server, "ERROR:    Exception in ASGI application")) == 1
+            assert (
+                "redis.exceptions.ConnectionError: Connection closed by server." in server.output()
+            )
+            assert len(wait_for_lines(server, "vote counted, broadcast failed")) == 1
+            assert httpx.get(server.url + "/polls/1/", timeout=10).status_code == 200
+
+
+def test_live_page_and_its_script(ws_database):
+    with serving(uvicorn_argv(), env_for(ws_database)) as server:
+        page = httpx.get(server.url + "/polls/1/live/", timeout=10)
+        assert page.status_code == 200
+        assert '<ul id="choices" data-question="1">' in page.text
+        assert "csrftoken" in page.cookies
+        script = httpx.get(server.url + "/static/polls/live.js", timeout=10)
+        assert script.status_code == 200
+        assert "/ws/polls/${pk}/" in script.text
+        assert httpx.get(server.url + "/polls/999/live/", timeout=10).status_code == 404
+
+
+def test_django_alone_refuses_a_websocket(ws_database):
+    """``mysite.asgi:application`` (no router) gets the websocket scope and raises."""
+    with serving(uvicorn_argv(app="mysite.asgi:application"), env_for(ws_database)) as server:
+        with pytest.raises(InvalidStatus) as refused:
+            connect(ws_url(server), origin=ORIGIN)
+        assert refused.value.response.status_code == 500
+        message = "ValueError: Django can only handle ASGI/HTTP connections, not websocket."
+        assert len(wait_for_lines(server, message)) == 1
+        assert len(lines_with(server, "connection rejected (500 Internal Server Error)")) == 1
+
+
+@SERVER_FACT
+def test_uvicorn_without_a_websocket_library(ws_database):
+    """``--ws none`` behaves as uvicorn without ``websockets`` or ``wsproto`` installed."""
+    with serving(uvicorn_argv("--ws", "none"), env_for(ws_database)) as server:
+        with pytest.raises(InvalidStatus) as refused:
+            connect(ws_url(server), origin=ORIGIN)
+        # The upgrade is passed on as a plain GET: the router sends it to
+        # Django, which has no such URL.
+        assert refused.value.response.status_code == 404
+        assert len(wait_for_lines(server, "WARNING:  Unsupported upgrade request.")) == 1
+        assert len(lines_with(server, "WARNING:  No supported WebSocket library detected.")) == 1
+        assert len(lines_with(server, '"GET /ws/polls/1/ HTTP/1.1" 404 Not Found')) == 1

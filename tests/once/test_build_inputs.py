@@ -1,0 +1,80 @@
+"""A build is redone when anything it is made from changes (guide.build_inputs).
+
+Each test copies the inputs into a temporary tree, changes one file there, and
+checks that the hash nox compares changes with it (or, for local state, does not).
+"""
+
+import shutil
+
+import pytest
+
+from guide import build_inputs
+from guide.paths import ROOT
+from guide.servers import catalogue
+from guide.site import markers
+
+
+def _tree(tmp_path, extra=()):
+    """A copy of every input of both builds (and ``extra`` files) under ``tmp_path``."""
+    wanted = {p for kind in build_inputs.INPUTS for p in build_inputs.paths(kind) if p.is_file()}
+    wanted |= {ROOT / name for name in extra}
+    for path in wanted:
+        target = tmp_path / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return tmp_path
+
+
+def _changes(tmp_path, kind, rel, extra=()):
+    root = _tree(tmp_path, (*extra, rel))
+    before = build_inputs.digest(kind, root)
+    with (root / rel).open("a", encoding="utf-8") as file:
+        file.write("\n")
+    return build_inputs.digest(kind, root) != before
+
+
+# What the site shows from files outside its folders: every results file a
+# table is drawn from, the pins the servers table names, and the version list
+# (the order of the version tabs).
+SITE_FILES = sorted(
+    {f"bench/results/{s}" for s, _ in markers.all_tables().values() if isinstance(s, str)}
+    | {f"requirements/{name}" for name in catalogue.REQUIREMENTS}
+    | {"pyproject.toml", "mkdocs.yml", "package-lock.json"}
+)
+
+
+@pytest.mark.parametrize("rel", SITE_FILES)
+def test_the_site_is_rebuilt_when_a_file_it_shows_changes(tmp_path, rel):
+    assert _changes(tmp_path, "site", rel), f"changing {rel} does not rebuild the site"
+
+
+@pytest.mark.parametrize(
+    "rel", ["requirements/browser.txt", "requirements/browser-django.txt", "package-lock.json"]
+)
+def test_the_runtime_is_rebuilt_when_its_pins_or_versions_change(tmp_path, rel):
+    assert _changes(tmp_path, "runtime", rel), f"changing {rel} does not rebuild the runtime"
+
+
+@pytest.mark.parametrize(
+    ("kind", "rel"),
+    [
+        ("site", "docs/index.md"),
+        ("site", "src/guide/site/hooks.py"),
+        ("site", "examples/mysite/polls/views.py"),
+        ("runtime", "browser/worker.mjs"),
+        ("runtime", "examples/mysite/polls/views.py"),
+    ],
+)
+def test_a_file_in_an_input_folder_counts(tmp_path, kind, rel):
+    assert _changes(tmp_path, kind, rel)
+
+
+def test_a_new_page_counts_and_local_state_does_not(tmp_path):
+    root = _tree(tmp_path)
+    before = build_inputs.digest("site", root)
+    (root / "examples/mysite/db.sqlite3").write_bytes(b"local")
+    (root / "src/guide/__pycache__").mkdir(exist_ok=True)
+    (root / "src/guide/__pycache__/x.pyc").write_bytes(b"local")
+    assert build_inputs.digest("site", root) == before
+    (root / "docs/new-page.md").write_text("# New\n")
+    assert build_inputs.digest("site", root) != before
