@@ -23,19 +23,20 @@ from pathlib import Path
 import pytest
 from packaging.markers import InvalidMarker
 
-from guide.browser_build import build, wheels
+from guide.browser_build import build, bundles, pins, wheels
+from guide.browser_build import lock as runtime_lock
 from guide.paths import ROOT
 
 OUTDIR = ROOT / os.environ.get("BROWSER_BUILD", "build/browser")
 
 
 def test_requirements_are_pinned_with_hashes():
-    pins = build.read_requirements()
-    assert {"django", "asgiref", "sqlparse", "servestatic", "tzdata"} <= set(pins)
-    assert {"uvicorn", "click", "h11", "python-dotenv"} <= set(pins)
-    assert "channels" in pins
-    assert pins["django"][0] == "6.1.3"
-    for version, hashes in pins.values():
+    pinned = pins.read_requirements()
+    assert {"django", "asgiref", "sqlparse", "servestatic", "tzdata"} <= set(pinned)
+    assert {"uvicorn", "click", "h11", "python-dotenv"} <= set(pinned)
+    assert "channels" in pinned
+    assert pinned["django"][0] == "6.1.3"
+    for version, hashes in pinned.values():
         assert version and hashes
 
 
@@ -58,12 +59,12 @@ def test_requirements_are_pinned_with_hashes():
     ],
 )
 def test_marker_applies(marker, expected):
-    assert build.marker_applies(marker) is expected
+    assert runtime_lock.marker_applies(marker) is expected
 
 
 def test_marker_rejects_what_it_cannot_evaluate():
     with pytest.raises(InvalidMarker):
-        build.marker_applies('platform_release == "1" or __import__("os")')
+        runtime_lock.marker_applies('platform_release == "1" or __import__("os")')
 
 
 def _wheel(path, files):
@@ -152,8 +153,8 @@ def _fake_wheels(folder):
 
 def test_wheel_depends(tmp_path):
     django, *_ = _fake_wheels(tmp_path)
-    assert build.wheel_metadata(django).name == "Django"
-    assert build.wheel_depends(django) == ["asgiref", "sqlparse"]
+    assert runtime_lock.wheel_metadata(django).name == "Django"
+    assert runtime_lock.wheel_depends(django) == ["asgiref", "sqlparse"]
 
 
 def test_lock_entry(tmp_path):
@@ -164,7 +165,7 @@ def test_lock_entry(tmp_path):
     upstream = tmp_path / "upstream-lock.json"
     info = {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3"}
     upstream.write_text(json.dumps({"info": {**info, "python": "3.14.2"}, "packages": {}}))
-    lock = build.write_lock(tmp_path / "out", sources, shipped, upstream)
+    lock = runtime_lock.write_lock(tmp_path / "out", sources, shipped, upstream)
     assert lock == json.loads((tmp_path / "out" / "pyodide-lock.json").read_text())
     assert lock["info"]["python"] == "3.14.2"
     assert sorted(lock["packages"]) == ["asgiref", "django", "sqlparse"]
@@ -189,27 +190,27 @@ def test_lock_rejects_a_dependency_not_shipped(tmp_path):
         json.dumps({"info": info, "packages": {"asgiref": {**asgiref, "install_dir": "site"}}})
     )
     with pytest.raises(SystemExit, match="asgiref"):
-        build.lock_spec([django, sqlparse], [django, sqlparse], upstream)
+        runtime_lock.lock_spec([django, sqlparse], [django, sqlparse], upstream)
 
 
 def test_lock_of_the_npm_package(tmp_path):
     """pyodide-lock reads Pyodide's own lock file, and its Python is MARKER_ENV's."""
     pytest.importorskip("pyodide_lock")
-    if not build.UPSTREAM_LOCK.exists():
+    if not runtime_lock.UPSTREAM_LOCK.exists():
         pytest.skip("node_modules/pyodide is missing (npm ci)")
     from pyodide_lock import PyodideLockSpec
     from pyodide_lock.utils import _get_marker_environment
 
-    spec = PyodideLockSpec.from_json(build.UPSTREAM_LOCK)
-    assert spec.info.python == build.MARKER_ENV["python_full_version"]
+    spec = PyodideLockSpec.from_json(runtime_lock.UPSTREAM_LOCK)
+    assert spec.info.python == runtime_lock.MARKER_ENV["python_full_version"]
     assert len(spec.packages) > 100
     theirs = _get_marker_environment(**spec.info.to_dict())
     for key in ("sys_platform", "platform_system", "os_name", "platform_machine"):
-        assert theirs[key] == build.MARKER_ENV[key], key
+        assert theirs[key] == runtime_lock.MARKER_ENV[key], key
     for key in ("python_version", "python_full_version", "implementation_name"):
-        assert theirs[key] == build.MARKER_ENV[key], key
+        assert theirs[key] == runtime_lock.MARKER_ENV[key], key
     sources = _fake_wheels(tmp_path)
-    lock = build.lock_spec(sources, sources).to_dict()
+    lock = runtime_lock.lock_spec(sources, sources).to_dict()
     assert lock["packages"]["django"]["depends"] == ["asgiref", "sqlparse"]
 
 
@@ -292,19 +293,19 @@ def test_chromium_smoke():
 
 def test_bundle_round_trip(tmp_path):
     files = {"b/x.pyc": b"\x00\x01", "a.py": b"A = 1\n", "empty.txt": b""}
-    path = build.write_bundle(tmp_path / "x.bundle", "/lib/site", files)
-    assert build.read_bundle(path) == ("/lib/site", files)
+    path = bundles.write_bundle(tmp_path / "x.bundle", "/lib/site", files)
+    assert bundles.read_bundle(path) == ("/lib/site", files)
     path.write_bytes(path.read_bytes() + b"extra")
     with pytest.raises(ValueError, match="5 bytes after the last file"):
-        build.read_bundle(path)
+        bundles.read_bundle(path)
 
 
 def test_other_djangos_are_pinned_with_hashes(tmp_path):
-    found = build.read_other_djangos()
+    found = pins.read_other_djangos()
     assert set(found) == {"5.2", "6.0"}
     for minor, (version, hashes) in found.items():
         assert version.startswith(minor + ".") and hashes
     bad = tmp_path / "bad.txt"
     bad.write_text("django==5.2.19\n")
     with pytest.raises(SystemExit, match="--hash"):
-        build.read_other_djangos(bad)
+        pins.read_other_djangos(bad)

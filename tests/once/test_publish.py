@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from guide.browser_build.build import JS_FILES
 from guide.services.processes import ServerProcess, free_port
 from guide.site import publish
 
@@ -35,7 +36,7 @@ def _write(path, data):
 def _runtime(runtime):
     """A fake runtime with the files guide.site.publish requires and a matching manifest."""
     noise = random.Random(8).randbytes(20_000)  # incompressible, like a deflated wheel
-    for name in ("runner.mjs", "worker.mjs", "core.mjs"):
+    for name in JS_FILES:
         _write(runtime / name, RUNNER)
     _write(runtime / ".gitignore", "*\n")
     _write(runtime / ".inputs-sha256", "0" * 64)

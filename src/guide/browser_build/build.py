@@ -66,7 +66,6 @@ Libraries, and the one step done by hand (checked 2026-11 with pyodide-lock
 
 import argparse
 import gzip
-import hashlib
 import importlib.util
 import json
 import re
@@ -77,29 +76,32 @@ import time
 import zipfile
 from pathlib import Path
 
-from packaging.markers import Marker
-from packaging.metadata import Metadata
-from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.utils import parse_wheel_filename
 
-from guide import requirements
 from guide.browser_build import preload
 from guide.browser_build import snapshot as memory_snapshot
 from guide.browser_build import wheels as wheel_writer
+from guide.browser_build.bundles import wheel_files, write_bundle
+from guide.browser_build.lock import write_lock
+from guide.browser_build.pins import (
+    download_other_djangos,
+    download_wheels,
+    log,
+    read_requirements,
+    sha256_file,
+    wheel_name,
+)
 from guide.paths import EXAMPLE_DIR, ROOT
 
 BROWSER = ROOT / "browser"
 PYODIDE_NPM = ROOT / "node_modules" / "pyodide"
-UPSTREAM_LOCK = PYODIDE_NPM / "pyodide-lock.json"
-REQUIREMENTS = ROOT / "requirements" / "browser.txt"
-#: The other Django releases of the version tabs, one pin per line (see the file).
-OTHER_DJANGOS = ROOT / "requirements" / "browser-django.txt"
 DEFAULT_CACHE = BROWSER / ".cache" / "wheels"
 STEP = BROWSER / "tools" / "pyodide_step.mjs"
 
 #: Files of the npm package that the worker needs (nothing else is served).
 PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
 #: JS modules copied next to pyodide/.
-JS_FILES = ["runner.mjs", "worker.mjs", "core.mjs"]
+JS_FILES = sorted(path.name for path in BROWSER.glob("*.mjs"))
 #: The example project: what is packaged, and where it is unpacked in Pyodide.
 PROJECT_DIR = "/home/pyodide/mysite"
 PROJECT_EXCLUDE = re.compile(r"(^|/)(__pycache__|staticfiles)(/|$)|\.pyc$|^db\.sqlite3")
@@ -127,113 +129,6 @@ SLIM_RULES = [
 #: PEP 508 marker values of Pyodide 314 (Emscripten 5.0.3, CPython 3.14.2, wasm32).
 #: Complete, so that no value of the host leaks in; the build checks the Python
 #: version against the npm package's lock file.
-MARKER_ENV = {
-    "implementation_name": "cpython",
-    "implementation_version": "3.14.2",
-    "os_name": "posix",
-    "platform_machine": "wasm32",
-    "platform_python_implementation": "CPython",
-    "platform_release": "5.0.3",
-    "platform_system": "Emscripten",
-    "platform_version": "#1",
-    "python_full_version": "3.14.2",
-    "python_version": "3.14",
-    "sys_platform": "emscripten",
-    "extra": "",
-}
-
-
-def log(message):
-    print(f"[build] {message}", flush=True)
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def wheel_name(path):
-    """The canonical project name of a wheel, from its file name."""
-    return canonicalize_name(parse_wheel_filename(Path(path).name)[0])
-
-
-# -- 1. wheels ------------------------------------------------------------------------
-
-
-def _hash_pins(path, only=None):
-    """:func:`guide.requirements.hash_pins`, its error as the build's exit message."""
-    try:
-        return requirements.hash_pins(path, only)
-    except requirements.RequirementsError as exc:
-        raise SystemExit(str(exc)) from None
-
-
-def read_requirements(path=REQUIREMENTS):
-    """``{canonical name: (version, {sha256, ...})}`` from a hash-pinned requirements file."""
-    return {name: (version, hashes) for name, version, hashes in _hash_pins(path)}
-
-
-def read_other_djangos(path=OTHER_DJANGOS):
-    """``{"5.2": ("5.2.19", {sha256, ...})}``: the pins of requirements/browser-django.txt."""
-    if not Path(path).exists():
-        return {}
-    found = {}
-    for _, version, hashes in _hash_pins(path, only="django"):
-        found[".".join(version.split(".")[:2])] = (version, hashes)
-    return found
-
-
-def pip_download(requirements, cache):
-    """``pip download --require-hashes -r requirements`` of wheels for Pyodide, into ``cache``."""
-    command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-        "--no-deps", "--only-binary=:all:", "--require-hashes",
-        # The wheels are for Pyodide's CPython 3.14, whatever runs this script.
-        "--python-version", "3.14", "--implementation", "py", "--abi", "none",
-        "--platform", "any", "-r", str(requirements), "-d", str(cache),
-    ]  # fmt: skip
-    subprocess.run(command, check=True)
-
-
-def download_other_djangos(cache):
-    """Download (or reuse) requirements/browser-django.txt's wheels: ``{"5.2": verified path}``."""
-    found = {}
-    for minor, (version, hashes) in read_other_djangos().items():
-        pin = cache / f"django-{version}.txt"
-        pin.write_text(f"django=={version} " + " ".join(f"--hash=sha256:{h}" for h in hashes))
-        log(f"pip download --require-hashes django=={version}")
-        pip_download(pin, cache)
-        wheel = next(cache.glob(f"[Dd]jango-{version}-*.whl"))
-        if sha256_file(wheel) not in hashes:
-            raise SystemExit(f"{wheel}: sha256 is not pinned in {OTHER_DJANGOS}")
-        found[minor] = wheel
-    return found
-
-
-def download_wheels(cache):
-    """Download (or reuse) the pinned wheels; return ``{name: verified path}``."""
-    cache.mkdir(parents=True, exist_ok=True)
-    pins = read_requirements()
-    log("pip download --require-hashes -r requirements/browser.txt")
-    pip_download(REQUIREMENTS, cache)
-    found = {}
-    for wheel in cache.glob("*.whl"):
-        name, version, _, _ = parse_wheel_filename(wheel.name)
-        name = canonicalize_name(name)
-        if name in pins and str(version) == pins[name][0]:
-            digest = sha256_file(wheel)
-            if digest not in pins[name][1]:
-                raise SystemExit(f"{wheel}: sha256 {digest} is not pinned in {REQUIREMENTS}")
-            found[name] = wheel
-    missing = set(pins) - set(found)
-    if missing:
-        raise SystemExit(f"pip did not download: {', '.join(sorted(missing))}")
-    log(f"verified sha256 of {len(found)} wheels")
-    return found
-
 
 # -- 2. slim Django, runtime wheel, project ---------------------------------------------
 
@@ -314,124 +209,6 @@ def pyodide_step(stage, wheels, project, compile_pyc, extra=()):
 
 
 # -- 4. bundles, lock file and manifest -----------------------------------------------
-
-
-def write_bundle(path, root, files):
-    """Write ``files`` (``{relative path: bytes}``) as one uncompressed bundle.
-
-    Format: a 4-byte little-endian length N, N bytes of JSON ``{"root": root,
-    "files": [[relative path, size], ...]}``, then the files' bytes in that order.
-    The worker (browser/core.mjs, ``writeBundle``) writes each file to
-    ``root/relative path`` in Pyodide's file system with one ``FS.writeFile``:
-    no unzipping, no Python involved, so it can be repeated for every fresh
-    interpreter. Stored, not deflated: the web server's gzip or brotli
-    compresses the whole bundle better than zip compresses each file.
-    """
-    names = sorted(files)
-    header = json.dumps({"root": root, "files": [[n, len(files[n])] for n in names]}).encode()
-    with open(path, "wb") as f:
-        f.write(len(header).to_bytes(4, "little"))
-        f.write(header)
-        for name in names:
-            f.write(files[name])
-    return Path(path)
-
-
-def read_bundle(path):
-    """``(root, {relative path: bytes})`` of a bundle written by :func:`write_bundle`."""
-    data = Path(path).read_bytes()
-    size = int.from_bytes(data[:4], "little")
-    header = json.loads(data[4 : 4 + size])
-    files, offset = {}, 4 + size
-    for name, length in header["files"]:
-        files[name] = data[offset : offset + length]
-        offset += length
-    if offset != len(data):
-        raise ValueError(f"{path}: {len(data) - offset} bytes after the last file")
-    return header["root"], files
-
-
-def wheel_files(paths):
-    """``{relative path: bytes}`` of every file in the wheels ``paths`` (as installed)."""
-    files = {}
-    for path in paths:
-        with zipfile.ZipFile(path) as z:
-            for info in z.infolist():
-                if not info.is_dir():
-                    files[info.filename] = z.read(info)
-    return files
-
-
-def marker_applies(marker):
-    """Whether a PEP 508 marker holds in Pyodide (:data:`MARKER_ENV`).
-
-    Raises ``packaging.markers.InvalidMarker`` for text that is not a marker.
-    """
-    return Marker(marker).evaluate(MARKER_ENV)
-
-
-def wheel_metadata(path):
-    """The ``packaging.metadata.Metadata`` of a wheel (its ``.dist-info/METADATA``)."""
-    with zipfile.ZipFile(path) as z:
-        name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
-        return Metadata.from_email(z.read(name), validate=False)
-
-
-def wheel_depends(path):
-    """The canonical names a wheel requires in Pyodide (no extras, markers evaluated)."""
-    names = set()
-    for requirement in wheel_metadata(path).requires_dist or []:
-        if requirement.marker is None or requirement.marker.evaluate(MARKER_ENV):
-            names.add(canonicalize_name(requirement.name))
-    return sorted(names)
-
-
-def lock_spec(source_wheels, shipped_wheels, upstream=UPSTREAM_LOCK):
-    """pyodide-lock's spec of our packages only, pointing at *shipped_wheels*.
-
-    *source_wheels* are the wheels before compilation (their ``.py`` files give
-    the imports); *shipped_wheels* are the files served next to the lock, one
-    per source wheel (the same wheel when nothing was compiled).
-    """
-    from pyodide_lock import PyodideLockSpec
-    from pyodide_lock.utils import add_wheels_to_spec, update_package_sha256
-
-    upstream_spec = PyodideLockSpec.from_json(Path(upstream))
-    if upstream_spec.info.python != MARKER_ENV["python_full_version"]:
-        raise SystemExit(
-            f"{upstream} is for Python {upstream_spec.info.python}: "
-            f"update MARKER_ENV in {__name__} (it says {MARKER_ENV['python_full_version']})"
-        )
-    source_wheels = [Path(w) for w in source_wheels]
-    spec = add_wheels_to_spec(upstream_spec, source_wheels, base_path=source_wheels[0].parent)
-    shipped = {wheel_name(w): Path(w) for w in shipped_wheels}
-    if set(shipped) != {wheel_name(w) for w in source_wheels}:
-        raise SystemExit(f"shipped wheels {sorted(shipped)} do not match the source wheels")
-    packages = {}
-    for source in source_wheels:
-        name = wheel_name(source)
-        package = spec.packages[name]
-        missing = set(package.depends) - set(shipped)
-        if missing:
-            raise SystemExit(f"{source.name} requires {sorted(missing)}, not in {REQUIREMENTS}")
-        if sorted(package.depends) != wheel_depends(source):
-            raise SystemExit(
-                f"{source.name}: pyodide-lock's depends {package.depends} differ from "
-                f"{wheel_depends(source)} (MARKER_ENV)"
-            )
-        package.depends = sorted(package.depends)
-        package.imports = sorted(package.imports)
-        package.file_name = shipped[name].name
-        packages[name] = update_package_sha256(package, shipped[name])
-    spec.packages = dict(sorted(packages.items()))
-    return spec
-
-
-def write_lock(out, source_wheels, shipped_wheels, upstream=UPSTREAM_LOCK):
-    """Write OUTDIR/pyodide/pyodide-lock.json; return it as a dict."""
-    lock = lock_spec(source_wheels, shipped_wheels, upstream).to_dict()
-    (Path(out) / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
-    return lock
 
 
 def gzip_size(path):

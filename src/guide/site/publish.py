@@ -30,13 +30,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from guide.browser_build.build import JS_FILES
+
 RUNTIME = "runtime"
-"""Where the site has the runtime: ``RUNTIME_URL`` in ``hooks/vendor_assets.py``."""
+"""Where the site has the runtime: ``RUNTIME_URL`` in :mod:`guide.site.assets`."""
 
 RUNTIME_FILES = (
-    "runner.mjs",
-    "worker.mjs",
-    "core.mjs",
+    *JS_FILES,
     "pyodide/pyodide.mjs",
     "pyodide/pyodide.asm.mjs",
     "pyodide/pyodide.asm.wasm",
