@@ -38,7 +38,7 @@ Times are the page's own (``data-run-ms`` of the block: from the click to
 the output shown), so Playwright's round trips are not counted. Prints the
 median of each, and every run, and writes the medians to
 bench/results/browser.json (``--out``), which docs/index.md shows
-(hooks/browser_bench_table.py). A script, not a test.
+(guide.site.tables.browser_bench). A script, not a test.
 """
 
 import argparse

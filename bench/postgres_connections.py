@@ -14,7 +14,7 @@ number of connections during the load, and the number still open a second
 after it (before the server stops).
 
 Writes ``bench/results/postgres.json``, which docs/howto/production.md shows
-(``hooks/db_bench_tables.py``). Client, server and database share one machine:
+(``guide.site.tables.db_bench``). Client, server and database share one machine:
 the figures compare settings, they do not size a deployment.
 """
 

@@ -19,7 +19,7 @@ requests (``load()`` of :mod:`guide.bench.load`) and records requests/s, p50
 and p99 latency and errors.
 
 Writes ``bench/results/switch.json``, which docs/explanation/should-you-switch.md
-shows (``hooks/db_bench_tables.py``). Client, servers and database share one
+shows (``guide.site.tables.db_bench``). Client, servers and database share one
 machine: the figures compare the two set-ups on it; they do not size a
 deployment.
 """

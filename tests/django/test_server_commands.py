@@ -29,7 +29,7 @@ tests read that file, swap its port 8000 for a free one, run it from
   installed gives a clear :class:`ServerError`.
 
 Per server, with options the tests add to its own ``<name>.sh`` command,
-what the servers table (``hooks/server_table.py``) says and no snippet shows:
+what the servers table (``guide.site.tables.servers``) says and no snippet shows:
 the reload option (editing a file of a copy of the project restarts the
 worker, or where it does not, the server says it saw the change), the
 lifespan hooks of the wrapped application, the root-path option, and the

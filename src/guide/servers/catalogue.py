@@ -5,7 +5,7 @@ For each server, :data:`SERVERS` (read from ``servers.toml`` beside this module)
 ``colour``, ``bench_command``) and how it behaves, as observed by the tests
 that run it (``ready``, ``lifespan_unsupported``, ``port_in_use``,
 ``sigterm_exit``, ...): ``tests/django/test_server_commands.py`` asserts each of these
-exactly, and ``hooks/server_table.py`` writes the servers comparison table
+exactly, and ``guide.site.tables.servers`` writes the servers comparison table
 (``docs/servers/index.md``) from them and from nothing else. What each command snippet is expected to do is in
 :mod:`guide.servers.expectations`.
 
@@ -13,8 +13,8 @@ Readers:
 
 - ``tests/django/test_server_commands.py`` runs each snippet and checks its :class:`Expect`;
 - ``bench/servers.py`` runs each ``bench_command`` and draws the chart;
-- ``hooks/bench_table.py`` names the servers in the pages' benchmark tables;
-- ``hooks/server_table.py`` writes the servers comparison table.
+- ``guide.site.tables.servers_bench`` names the servers in the pages' benchmark tables;
+- ``guide.site.tables.servers`` writes the servers comparison table.
 """
 
 import dataclasses
@@ -42,7 +42,7 @@ class Server:
     pages' inline-command check looks for."""
 
     label: str
-    """Its name in the pages' benchmark tables (``hooks/bench_table.py``)."""
+    """Its name in the pages' benchmark tables (``guide.site.tables.servers_bench``)."""
 
     chart_label: str
     """Its name on the benchmark chart and in the benchmark's console output."""

@@ -1,7 +1,7 @@
 """The folder a static host serves: ``python -m guide.site.publish SITE_DIR OUT_DIR``.
 
 SITE_DIR is a built site (``mkdocs build``) with the browser runtime in it
-(``hooks/vendor_assets.py`` copies ``build/browser`` to ``runtime/``). OUT_DIR
+(``guide.site.assets`` copies ``build/browser`` to ``runtime/``). OUT_DIR
 gets:
 
 - every file of the site, except dotfiles (the runtime's ``.gitignore`` and
