@@ -9,6 +9,9 @@ SNIPPETS = ROOT / "snippets"
 EXAMPLE_DIR = ROOT / "examples" / "mysite"
 BUILD = ROOT / "build"
 
+DOCUMENTED_PORT = 8000
+"""The port the pages' commands use; the tests start each server on a free one instead."""
+
 
 def _matrix():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from guide.servers.commands import SnippetError, read_command, server_argv, with_port
+from guide.servers.commands import CommandError, read_command, server_argv, with_port
 
 
 def test_parser_joins_continued_lines_and_skips_comments(tmp_path):
@@ -44,5 +44,5 @@ def test_with_port_swaps_only_the_exact_port_token(argv, expected):
 def test_parser_refuses_what_the_tests_could_not_run_as_written(tmp_path, text, message):
     snippet = tmp_path / "s.sh"
     snippet.write_text(text)
-    with pytest.raises(SnippetError, match=re.escape(message)):
+    with pytest.raises(CommandError, match=re.escape(message)):
         server_argv(snippet, 4321)

@@ -26,8 +26,8 @@ from packaging.utils import canonicalize_name
 
 from guide import requirements
 from guide.content.output_match import _chains, difference, matches, output_matches
-from guide.content.transcripts import DOCUMENTED_PORT, HOME, ConsoleError, parse, rel
-from guide.paths import ROOT, SNIPPETS
+from guide.content.transcripts import HOME, ConsoleError, parse, rel
+from guide.paths import DOCUMENTED_PORT, ROOT, SNIPPETS
 from guide.servers.commands import server_argv
 
 

@@ -46,7 +46,6 @@ SUFFIX = ".console"
 OUTPUT_SUFFIX = ".out"
 HOME = "/home/you"
 """The reader's home folder as the pages show it."""
-DOCUMENTED_PORT = 8000
 PROMPT = "$ "
 
 

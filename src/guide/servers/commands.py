@@ -21,15 +21,14 @@ import shlex
 import sys
 from pathlib import Path
 
-from guide.paths import SNIPPETS
+from guide.paths import DOCUMENTED_PORT, SNIPPETS
 
 SERVER_SNIPPETS_DIR = SNIPPETS / "servers"
-DOCUMENTED_PORT = 8000
 
 _SHELL_OPERATORS = {"|", "||", "&", "&&", ";", ">", ">>", "<", "2>&1"}
 
 
-class SnippetError(ValueError):
+class CommandError(ValueError):
     """A snippet file is not one command that a test can run as written."""
 
 
@@ -53,9 +52,9 @@ def read_command(path):
             commands.append(current + line.strip())
             current = ""
     if current:
-        raise SnippetError(f"{path}: the last line ends with a backslash")
+        raise CommandError(f"{path}: the last line ends with a backslash")
     if len(commands) != 1:
-        raise SnippetError(f"{path}: expected exactly one command, found {len(commands)}")
+        raise CommandError(f"{path}: expected exactly one command, found {len(commands)}")
     return commands[0]
 
 
@@ -64,9 +63,9 @@ def parse_command(path):
     argv = shlex.split(read_command(path))
     operators = _SHELL_OPERATORS.intersection(argv)
     if operators:
-        raise SnippetError(f"{path}: shell operators {sorted(operators)} can't run without a shell")
+        raise CommandError(f"{path}: shell operators {sorted(operators)} can't run without a shell")
     if "$" in " ".join(argv):
-        raise SnippetError(f"{path}: variable expansion can't run without a shell")
+        raise CommandError(f"{path}: variable expansion can't run without a shell")
     return argv
 
 
@@ -77,7 +76,7 @@ def with_port(argv, port):
     """Return ``argv`` with the documented port replaced by ``port``.
 
     Only whole tokens change: ``8000``, ``127.0.0.1:8000`` and
-    ``--port=8000``. Raises :class:`SnippetError` if no token names the port.
+    ``--port=8000``. Raises :class:`CommandError` if no token names the port.
     """
     swapped, found = [], 0
     for token in argv:
@@ -87,7 +86,7 @@ def with_port(argv, port):
             found += 1
         swapped.append(token)
     if not found:
-        raise SnippetError(f"the port {DOCUMENTED_PORT} does not appear in {shlex.join(argv)!r}")
+        raise CommandError(f"the port {DOCUMENTED_PORT} does not appear in {shlex.join(argv)!r}")
     return swapped
 
 
@@ -103,7 +102,7 @@ def application_of(argv):
     """The ``module:attribute`` application path the command serves."""
     found = [token for token in argv if _APPLICATION.fullmatch(token)]
     if len(found) != 1:
-        raise SnippetError(f"expected one application path in {shlex.join(argv)!r}, found {found}")
+        raise CommandError(f"expected one application path in {shlex.join(argv)!r}, found {found}")
     return found[0]
 
 
