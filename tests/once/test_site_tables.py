@@ -1,0 +1,95 @@
+"""The tables the pages show in place of a marker (guide.site.tables), rendered from real data.
+
+Each module's ``render`` is a plain function of the data: rendered here from the
+committed results and the catalogue, every Markdown table it writes must be
+well formed (one cell per column on every row), and a source that is missing or
+malformed must stop the build naming the page and the file.
+"""
+
+import json
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from guide.content import pages
+from guide.servers.catalogue import BENCHED, SERVERS
+from guide.site import markers
+from guide.site.tables import fanout, servers, servers_bench
+
+TABLES = markers.all_tables()
+
+
+def markdown_tables(text):
+    """``[[row cells, ...], ...]``: the Markdown tables in ``text``, each a list of rows."""
+    found, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            cells = line.strip().strip("|").split("|")
+            current.append([cell.strip() for cell in cells])
+        elif current:
+            found.append(current)
+            current = []
+    return found
+
+
+@pytest.mark.parametrize("marker", sorted(TABLES))
+def test_each_table_renders_well_formed_markdown(marker):
+    source, render = TABLES[marker]
+    text = render(markers.load(source))
+    tables = markdown_tables(text)
+    assert tables, f"{marker}: no table in\n{text}"
+    for rows in tables:
+        header, separator, *body = rows
+        assert all(set(cell) <= set("-:") and cell for cell in separator), separator
+        widths = {len(row) for row in rows}
+        assert widths == {len(header)}, f"{marker}: rows of {sorted(widths)} cells:\n{text}"
+        assert body, f"{marker}: a table with no row"
+
+
+@pytest.mark.parametrize("marker", sorted(TABLES))
+def test_each_marker_is_on_a_page(marker):
+    assert any(marker in page.read_text(encoding="utf-8") for page in pages.pages()), marker
+
+
+@pytest.mark.parametrize(
+    "marker", sorted(m for m, (source, _) in TABLES.items() if isinstance(source, str))
+)
+def test_a_results_table_says_when_it_was_measured(marker):
+    source, render = TABLES[marker]
+    data = markers.load(source)
+    assert data["date"][:10] in render(data)
+
+
+def test_the_servers_table_has_a_column_per_server_and_a_row_per_fact():
+    ((header, _, *body),) = markdown_tables(servers.render(servers.pinned_versions()))
+    assert header[1:] == [server.label for server in SERVERS.values()]
+    assert [row[0] for row in body] == [title for title, _ in servers.ROWS]
+
+
+def test_the_server_bench_names_each_server_it_measured():
+    data = markers.load("servers.json")
+    text = servers_bench.render(data)
+    for name in {row["server"] for row in data["results"]}:
+        assert BENCHED[name].label in text
+
+
+def test_the_fanout_table_has_a_row_per_layer_and_says_why_deliveries_are_missing():
+    data = markers.load("fanout.json")
+    data["results"][0]["missing_reasons"] = {"ConnectionClosedError": 2}
+    text = fanout.render(data)
+    ((_, _, *body),) = markdown_tables(text)
+    assert [row[0] for row in body] == [row["layer"] for row in data["results"]]
+    assert "2 × `ConnectionClosedError`" in text
+
+
+def test_a_missing_or_malformed_results_file_stops_the_build_naming_page_and_file(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(markers, "RESULTS", tmp_path)
+    tables = {"<!-- t -->": ("t.json", fanout.render)}
+    with pytest.raises(PluginError, match=r"^docs/x\.md: cannot render bench/results/t\.json"):
+        markers.fill("a <!-- t --> b", "docs/x.md", tables)
+    (tmp_path / "t.json").write_text(json.dumps({"date": "2026-01-01"}))
+    with pytest.raises(PluginError, match=r"KeyError\('machine'\)"):
+        markers.fill("a <!-- t --> b", "docs/x.md", tables)
+    assert markers.fill("no marker here", "docs/x.md", tables) == "no marker here"
