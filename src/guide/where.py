@@ -95,9 +95,12 @@ def collect(root=ROOT):
     result = subprocess.run(command, cwd=root, capture_output=True, text=True)
     ids = [line for line in result.stdout.splitlines() if "::" in line and session_of(line)]
     if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+        text = result.stdout + result.stderr
+        errors = [line for line in text.splitlines() if line.startswith(("ERROR ", "E   "))]
         print(
-            f"warning: {shlex.join(command[1:])} exited {result.returncode}:\n{tail}\n",
+            f"warning: pytest --collect-only exited {result.returncode}; the ids of these "
+            "modules are missing (a package not installed here? the browser session has them all):\n  "
+            + "\n  ".join(errors or text.strip().splitlines()[-10:]),
             file=sys.stderr,
         )
     return ids
