@@ -34,6 +34,8 @@ def collected():
         ("tutorial/", "tutorial/index.md"),
         ("index", "index.md"),
     ],
+    # Ids of their own: ids naming a page would be listed as that page's tests.
+    ids=["docs-path", "name", "name-md", "url", "absolute", "folder-url", "index"],
 )
 def test_a_page_is_found_by_its_path_its_name_or_its_url(name, page):
     assert where.find_page(name) == DOCS / page
