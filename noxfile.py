@@ -112,8 +112,10 @@ def build_site(session):
     return SITE_OUT
 
 
-def site_env(site_dir):
-    return {"SITE_DIR": str(site_dir), "BROWSER_BUILD": str(RUNTIME_OUT)}
+def run_on_site(session, folder, site_dir, dist):
+    """pytest on ``folder`` (and the session's arguments), two workers, with the built site."""
+    env = {"SITE_DIR": str(site_dir), "BROWSER_BUILD": str(RUNTIME_OUT)}
+    session.run("pytest", "-n", "2", "--dist", dist, folder, *session.posargs, env=env)
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -183,16 +185,7 @@ def docs(session):
     site_dir = build_site(session)
     # loadfile: all of a file's tests on one worker, so a module that starts
     # servers once (tests/once/test_nginx.py) starts them once in all.
-    session.run(
-        "pytest",
-        "-n",
-        "2",
-        "--dist",
-        "loadfile",
-        TESTS_ONCE,
-        *session.posargs,
-        env=site_env(site_dir),
-    )
+    run_on_site(session, TESTS_ONCE, site_dir, dist="loadfile")
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -205,16 +198,7 @@ def browser(session):
     install(session, "tests", "docs", "browser-build", "browser-tests", django=DEFAULT_DJANGO)
     site_dir = build_site(session)
     # Two Chromiums at a time (2 cores): each page's test loads its own runtime.
-    session.run(
-        "pytest",
-        "-n",
-        "2",
-        "--dist",
-        "worksteal",
-        TESTS_BROWSER,
-        *session.posargs,
-        env=site_env(site_dir),
-    )
+    run_on_site(session, TESTS_BROWSER, site_dir, dist="worksteal")
 
 
 @nox.session(python=DEFAULT_PYTHON)

@@ -18,7 +18,6 @@ Writes ``bench/results/postgres.json``, which docs/howto/production.md shows
 the figures compare settings, they do not size a deployment.
 """
 
-import argparse
 import asyncio
 import json
 import re
@@ -26,7 +25,7 @@ import sys
 import time
 
 from guide.bench.db import ConnectionSampler, header
-from guide.bench.load import VIEWS, load, production_env
+from guide.bench.load import VIEWS, load, load_arguments, production_env
 from guide.paths import ROOT
 from guide.services.postgres import PostgresCluster, prepare_example
 from guide.services.processes import free_port, uvicorn
@@ -52,13 +51,7 @@ MODES = [
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--no-write", action="store_true", help="print only, keep the JSON")
-    args = parser.parse_args(argv)
-    if not (1 <= args.concurrency <= args.requests <= 100_000):
-        parser.error("need 1 <= concurrency <= requests <= 100000")
+    args = load_arguments(__doc__.splitlines()[0], "requests", no_write=True, argv=argv)
 
     data = header(["django", "psycopg", "psycopg-pool", "uvicorn"])
     results = []

@@ -27,7 +27,6 @@ It exits 1 if, with the concurrent-writer options or on PostgreSQL, a vote
 fails or the count is not exact.
 """
 
-import argparse
 import asyncio
 import json
 import sys
@@ -36,6 +35,7 @@ import urllib.request
 from pathlib import Path
 
 from guide.bench.db import header, votes
+from guide.bench.load import load_arguments
 from guide.paths import ROOT
 from guide.services.postgres import PostgresCluster, prepare_example
 from guide.services.processes import example_env, free_port, migrated_database, uvicorn
@@ -90,13 +90,7 @@ def run(label, atomic, env, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--votes", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--no-write", action="store_true", help="print only, keep the JSON")
-    args = parser.parse_args(argv)
-    if not (1 <= args.concurrency <= args.votes <= 100_000):
-        parser.error("need 1 <= concurrency <= votes <= 100000")
+    args = load_arguments(__doc__.splitlines()[0], "votes", no_write=True, argv=argv)
 
     data = header(["django", "psycopg", "uvicorn"])
     print(

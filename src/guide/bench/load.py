@@ -82,3 +82,22 @@ def percentile(values, fraction):
     """The value at ``fraction`` (0 to 1) of ``values`` sorted: nearest rank, no interpolation."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def load_arguments(description, count="requests", default=2000, no_write=False, argv=None):
+    """The bench scripts' common options: ``--<count> N --concurrency C`` (and ``--no-write``).
+
+    Parsed from ``argv``; ``1 <= concurrency <= count <= 100000`` or the script
+    exits with argparse's usage message.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(f"--{count}", type=int, default=default)
+    parser.add_argument("--concurrency", type=int, default=50)
+    if no_write:
+        parser.add_argument("--no-write", action="store_true", help="print only, keep the JSON")
+    args = parser.parse_args(argv)
+    if not (1 <= args.concurrency <= getattr(args, count) <= 100_000):
+        parser.error(f"need 1 <= concurrency <= {count} <= 100000")
+    return args
