@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 
-import { bootRuntime } from "../core.mjs";
+import { bootRuntime } from "../boot.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const OUTDIR = path.resolve(ROOT, process.env.BROWSER_BUILD ?? "build/browser");

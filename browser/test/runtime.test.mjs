@@ -11,7 +11,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { createProtocolHandler, prefersLeanStart } from "../core.mjs";
+import { createProtocolHandler } from "../protocol.mjs";
+import { prefersLeanStart } from "../start-choice.mjs";
 import { PyRunner, RunnerTimeoutError } from "../runner.mjs";
 import { OUTDIR, bootNode, createNodeWorker } from "./node-runtime.mjs";
 
