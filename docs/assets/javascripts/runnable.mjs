@@ -221,140 +221,199 @@ function loadEdit(block) {
 
 function setUpBlock(block) {
   const highlight = block.querySelector(".highlight");
-  const code = highlight && highlight.querySelector("pre > code");
+  const code = highlight?.querySelector("pre > code");
   if (!code) return;
-  const original = code.textContent.replace(/\n$/, "") + "\n";
-
-  const bar = element("div", { class: "runnable-bar" });
   if (block.dataset.browserSkip) {
-    bar.append(
-      element(
-        "span",
-        { class: "runnable-skip", "data-runnable-skip": "" },
-        `Runs on a server only: ${block.dataset.browserSkip}. The output shown is from the build.`,
-      ),
-    );
-    block.append(bar);
+    addSkipNote(block);
     return;
   }
-
-  const run = element("button", { type: "button", class: "md-button md-button--primary runnable-run" }, "Run");
-  const reset = element("button", { type: "button", class: "md-button runnable-reset", hidden: "" }, "Reset");
-  // State: polite, visible. Errors: assertive, announced once (the visible
-  // message is in the output below).
-  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });
-  const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
-  const alert = liveRegion("alert", "runnable-alert");
-  const hint = element("p", { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" }, EDITOR_HINT);
-  const output = element("pre", { class: "runnable-output", hidden: "" });
-  const stderr = element("pre", { class: "runnable-output runnable-stderr", hidden: "" });
-  bar.append(run, reset, status, progress, alert);
-  highlight.after(hint);
-  block.append(bar, output, stderr);
-
-  let editor = null; // made on first use
-  let editorReady = null;
-  const makeEditor = (text) => {
-    editorReady ??= loadEditorModule().then((module) => {
-      const options = {
-        anchor: highlight,
-        doc: text,
-        label: EDITOR_LABEL,
-        describedBy: hint.id,
-        onChange: (value) => saveEdit(block, value),
-        onRun: () => run.click(),
-      };
-      editor = module ? module.createEditor(options) : textareaEditor(options);
-      if (!module) hint.textContent = EDITOR_HINT_PLAIN; // a textarea's Tab moves focus
-      block.dataset.editor = module ? "codemirror" : "textarea";
-      return editor;
-    });
-    return editorReady;
-  };
-  const editorShown = () => editor !== null && !editor.hidden;
-  const showEditor = async (text) => {
-    const made = editor === null;
-    await makeEditor(text);
-    if (!made) editor.value = text;
-    editor.hidden = false;
-    hint.hidden = false;
-    highlight.hidden = true;
-    reset.hidden = false;
-  };
-
+  const original = `${code.textContent.replace(/\n$/, "")}\n`;
+  const ui = addControls(block, highlight);
+  const editor = new BlockEditor(block, ui);
   const saved = loadEdit(block);
-  if (saved !== null && saved !== original) showEditor(saved);
+  if (saved !== null && saved !== original) editor.show(saved);
+  prefetchOnIntent(block, ui.run);
 
-  // Start loading when the reader shows intent to run (hover or focus), or
-  // when the block is on screen and the browser is idle (see viewObserver).
+  let running = false;
+  ui.run.addEventListener("click", async () => {
+    if (running) return; // aria-disabled keeps the button focusable, so ignore presses here
+    running = true;
+    try {
+      await runBlock(block, ui, editor.shown ? editor.value : original, editor);
+    } finally {
+      running = false;
+    }
+  });
+  ui.reset.addEventListener("click", () => resetBlock(block, ui, editor));
+}
+
+/** A block whose snippet cannot run in a browser: a note saying why, instead of a button. */
+function addSkipNote(block) {
+  const bar = element("div", { class: "runnable-bar" });
+  bar.append(
+    element(
+      "span",
+      { class: "runnable-skip", "data-runnable-skip": "" },
+      `Runs on a server only: ${block.dataset.browserSkip}. The output shown is from the build.`,
+    ),
+  );
+  block.append(bar);
+}
+
+/** Run and Reset, the live regions, the editor's hint and the output areas of a block. */
+function addControls(block, highlight) {
+  const ui = {
+    highlight,
+    run: element("button", { type: "button", class: "md-button md-button--primary runnable-run" }, "Run"),
+    reset: element("button", { type: "button", class: "md-button runnable-reset", hidden: "" }, "Reset"),
+    // State: polite, visible. Errors: assertive, announced once (the visible
+    // message is in the output below).
+    status: element("span", { class: "runnable-status", role: "status", "aria-live": "polite", "aria-atomic": "true" }),
+    progress: element("span", { class: "runnable-progress", "aria-hidden": "true" }),
+    alert: liveRegion("alert", "runnable-alert"),
+    hint: element("p", { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" }, EDITOR_HINT),
+    output: element("pre", { class: "runnable-output", hidden: "" }),
+    stderr: element("pre", { class: "runnable-output runnable-stderr", hidden: "" }),
+  };
+  const bar = element("div", { class: "runnable-bar" });
+  bar.append(ui.run, ui.reset, ui.status, ui.progress, ui.alert);
+  highlight.after(ui.hint);
+  block.append(bar, ui.output, ui.stderr);
+  return ui;
+}
+
+/**
+ * Start loading when the reader shows intent to run (hover or focus of Run),
+ * or when the block is on screen and the browser is idle (see viewObserver).
+ */
+function prefetchOnIntent(block, run) {
   run.addEventListener("pointerenter", prefetch, { once: true });
   run.addEventListener("focus", prefetch, { once: true });
   run.addEventListener("pointerenter", loadEditorModule, { once: true });
   run.addEventListener("focus", loadEditorModule, { once: true });
   viewObserver?.observe(block);
+}
 
-  let running = false;
-  run.addEventListener("click", async () => {
-    if (running) return; // aria-disabled keeps the button focusable, so ignore presses here
-    running = true;
-    const pressed = performance.now();
-    const text = editorShown() ? editor.value : original;
-    run.setAttribute("aria-disabled", "true");
-    block.classList.add("runnable--running");
-    output.classList.remove("runnable-output--error");
-    stderr.hidden = true;
-    alert.textContent = "";
-    try {
-      // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
-      const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
-      const runner = await readyRunner(status, progress, { warm: wantsWarm(block) });
-      status.textContent = "Running…";
-      const result = await runner.run(text, { fresh });
-      showOutput(output, result);
-      stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
-      stderr.hidden = !result.stderr;
-      if (!editorShown()) await showEditor(text);
-      const versions = result.versions ?? runner.versions;
-      const django = versions ? `, Django ${versions.django}` : "";
-      const where = result.fresh ? ", a fresh interpreter" : "";
-      status.textContent = `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}${where}).`;
-    } catch (error) {
-      progress.textContent = "";
-      output.textContent = error.message;
-      output.dataset.empty = "false";
-      output.classList.add("runnable-output--error");
-      status.textContent = "Did not run.";
-      alert.textContent = error.message;
-    } finally {
-      output.hidden = false;
-      run.removeAttribute("aria-disabled");
-      running = false;
-      block.classList.remove("runnable--running");
-      // From the press to the output on the page (bench/browser.py reads it).
-      block.dataset.runMs = String(Math.round(performance.now() - pressed));
-      block.dataset.runState = output.classList.contains("runnable-output--error") ? "error" : "done";
-    }
-  });
+/** A block's editor (CodeMirror, or a textarea), made on first use, shown in place of the highlighted snippet. */
+class BlockEditor {
+  constructor(block, ui) {
+    this.block = block;
+    this.ui = ui;
+    this.editor = null;
+    this.ready = null;
+  }
 
-  reset.addEventListener("click", () => {
-    const hadFocus = reset.contains(document.activeElement);
-    if (editor) editor.hidden = true;
-    hint.hidden = true;
-    highlight.hidden = false;
-    reset.hidden = true;
-    output.hidden = true;
-    output.textContent = "";
-    stderr.hidden = true;
-    alert.textContent = "";
-    status.textContent = "Reset: the snippet as published is shown again.";
-    delete block.dataset.runState;
-    try {
-      sessionStorage.removeItem(storageKey(block));
-    } catch {
-      /* nothing saved */
-    }
-    if (hadFocus) run.focus(); // Reset is hidden now: focus must not fall to the page
-  });
+  /** Make the editor (once) with `text`; resolves to it. */
+  make(text) {
+    this.ready ??= loadEditorModule().then((module) => {
+      const options = {
+        anchor: this.ui.highlight,
+        doc: text,
+        label: EDITOR_LABEL,
+        describedBy: this.ui.hint.id,
+        onChange: (value) => saveEdit(this.block, value),
+        onRun: () => this.ui.run.click(),
+      };
+      this.editor = module ? module.createEditor(options) : textareaEditor(options);
+      if (!module) this.ui.hint.textContent = EDITOR_HINT_PLAIN; // a textarea's Tab moves focus
+      this.block.dataset.editor = module ? "codemirror" : "textarea";
+      return this.editor;
+    });
+    return this.ready;
+  }
+
+  get shown() {
+    return this.editor !== null && !this.editor.hidden;
+  }
+
+  get value() {
+    return this.editor.value;
+  }
+
+  /** Show the editor holding `text`, with its hint and the Reset button, instead of the snippet. */
+  async show(text) {
+    const made = this.editor === null;
+    await this.make(text);
+    if (!made) this.editor.value = text;
+    this.editor.hidden = false;
+    this.ui.hint.hidden = false;
+    this.ui.highlight.hidden = true;
+    this.ui.reset.hidden = false;
+  }
+
+  hide() {
+    if (this.editor) this.editor.hidden = true;
+    this.ui.hint.hidden = true;
+    this.ui.highlight.hidden = false;
+  }
+}
+
+/** Run `text` (the edited snippet or the original): load the runtime if needed, then show the output. */
+async function runBlock(block, ui, text, editor) {
+  const pressed = performance.now();
+  ui.run.setAttribute("aria-disabled", "true");
+  block.classList.add("runnable--running");
+  ui.output.classList.remove("runnable-output--error");
+  ui.stderr.hidden = true;
+  ui.alert.textContent = "";
+  try {
+    // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
+    const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
+    const runner = await readyRunner(ui.status, ui.progress, { warm: wantsWarm(block) });
+    ui.status.textContent = "Running…";
+    const result = await runner.run(text, { fresh });
+    showOutput(ui.output, result);
+    ui.stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
+    ui.stderr.hidden = !result.stderr;
+    if (!editor.shown) await editor.show(text);
+    ui.status.textContent = ranMessage(result, runner);
+  } catch (error) {
+    showRunError(ui, error);
+  } finally {
+    ui.output.hidden = false;
+    ui.run.removeAttribute("aria-disabled");
+    block.classList.remove("runnable--running");
+    // From the press to the output on the page (bench/browser.py reads it).
+    block.dataset.runMs = String(Math.round(performance.now() - pressed));
+    block.dataset.runState = ui.output.classList.contains("runnable-output--error") ? "error" : "done";
+  }
+}
+
+/** "Ran in your browser in 12 ms (Pyodide, Django 6.1.3)." */
+function ranMessage(result, runner) {
+  const versions = result.versions ?? runner.versions;
+  const django = versions ? `, Django ${versions.django}` : "";
+  const where = result.fresh ? ", a fresh interpreter" : "";
+  return `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}${where}).`;
+}
+
+/** A run that failed (the runtime could not load, or stopped the run): said in the output and aloud. */
+function showRunError(ui, error) {
+  ui.progress.textContent = "";
+  ui.output.textContent = error.message;
+  ui.output.dataset.empty = "false";
+  ui.output.classList.add("runnable-output--error");
+  ui.status.textContent = "Did not run.";
+  ui.alert.textContent = error.message;
+}
+
+/** Back to the snippet as published: the editor, the output and the saved edit go. */
+function resetBlock(block, ui, editor) {
+  const hadFocus = ui.reset.contains(document.activeElement);
+  editor.hide();
+  ui.reset.hidden = true;
+  ui.output.hidden = true;
+  ui.output.textContent = "";
+  ui.stderr.hidden = true;
+  ui.alert.textContent = "";
+  ui.status.textContent = "Reset: the snippet as published is shown again.";
+  delete block.dataset.runState;
+  try {
+    sessionStorage.removeItem(storageKey(block));
+  } catch {
+    /* nothing saved */
+  }
+  if (hadFocus) ui.run.focus(); // Reset is hidden now: focus must not fall to the page
 }
 
 /**
