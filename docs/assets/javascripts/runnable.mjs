@@ -23,6 +23,12 @@
  *
  * Blocks whose snippet cannot run in a browser carry data-browser-skip with
  * the reason; they get a note instead of a button.
+ *
+ * A request panel (<div class="asgi-request-panel">) becomes a form that sends
+ * one HTTP request to an ASGI application of the example project, chosen
+ * among the panel's data-applications (a JSON list of "module:attribute"
+ * names; ["mysite.asgi:application"] without it), data-application selected
+ * first; data-path and data-headers fill the form.
  */
 
 const RUNTIME_URL = new URL("../../runtime/runner.mjs", import.meta.url);
@@ -30,11 +36,8 @@ const EDITOR_URL = new URL("../vendor/editor.mjs", import.meta.url);
 const EDITOR_LABEL = "Editable snippet: Python statements after >>> prompts";
 const EDITOR_HINT = "Ctrl+Enter (⌘+Enter) runs the snippet. Tab indents; press Escape, then Tab, to leave the editor.";
 const EDITOR_HINT_PLAIN = "Ctrl+Enter (⌘+Enter) runs the snippet.";
-const APPLICATIONS = [
-  "mysite.asgi:application",
-  "mysite.asgi_wrapped:application",
-  "mysite.asgi_mounted:application",
-];
+// What a request panel offers when the page does not say (data-applications).
+const DEFAULT_APPLICATIONS = ["mysite.asgi:application"];
 
 // ?run-timeout=SECONDS (1 to 600) changes how long a run may take before the
 // runtime stops it (the runtime's default: 10 s); the tests use a short one.
@@ -448,10 +451,34 @@ function parseHeaders(text) {
   return headers;
 }
 
+/**
+ * The ASGI applications a request panel offers ("module:attribute"), from its
+ * data-applications attribute (a JSON list of strings), else
+ * DEFAULT_APPLICATIONS; and the one selected first, its data-application (added
+ * to the list if missing), else the first.
+ */
+function panelApplications(panel) {
+  let names = DEFAULT_APPLICATIONS;
+  if (panel.dataset.applications) {
+    try {
+      const listed = JSON.parse(panel.dataset.applications);
+      if (Array.isArray(listed) && listed.length && listed.every((name) => typeof name === "string" && name)) {
+        names = listed;
+      } else {
+        console.warn("data-applications is not a list of application names:", panel.dataset.applications);
+      }
+    } catch (error) {
+      console.warn("data-applications is not JSON:", error.message);
+    }
+  }
+  const wanted = panel.dataset.application || names[0];
+  return { names: names.includes(wanted) ? names : [...names, wanted], wanted };
+}
+
 function setUpRequestPanel(panel) {
   const app = element("select", { name: "application", "aria-label": "ASGI application" });
-  const wanted = panel.dataset.application || APPLICATIONS[0];
-  for (const name of APPLICATIONS) {
+  const { names, wanted } = panelApplications(panel);
+  for (const name of names) {
     const option = element("option", { value: name }, name);
     if (name === wanted) option.selected = true;
     app.append(option);
