@@ -81,7 +81,9 @@ export async function bootRuntime({
   /** Pyodide's own message ("Program terminated with exit(1)") rarely names the cause: name a core file that cannot be fetched. */
   const startError = async (error) => {
     const missing = progress.failed ?? (await firstUnreachable(indexURL, CORE_FILES));
-    return new Error(`Could not start Pyodide from ${indexURL}: ${missing ? `${missing} could not be loaded` : error.message}`);
+    return new Error(
+      `Could not start Pyodide from ${indexURL}: ${missing ? `${missing} could not be loaded` : error.message}`,
+    );
   };
   const start = { loadPyodide, options, indexURL, files, progress, startError, timings, t0 };
 
@@ -89,14 +91,26 @@ export async function bootRuntime({
   let booted;
   try {
     booted = snapshotFile
-      ? await startFromSnapshot({ ...start, restoreFrom, wasmCache, snapshotDownload, size: manifest.files[snapshotFile].size })
+      ? await startFromSnapshot({
+          ...start,
+          restoreFrom,
+          wasmCache,
+          snapshotDownload,
+          size: manifest.files[snapshotFile].size,
+        })
       : await startFromScratch({ ...start, projectDir: manifest.project.dir });
     timings.download = Math.round(downloads.lastArrival - t0);
     // Pyodide only logs a standard library it could not install, and Python
     // restored from a snapshot starts without reading it: check it is there.
     const { pyodide } = booted;
-    if (!pyodide.FS.analyzePath(`/lib/python${pyodide.runPython("import sys; '%d%d' % sys.version_info[:2]")}.zip`).exists) {
-      throw await startError(new Error("the standard library (python_stdlib.zip) could not be installed"));
+    if (
+      !pyodide.FS.analyzePath(
+        `/lib/python${pyodide.runPython("import sys; '%d%d' % sys.version_info[:2]")}.zip`,
+      ).exists
+    ) {
+      throw await startError(
+        new Error("the standard library (python_stdlib.zip) could not be installed"),
+      );
     }
   } finally {
     restoreFetch();
@@ -109,7 +123,14 @@ export async function bootRuntime({
   const pool = new InterpreterPool({
     first: { pyodide, session: pyodide.pyimport("guide_session"), ms: 0 },
     restore: freshRestorer(restoreFrom, snapshot, bundles),
-    bootOther: otherDjangoBooter({ manifest, fetchChecked, bundles, loadPyodide, options, projectDir: manifest.project.dir }),
+    bootOther: otherDjangoBooter({
+      manifest,
+      fetchChecked,
+      bundles,
+      loadPyodide,
+      options,
+      projectDir: manifest.project.dir,
+    }),
     project: manifest.project,
     manifest,
     printed,
@@ -118,7 +139,9 @@ export async function bootRuntime({
   const t3 = performance.now();
   const versions = warmUp
     ? await pool.warmUp()
-    : JSON.parse(pyodide.runPython("import json, guide_session; json.dumps(guide_session._versions())"));
+    : JSON.parse(
+        pyodide.runPython("import json, guide_session; json.dumps(guide_session._versions())"),
+      );
   versions.pyodide = manifest.pyodide;
   timings.setup = Math.round(performance.now() - t3);
   timings.total = Math.round(performance.now() - t0);
@@ -157,7 +180,9 @@ class Downloads {
   }
   /** Start downloading `files`; resolves to [[file, bytes]]. */
   all(files) {
-    const promise = Promise.all(files.map((file) => this.start(file).then((bytes) => [file, bytes])));
+    const promise = Promise.all(
+      files.map((file) => this.start(file).then((bytes) => [file, bytes])),
+    );
     promise.catch(() => {}); // awaited later
     return promise;
   }
@@ -168,7 +193,18 @@ class Downloads {
  * the bundles its files; Pyodide compiles the .wasm and fetches the standard
  * library meanwhile. Resolves to {pyodide, snapshot, bundles}.
  */
-async function startFromSnapshot({ restoreFrom, wasmCache, snapshotDownload, size, indexURL, files, progress, startError, timings, t0 }) {
+async function startFromSnapshot({
+  restoreFrom,
+  wasmCache,
+  snapshotDownload,
+  size,
+  indexURL,
+  files,
+  progress,
+  startError,
+  timings,
+  t0,
+}) {
   if (/^https?:/.test(indexURL)) wasmCache?.precompile(indexURL + "pyodide.asm.wasm");
   let pyodide;
   try {
@@ -192,7 +228,16 @@ async function startFromSnapshot({ restoreFrom, wasmCache, snapshotDownload, siz
  * timings: "pyodide" in ms from the start; "files", "project", "snapshot"
  * each phase's own.
  */
-async function startFromScratch({ loadPyodide, options, files, projectDir, progress, startError, timings, t0 }) {
+async function startFromScratch({
+  loadPyodide,
+  options,
+  files,
+  projectDir,
+  progress,
+  startError,
+  timings,
+  t0,
+}) {
   let booted = false;
   let mark = t0;
   const onPhase = (phase) => {

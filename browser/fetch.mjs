@@ -3,7 +3,13 @@
 // files answered from memory for every interpreter after the first.
 
 /** The files loadPyodide() fetches itself. */
-export const CORE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+export const CORE_FILES = [
+  "pyodide.mjs",
+  "pyodide.asm.mjs",
+  "pyodide.asm.wasm",
+  "python_stdlib.zip",
+  "pyodide-lock.json",
+];
 
 /** fetchBytes for browsers and workers: fetch() with a clear error naming the file. */
 export async function fetchBytes(url) {
@@ -14,7 +20,9 @@ export async function fetchBytes(url) {
     throw new Error(`Could not download ${url}: ${error.message}`);
   }
   if (!response.ok) {
-    throw new Error(`Could not download ${url}: HTTP ${response.status} ${response.statusText}`.trim());
+    throw new Error(
+      `Could not download ${url}: HTTP ${response.status} ${response.statusText}`.trim(),
+    );
   }
   return new Uint8Array(await response.arrayBuffer());
 }
@@ -25,7 +33,8 @@ export async function firstUnreachable(indexURL, files) {
   for (const file of files) {
     try {
       const response = await fetch(indexURL + file, { method: "HEAD" });
-      if (!response.ok) return `${indexURL + file} (${response.status} ${response.statusText})`.trim();
+      if (!response.ok)
+        return `${indexURL + file} (${response.status} ${response.statusText})`.trim();
     } catch (error) {
       return `${indexURL + file} (${error.message})`;
     }
@@ -45,7 +54,7 @@ export function memoiseCoreFetches(indexURL, wasmCache) {
   const original = globalThis.fetch;
   const kept = new Map();
   const memo = async (input, init) => {
-    const url = typeof input === "string" ? input : input?.url ?? String(input);
+    const url = typeof input === "string" ? input : (input?.url ?? String(input));
     if (!url.startsWith(indexURL)) return original(input, init);
     const file = url.slice(indexURL.length);
     if (file === "pyodide.asm.wasm" && (wasmCache?.module || wasmCache?.compiling)) {
@@ -57,7 +66,11 @@ export function memoiseCoreFetches(indexURL, wasmCache) {
     if (!response.ok) return response;
     const bytes = new Uint8Array(await response.arrayBuffer());
     kept.set(file, bytes);
-    return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(bytes, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
   memo.__guideMemo = true;
   globalThis.fetch = memo;

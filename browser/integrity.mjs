@@ -26,7 +26,9 @@ export function checkedFetcher(getBytes, indexURL, manifest) {
   return async (file) => {
     const bytes = await getBytes(indexURL + file);
     if ((await sha256Hex(bytes)) !== manifest.files[file]?.sha256) {
-      throw new Error(`Integrity check failed for ${indexURL + file}: its sha256 does not match manifest.json`);
+      throw new Error(
+        `Integrity check failed for ${indexURL + file}: its sha256 does not match manifest.json`,
+      );
     }
     return bytes;
   };

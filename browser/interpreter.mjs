@@ -68,7 +68,9 @@ export function restorer(loadPyodide, options, asmModule) {
         // overwrites the allocator's state anyway).
         while (module.HEAP8.length < size) {
           if (!module._malloc(1 << 20)) {
-            throw new RangeError(`could not grow WebAssembly memory to ${Math.ceil(size / 2 ** 20)} MB`);
+            throw new RangeError(
+              `could not grow WebAssembly memory to ${Math.ceil(size / 2 ** 20)} MB`,
+            );
           }
         }
         return module;
@@ -96,7 +98,11 @@ export function freshRestorer(restoreFrom, defaultSnapshot, defaultFiles) {
     } catch (error) {
       throw new Error(memoryMessage(error, "a fresh Python interpreter"));
     }
-    return { pyodide: restored, session: restored.pyimport("guide_session"), ms: Math.round(performance.now() - started) };
+    return {
+      pyodide: restored,
+      session: restored.pyimport("guide_session"),
+      ms: Math.round(performance.now() - started),
+    };
   };
 }
 
@@ -106,7 +112,14 @@ export function freshRestorer(restoreFrom, defaultSnapshot, defaultFiles) {
  * default Django's among `bundles`, and snapshotted like the first
  * interpreter; `first` is that booted interpreter, {pyodide, session, ms}.
  */
-export function otherDjangoBooter({ manifest, fetchChecked, bundles, loadPyodide, options, projectDir }) {
+export function otherDjangoBooter({
+  manifest,
+  fetchChecked,
+  bundles,
+  loadPyodide,
+  options,
+  projectDir,
+}) {
   return async (version) => {
     const file = manifest.django?.bundles?.[version];
     if (!file) throw new Error(`Django ${version} is not part of this build of the runtime`);
@@ -121,7 +134,11 @@ export function otherDjangoBooter({ manifest, fetchChecked, bundles, loadPyodide
       throw new Error(memoryMessage(error, `Python with Django ${version}`));
     }
     const snapshot = snapshotOf(other);
-    const first = { pyodide: other, session: other.pyimport("guide_session"), ms: Math.round(performance.now() - started) };
+    const first = {
+      pyodide: other,
+      session: other.pyimport("guide_session"),
+      ms: Math.round(performance.now() - started),
+    };
     return { snapshot, files, first };
   };
 }

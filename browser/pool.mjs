@@ -80,7 +80,14 @@ export class InterpreterPool {
     reset = true,
   } = {}) {
     return this.ensureWarm().then((warm) =>
-      this.callJSON(warm.session.request, [application, method, path, JSON.stringify(headers ?? []), body, reset]),
+      this.callJSON(warm.session.request, [
+        application,
+        method,
+        path,
+        JSON.stringify(headers ?? []),
+        body,
+        reset,
+      ]),
     );
   }
 
@@ -89,20 +96,28 @@ export class InterpreterPool {
    * snippets.toml, `django` ("5.2") to run it on another Django release of
    * the build. Resolves to run()'s result plus {fresh: {restoreMs, setupMs}, versions}.
    */
-  async runFresh(code, { env = {}, unset = [], setup = true, django = null } = {}, onStart = () => {}) {
+  async runFresh(
+    code,
+    { env = {}, unset = [], setup = true, django = null } = {},
+    onStart = () => {},
+  ) {
     const interp = await this.takeFresh(django);
     onStart();
     const t = performance.now();
     this.clearPrinted();
     let versions;
     try {
-      versions = JSON.parse(interp.session.fresh(this.project.dir, JSON.stringify({ env, unset }), setup));
+      versions = JSON.parse(
+        interp.session.fresh(this.project.dir, JSON.stringify({ env, unset }), setup),
+      );
     } catch (error) {
       throw new Error(`The Python runtime failed: ${error.message}`);
     }
     const setupMs = Math.round(performance.now() - t);
     // What django.setup() wrote outside sys.stdout/sys.stderr counts as the snippet's, as in its process.
-    const result = await this.callJSON((text) => interp.session.run(text), [String(code)], { keepPrinted: true });
+    const result = await this.callJSON((text) => interp.session.run(text), [String(code)], {
+      keepPrinted: true,
+    });
     interp.session.destroy();
     result.fresh = { restoreMs: interp.ms, setupMs };
     result.versions = { ...versions, pyodide: this.manifest.pyodide };

@@ -40,7 +40,9 @@ export class Progress {
  * is null (Python then boots from scratch).
  */
 export function bootProgress(manifest, snapshotFile, onProgress) {
-  const names = (manifest.boot ?? Object.keys(manifest.files)).filter((f) => snapshotFile || f !== manifest.snapshot);
+  const names = (manifest.boot ?? Object.keys(manifest.files)).filter(
+    (f) => snapshotFile || f !== manifest.snapshot,
+  );
   const files = Object.fromEntries(names.map((f) => [f, manifest.files[f] ?? { size: 0 }]));
   return new Progress({ files }, onProgress);
 }
@@ -83,7 +85,7 @@ function concat(chunks) {
 export function instrumentFetch(progress) {
   const original = globalThis.fetch;
   globalThis.fetch = async (input, init = {}) => {
-    const url = typeof input === "string" ? input : input.url ?? String(input);
+    const url = typeof input === "string" ? input : (input.url ?? String(input));
     const file = new URL(url, globalThis.location?.href).pathname.split("/").pop();
     const { integrity, ...rest } = init || {};
     const response = await original(input, rest);
@@ -104,13 +106,23 @@ export function instrumentFetch(progress) {
       return response;
     }
     const chunks = [];
-    await readCounting(response.body.getReader(), (received) => progress.set(file, received), chunks);
+    await readCounting(
+      response.body.getReader(),
+      (received) => progress.set(file, received),
+      chunks,
+    );
     const bytes = concat(chunks);
     if (!(await matchesIntegrity(bytes, integrity))) {
-      throw new Error(`Integrity check failed for ${url}: its sha256 does not match pyodide-lock.json`);
+      throw new Error(
+        `Integrity check failed for ${url}: its sha256 does not match pyodide-lock.json`,
+      );
     }
     progress.done(file);
-    return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(bytes, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
   return () => {
     globalThis.fetch = original;

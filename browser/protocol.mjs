@@ -38,7 +38,9 @@ export function createProtocolHandler({ post, boot }) {
         const t = performance.now();
         // "running": the interpreter is ready (another Django release may first
         // have had to load); the runner's timeout counts from here.
-        const result = await rt.run(message.code ?? "", message.fresh ?? null, () => post({ type: "running", id }));
+        const result = await rt.run(message.code ?? "", message.fresh ?? null, () =>
+          post({ type: "running", id }),
+        );
         post({ type: "result", id, ...result, ms: Math.round(performance.now() - t) });
         // A page that ran one snippet in a fresh interpreter likely runs another:
         // restore the next one now, while the reader reads the output.

@@ -36,5 +36,5 @@ export function prefersLeanStart(connection) {
  * Node 20's older JSPI API hung).
  */
 export function snapshotToUse(manifest, wanted = true, jspi = hasJspi()) {
-  return wanted && manifest.snapshot_jspi === jspi ? manifest.snapshot ?? null : null;
+  return wanted && manifest.snapshot_jspi === jspi ? (manifest.snapshot ?? null) : null;
 }

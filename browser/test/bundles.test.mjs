@@ -9,7 +9,9 @@ function makeBundle(root, files) {
   const names = Object.keys(files).sort();
   const encoder = new TextEncoder();
   const contents = names.map((name) => encoder.encode(files[name]));
-  const header = encoder.encode(JSON.stringify({ root, files: names.map((n, i) => [n, contents[i].byteLength]) }));
+  const header = encoder.encode(
+    JSON.stringify({ root, files: names.map((n, i) => [n, contents[i].byteLength]) }),
+  );
   const parts = [new Uint8Array(4), header, ...contents];
   new DataView(parts[0].buffer).setUint32(0, header.byteLength, true);
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
@@ -47,7 +49,11 @@ describe("writeBundle", () => {
       "/home/pyodide/mysite/polls/models.py": "class Question: ...\n",
       "/home/pyodide/mysite/polls/views.py": "",
     });
-    assert.deepEqual(FS.dirs, ["/home/pyodide/mysite", "/home/pyodide/mysite/mysite", "/home/pyodide/mysite/polls"]);
+    assert.deepEqual(FS.dirs, [
+      "/home/pyodide/mysite",
+      "/home/pyodide/mysite/mysite",
+      "/home/pyodide/mysite/polls",
+    ]);
   });
 
   test("reads a bundle that is a view into a larger buffer", () => {
@@ -61,13 +67,22 @@ describe("writeBundle", () => {
 
   test("a truncated bundle, one with extra bytes, or not a bundle at all: an error naming it", () => {
     const bundle = makeBundle("/lib", { "a.py": "abc" });
-    assert.throws(() => writeBundle(fakeFS(), bundle.subarray(0, bundle.byteLength - 1), "x.bundle"), {
-      message: "x.bundle is truncated or has extra bytes",
-    });
+    assert.throws(
+      () => writeBundle(fakeFS(), bundle.subarray(0, bundle.byteLength - 1), "x.bundle"),
+      {
+        message: "x.bundle is truncated or has extra bytes",
+      },
+    );
     const extra = new Uint8Array(bundle.byteLength + 1);
     extra.set(bundle);
-    assert.throws(() => writeBundle(fakeFS(), extra, "x.bundle"), /x\.bundle is truncated or has extra bytes/);
-    assert.throws(() => writeBundle(fakeFS(), new TextEncoder().encode("PK\x03\x04 a zip"), "y.zip"), /^Error: y\.zip is not a bundle: /);
+    assert.throws(
+      () => writeBundle(fakeFS(), extra, "x.bundle"),
+      /x\.bundle is truncated or has extra bytes/,
+    );
+    assert.throws(
+      () => writeBundle(fakeFS(), new TextEncoder().encode("PK\x03\x04 a zip"), "y.zip"),
+      /^Error: y\.zip is not a bundle: /,
+    );
   });
 });
 
@@ -75,10 +90,19 @@ describe("writeBundles", () => {
   test("writes each bundle in order; an error names the bundle's URL", () => {
     const FS = fakeFS();
     writeBundles(FS, [
-      ["packages.bundle", makeBundle("/lib/site-packages", { "django/__init__.py": "VERSION = 1\n" })],
+      [
+        "packages.bundle",
+        makeBundle("/lib/site-packages", { "django/__init__.py": "VERSION = 1\n" }),
+      ],
       ["project.bundle", makeBundle("/home/pyodide/mysite", { "manage.py": "" })],
     ]);
-    assert.deepEqual(Object.keys(FS.files), ["/lib/site-packages/django/__init__.py", "/home/pyodide/mysite/manage.py"]);
-    assert.throws(() => writeBundles(fakeFS(), [["broken.bundle", new Uint8Array(2)]], "/runtime/pyodide/"), /^Error: \/runtime\/pyodide\/broken\.bundle is not a bundle/);
+    assert.deepEqual(Object.keys(FS.files), [
+      "/lib/site-packages/django/__init__.py",
+      "/home/pyodide/mysite/manage.py",
+    ]);
+    assert.throws(
+      () => writeBundles(fakeFS(), [["broken.bundle", new Uint8Array(2)]], "/runtime/pyodide/"),
+      /^Error: \/runtime\/pyodide\/broken\.bundle is not a bundle/,
+    );
   });
 });

@@ -17,7 +17,8 @@ function serve(routes) {
     seen.push([url, init?.method ?? "GET"]);
     const route = routes[url];
     if (route === undefined) throw new TypeError("fetch failed");
-    if (typeof route === "number") return new Response(null, { status: route, statusText: route === 404 ? "Not Found" : "" });
+    if (typeof route === "number")
+      return new Response(null, { status: route, statusText: route === 404 ? "Not Found" : "" });
     return new Response(route);
   };
   return seen;
@@ -30,20 +31,37 @@ describe("fetchBytes", () => {
   });
   test("an HTTP error or a network failure: an error naming the URL", async () => {
     serve({ "http://site/missing": 404, "http://site/odd": 500 });
-    await assert.rejects(fetchBytes("http://site/missing"), { message: "Could not download http://site/missing: HTTP 404 Not Found" });
-    await assert.rejects(fetchBytes("http://site/odd"), { message: "Could not download http://site/odd: HTTP 500" });
-    await assert.rejects(fetchBytes("http://site/down"), { message: "Could not download http://site/down: fetch failed" });
+    await assert.rejects(fetchBytes("http://site/missing"), {
+      message: "Could not download http://site/missing: HTTP 404 Not Found",
+    });
+    await assert.rejects(fetchBytes("http://site/odd"), {
+      message: "Could not download http://site/odd: HTTP 500",
+    });
+    await assert.rejects(fetchBytes("http://site/down"), {
+      message: "Could not download http://site/down: fetch failed",
+    });
   });
 });
 
 describe("firstUnreachable", () => {
   test("the first core file that a HEAD request cannot get, with why", async () => {
-    const routes = Object.fromEntries(CORE_FILES.map((f) => [`http://site/p/${f}`, new Uint8Array(0)]));
+    const routes = Object.fromEntries(
+      CORE_FILES.map((f) => [`http://site/p/${f}`, new Uint8Array(0)]),
+    );
     const seen = serve({ ...routes, "http://site/p/pyodide.asm.wasm": 404 });
-    assert.equal(await firstUnreachable("http://site/p/", CORE_FILES), "http://site/p/pyodide.asm.wasm (404 Not Found)");
-    assert.deepEqual(seen.map(([, method]) => method), ["HEAD", "HEAD", "HEAD"]);
+    assert.equal(
+      await firstUnreachable("http://site/p/", CORE_FILES),
+      "http://site/p/pyodide.asm.wasm (404 Not Found)",
+    );
+    assert.deepEqual(
+      seen.map(([, method]) => method),
+      ["HEAD", "HEAD", "HEAD"],
+    );
     serve({});
-    assert.equal(await firstUnreachable("http://site/p/", CORE_FILES), "http://site/p/pyodide.mjs (fetch failed)");
+    assert.equal(
+      await firstUnreachable("http://site/p/", CORE_FILES),
+      "http://site/p/pyodide.mjs (fetch failed)",
+    );
     serve(routes);
     assert.equal(await firstUnreachable("http://site/p/", CORE_FILES), null);
   });
@@ -68,18 +86,30 @@ describe("memoiseCoreFetches", () => {
     memoiseCoreFetches("http://site/p/", wasmCache); // once per worker
     assert.equal(globalThis.fetch, memo);
     for (let i = 0; i < 2; i++) {
-      assert.deepEqual(new Uint8Array(await (await fetch("http://site/p/python_stdlib.zip")).arrayBuffer()), new Uint8Array([5, 6]));
+      assert.deepEqual(
+        new Uint8Array(await (await fetch("http://site/p/python_stdlib.zip")).arrayBuffer()),
+        new Uint8Array([5, 6]),
+      );
       assert.equal(await (await fetch("http://site/p/pyodide-lock.json")).text(), "{}");
       await fetch("http://site/p/packages.bundle");
     }
-    assert.equal((await (await fetch("http://site/p/pyodide.asm.wasm")).arrayBuffer()).byteLength, 9);
+    assert.equal(
+      (await (await fetch("http://site/p/pyodide.asm.wasm")).arrayBuffer()).byteLength,
+      9,
+    );
     wasmCache.module = {};
     const empty = await fetch("http://site/p/pyodide.asm.wasm");
     assert.equal((await empty.arrayBuffer()).byteLength, 0);
     assert.equal(empty.headers.get("Content-Type"), "application/wasm");
     assert.deepEqual(
       seen.map(([url]) => url.slice("http://site/p/".length)),
-      ["python_stdlib.zip", "pyodide-lock.json", "packages.bundle", "packages.bundle", "pyodide.asm.wasm"],
+      [
+        "python_stdlib.zip",
+        "pyodide-lock.json",
+        "packages.bundle",
+        "packages.bundle",
+        "pyodide.asm.wasm",
+      ],
     );
   });
 });

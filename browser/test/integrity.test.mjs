@@ -31,7 +31,9 @@ describe("sha256 checks", () => {
 });
 
 describe("checkedFetcher: files of the build checked against manifest.json", () => {
-  const manifest = { files: { "good.bundle": { sha256: hex }, "bad.bundle": { sha256: "0".repeat(64) } } };
+  const manifest = {
+    files: { "good.bundle": { sha256: hex }, "bad.bundle": { sha256: "0".repeat(64) } },
+  };
   const asked = [];
   const getBytes = async (url) => {
     asked.push(url);
@@ -46,15 +48,25 @@ describe("checkedFetcher: files of the build checked against manifest.json", () 
 
   test("a file that does not match, or that manifest.json does not list: an error naming it", async () => {
     await assert.rejects(fetchChecked("bad.bundle"), {
-      message: "Integrity check failed for /runtime/pyodide/bad.bundle: its sha256 does not match manifest.json",
+      message:
+        "Integrity check failed for /runtime/pyodide/bad.bundle: its sha256 does not match manifest.json",
     });
-    await assert.rejects(fetchChecked("unlisted.bundle"), /unlisted\.bundle: its sha256 does not match/);
+    await assert.rejects(
+      fetchChecked("unlisted.bundle"),
+      /unlisted\.bundle: its sha256 does not match/,
+    );
   });
 
   test("a download error passes through", async () => {
-    const failing = checkedFetcher(async (url) => {
-      throw new Error(`Could not download ${url}: HTTP 404 Not Found`);
-    }, "/p/", manifest);
-    await assert.rejects(failing("good.bundle"), { message: "Could not download /p/good.bundle: HTTP 404 Not Found" });
+    const failing = checkedFetcher(
+      async (url) => {
+        throw new Error(`Could not download ${url}: HTTP 404 Not Found`);
+      },
+      "/p/",
+      manifest,
+    );
+    await assert.rejects(failing("good.bundle"), {
+      message: "Could not download /p/good.bundle: HTTP 404 Not Found",
+    });
   });
 });

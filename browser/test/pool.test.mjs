@@ -45,13 +45,19 @@ function fakePool({ manifest = MANIFEST, failRestores = 0, failOtherBoots = 0 } 
     first: interpreter("booted", 0),
     restore: async (snapshot = "boot snapshot", files = "boot bundles") => {
       made.restores.push([snapshot, files]);
-      if (made.restores.length <= failRestores) throw new Error("Not enough memory for a fresh Python interpreter");
+      if (made.restores.length <= failRestores)
+        throw new Error("Not enough memory for a fresh Python interpreter");
       return interpreter(`restored ${made.restores.length} (${snapshot})`, 5);
     },
     bootOther: async (version) => {
       made.otherBoots.push(version);
-      if (made.otherBoots.length <= failOtherBoots) throw new Error(`Could not start Python with Django ${version}`);
-      return { snapshot: `Django ${version} snapshot`, files: `Django ${version} bundles`, first: interpreter(`booted ${version}`, 50) };
+      if (made.otherBoots.length <= failOtherBoots)
+        throw new Error(`Could not start Python with Django ${version}`);
+      return {
+        snapshot: `Django ${version} snapshot`,
+        files: `Django ${version} bundles`,
+        first: interpreter(`booted ${version}`, 50),
+      };
     },
     project: PROJECT,
     manifest,
@@ -79,9 +85,17 @@ describe("InterpreterPool: the warm interpreter", () => {
   });
 
   test("request: the manifest's application by default, else the one asked for", async () => {
-    const { pool, log } = fakePool({ manifest: { ...MANIFEST, application: "mysite.asgi_wrapped:application" } });
+    const { pool, log } = fakePool({
+      manifest: { ...MANIFEST, application: "mysite.asgi_wrapped:application" },
+    });
     await pool.request();
-    await pool.request({ application: "mysite.asgi_mounted:application", method: "POST", headers: null, body: "x", reset: false });
+    await pool.request({
+      application: "mysite.asgi_mounted:application",
+      method: "POST",
+      headers: null,
+      body: "x",
+      reset: false,
+    });
     assert.deepEqual(
       log.filter((entry) => entry[1] === "request"),
       [
@@ -103,12 +117,17 @@ describe("InterpreterPool: the warm interpreter", () => {
   test("onStart is called once the interpreter is ready, before the run", async () => {
     const { pool, log } = fakePool();
     await pool.run("x", null, () => log.push(["onStart"]));
-    assert.deepEqual(log.map((entry) => entry.slice(0, 2)), [["booted", "setup"], ["onStart"], ["booted", "run"]]);
+    assert.deepEqual(
+      log.map((entry) => entry.slice(0, 2)),
+      [["booted", "setup"], ["onStart"], ["booted", "run"]],
+    );
   });
 
   test("a failure of guide_session itself: 'The Python runtime failed'", async () => {
     const { pool } = fakePool();
-    await assert.rejects(pool.run("crash"), { message: "The Python runtime failed: PythonError: guide_session is broken" });
+    await assert.rejects(pool.run("crash"), {
+      message: "The Python runtime failed: PythonError: guide_session is broken",
+    });
   });
 });
 
@@ -198,13 +217,18 @@ describe("InterpreterPool: another Django release", () => {
   test("the default release named explicitly is an ordinary fresh run", async () => {
     const { pool, made } = fakePool();
     await pool.warmUp();
-    assert.equal((await pool.run("a", { django: "6.1" })).output, "restored 1 (boot snapshot) ran a");
+    assert.equal(
+      (await pool.run("a", { django: "6.1" })).output,
+      "restored 1 (boot snapshot) ran a",
+    );
     assert.deepEqual(made.otherBoots, []);
   });
 
   test("a failed boot is not kept: the next run tries again", async () => {
     const { pool, made } = fakePool({ failOtherBoots: 1 });
-    await assert.rejects(pool.run("a", { django: "5.2" }), { message: "Could not start Python with Django 5.2" });
+    await assert.rejects(pool.run("a", { django: "5.2" }), {
+      message: "Could not start Python with Django 5.2",
+    });
     assert.equal((await pool.run("b", { django: "5.2" })).output, "booted 5.2 ran b");
     assert.deepEqual(made.otherBoots, ["5.2", "5.2"]);
   });

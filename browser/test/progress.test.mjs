@@ -26,7 +26,12 @@ describe("Progress", () => {
     progress.set("not-listed.whl", 10);
     progress.done("pyodide.asm.wasm", "not-listed.whl");
     assert.deepEqual(events[0], { type: "progress", phase: "runtime", loaded: 0, total: 6500 });
-    assert.deepEqual(events.at(-1), { type: "progress", phase: "runtime", loaded: 1300, total: 6500 });
+    assert.deepEqual(events.at(-1), {
+      type: "progress",
+      phase: "runtime",
+      loaded: 1300,
+      total: 6500,
+    });
   });
 
   test("set() reports at most every 50 ms; report() and done() always", () => {
@@ -40,14 +45,22 @@ describe("Progress", () => {
     assert.equal(events.length, 2);
     assert.equal(events[1].loaded, 200);
     progress.done("packages.bundle");
-    assert.deepEqual(events.at(-1), { type: "progress", phase: "packages", loaded: 300, total: 6500 });
+    assert.deepEqual(events.at(-1), {
+      type: "progress",
+      phase: "packages",
+      loaded: 300,
+      total: 6500,
+    });
   });
 
   test("bootProgress: manifest.boot's files, without the snapshot when starting from scratch", () => {
     const none = () => {};
     assert.equal(bootProgress(MANIFEST, "snapshot.bin", none).total, 6300);
     assert.equal(bootProgress(MANIFEST, null, none).total, 1300);
-    assert.deepEqual(Object.keys(bootProgress(MANIFEST, null, none).sizes), ["pyodide.asm.wasm", "packages.bundle"]);
+    assert.deepEqual(Object.keys(bootProgress(MANIFEST, null, none).sizes), [
+      "pyodide.asm.wasm",
+      "packages.bundle",
+    ]);
     // Without manifest.boot: every file of the manifest.
     assert.equal(bootProgress({ ...MANIFEST, boot: undefined }, "snapshot.bin", none).total, 6500);
     // A boot file the manifest does not list counts for nothing.
@@ -67,7 +80,10 @@ describe("instrumentFetch", () => {
     const seen = [];
     globalThis.fetch = async (input, init) => {
       seen.push(init);
-      return new Response(status === 200 ? new Blob([body]).stream() : null, { status, statusText: status === 404 ? "Not Found" : "" });
+      return new Response(status === 200 ? new Blob([body]).stream() : null, {
+        status,
+        statusText: status === 404 ? "Not Found" : "",
+      });
     };
     return seen;
   };
@@ -77,7 +93,10 @@ describe("instrumentFetch", () => {
     const events = [];
     const progress = new Progress(MANIFEST, (event) => events.push(event));
     const restore = instrumentFetch(progress);
-    const response = await fetch("http://site/runtime/pyodide/packages.bundle", { integrity: sri, cache: "no-cache" });
+    const response = await fetch("http://site/runtime/pyodide/packages.bundle", {
+      integrity: sri,
+      cache: "no-cache",
+    });
     assert.deepEqual(seen, [{ cache: "no-cache" }], "the integrity option is not passed on");
     assert.deepEqual(new Uint8Array(await response.arrayBuffer()), wheel);
     assert.equal(events.at(-1).loaded, 300);
@@ -88,7 +107,8 @@ describe("instrumentFetch", () => {
     serve(new Uint8Array(300));
     const restore = instrumentFetch(new Progress(MANIFEST, () => {}));
     await assert.rejects(fetch("http://site/p/packages.bundle", { integrity: sri }), {
-      message: "Integrity check failed for http://site/p/packages.bundle: its sha256 does not match pyodide-lock.json",
+      message:
+        "Integrity check failed for http://site/p/packages.bundle: its sha256 does not match pyodide-lock.json",
     });
     restore();
   });

@@ -36,7 +36,8 @@ function handler(runtime, { failFirstBoot = false } = {}) {
     boot: async (onProgress, init) => {
       boots.push(init);
       onProgress({ type: "progress", phase: "runtime", loaded: 0, total: 10 });
-      if (failFirstBoot && boots.length === 1) throw new Error("Could not download x.bundle: HTTP 404 Not Found");
+      if (failFirstBoot && boots.length === 1)
+        throw new Error("Could not download x.bundle: HTTP 404 Not Found");
       return runtime;
     },
   });
@@ -88,31 +89,76 @@ describe("createProtocolHandler", () => {
     const { handle, posted } = handler(rt);
     await handle({ type: "request", id: 1, path: "/polls/" });
     await handle({ type: "init", application: "mysite.asgi_wrapped:application" });
-    await handle({ type: "request", id: 2, method: "POST", path: "/", headers: [["a", "b"]], body: "x", reset: false });
+    await handle({
+      type: "request",
+      id: 2,
+      method: "POST",
+      path: "/",
+      headers: [["a", "b"]],
+      body: "x",
+      reset: false,
+    });
     await handle({ type: "request", id: 3, application: "mysite.asgi_mounted:application" });
     assert.deepEqual(
       rt.calls.map((c) => c[1]),
       [
-        { application: undefined, method: undefined, path: "/polls/", headers: undefined, body: undefined, reset: true },
-        { application: "mysite.asgi_wrapped:application", method: "POST", path: "/", headers: [["a", "b"]], body: "x", reset: false },
-        { application: "mysite.asgi_mounted:application", method: undefined, path: undefined, headers: undefined, body: undefined, reset: true },
+        {
+          application: undefined,
+          method: undefined,
+          path: "/polls/",
+          headers: undefined,
+          body: undefined,
+          reset: true,
+        },
+        {
+          application: "mysite.asgi_wrapped:application",
+          method: "POST",
+          path: "/",
+          headers: [["a", "b"]],
+          body: "x",
+          reset: false,
+        },
+        {
+          application: "mysite.asgi_mounted:application",
+          method: undefined,
+          path: undefined,
+          headers: undefined,
+          body: undefined,
+          reset: true,
+        },
       ],
     );
     assert.deepEqual(
       posted.filter((m) => m.type === "response").map((m) => [m.id, m.status]),
-      [[1, 200], [2, 200], [3, 200]],
+      [
+        [1, 200],
+        [2, 200],
+        [3, 200],
+      ],
     );
   });
 
   test("failures become {type: 'error'} with the id; a failed boot is retried by the next message", async () => {
     const { handle, posted, boots } = handler(fakeRuntime(), { failFirstBoot: true });
     await handle({ type: "init" });
-    assert.deepEqual(posted.at(-1), { type: "error", id: undefined, message: "Could not download x.bundle: HTTP 404 Not Found" });
+    assert.deepEqual(posted.at(-1), {
+      type: "error",
+      id: undefined,
+      message: "Could not download x.bundle: HTTP 404 Not Found",
+    });
     await handle({ type: "run", id: 4, code: "fail" });
     assert.equal(boots.length, 2);
-    assert.deepEqual(posted.at(-1), { type: "error", id: 4, message: "The Python runtime failed: boom" });
+    assert.deepEqual(posted.at(-1), {
+      type: "error",
+      id: 4,
+      message: "The Python runtime failed: boom",
+    });
     await handle({ type: "launch", id: 5 });
-    assert.deepEqual(posted.at(-1), { type: "error", id: 5, message: 'Unknown message type: "launch"' });
+    assert.deepEqual(posted.at(-1), {
+      type: "error",
+      id: 5,
+      message: 'Unknown message type: "launch"',
+    });
   });
 
   test("messages are handled one at a time, in order", async () => {

@@ -33,12 +33,16 @@ describe("build output", needsBuild, () => {
   test("every file in the manifest and lock matches its sha256", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(PYODIDE_DIR, "manifest.json")));
     const lock = JSON.parse(fs.readFileSync(path.join(PYODIDE_DIR, "pyodide-lock.json")));
-    const sha = (file) => createHash("sha256").update(fs.readFileSync(path.join(PYODIDE_DIR, file))).digest("hex");
+    const sha = (file) =>
+      createHash("sha256")
+        .update(fs.readFileSync(path.join(PYODIDE_DIR, file)))
+        .digest("hex");
     for (const [file, info] of Object.entries(manifest.files)) {
       assert.equal(sha(file), info.sha256, file);
     }
     assert.deepEqual(Object.keys(lock.packages).sort(), manifest.packages);
-    for (const pkg of Object.values(lock.packages)) assert.equal(sha(pkg.file_name), pkg.sha256, pkg.file_name);
+    for (const pkg of Object.values(lock.packages))
+      assert.equal(sha(pkg.file_name), pkg.sha256, pkg.file_name);
     assert.deepEqual(lock.packages.django.depends, ["asgiref", "sqlparse"]);
   });
 
@@ -47,7 +51,10 @@ describe("build output", needsBuild, () => {
     assert.equal(manifest.snapshot, "snapshot.bin");
     assert.equal(manifest.snapshot_jspi, true);
     assert.ok(manifest.boot.includes("snapshot.bin"));
-    assert.ok(manifest.files["snapshot.bin"].size > 20_000_000, `${manifest.files["snapshot.bin"].size} bytes`);
+    assert.ok(
+      manifest.files["snapshot.bin"].size > 20_000_000,
+      `${manifest.files["snapshot.bin"].size} bytes`,
+    );
   });
 });
 
@@ -69,20 +76,31 @@ describe("runtime (in this thread)", needsBuild, () => {
     // Chromium, with JSPI) is not used: Python boots and imports Django here,
     // and the snapshot for the fresh runs is taken here (Chromium tests the other path).
     assert.equal("Suspending" in WebAssembly, false);
-    assert.deepEqual([...new Set(progress.map((e) => e.phase))], ["runtime", "packages", "project", "setup", "ready"]);
+    assert.deepEqual(
+      [...new Set(progress.map((e) => e.phase))],
+      ["runtime", "packages", "project", "setup", "ready"],
+    );
     assert.ok(rt.timings.snapshot >= 0 && rt.timings.project > 0, JSON.stringify(rt.timings));
-    assert.ok(last.total < fs.statSync(path.join(PYODIDE_DIR, "snapshot.bin")).size, "the build's snapshot is not downloaded");
-    for (let i = 1; i < progress.length; i++) assert.ok(progress[i].loaded >= progress[i - 1].loaded);
+    assert.ok(
+      last.total < fs.statSync(path.join(PYODIDE_DIR, "snapshot.bin")).size,
+      "the build's snapshot is not downloaded",
+    );
+    for (let i = 1; i < progress.length; i++)
+      assert.ok(progress[i].loaded >= progress[i - 1].loaded);
   });
 
   test("sync ORM at the top level", async () => {
-    const r = await rt.run(">>> from polls.models import Question\n>>> Question.objects.count()\n3\n");
+    const r = await rt.run(
+      ">>> from polls.models import Question\n>>> Question.objects.count()\n3\n",
+    );
     assert.equal(r.output, "3\n");
     assert.equal(r.truncated, false);
   });
 
   test("expression values are echoed with repr(), None is not, print() is captured", async () => {
-    const r = await rt.run(">>> 'a'\n'a'\n>>> None\n>>> x = 2\n>>> print(x * 21)\n42\n>>> [x]\n[2]\n");
+    const r = await rt.run(
+      ">>> 'a'\n'a'\n>>> None\n>>> x = 2\n>>> print(x * 21)\n42\n>>> [x]\n[2]\n",
+    );
     assert.equal(r.output, "'a'\n42\n[2]\n");
   });
 
@@ -138,8 +156,13 @@ describe("runtime (in this thread)", needsBuild, () => {
         ">>> Question.objects.count()\n>>> leftover = 1\n",
     );
     assert.equal(first.output, "4\n");
-    const second = await rt.run(">>> from polls.models import Question\n>>> Question.objects.count()\n>>> leftover\n");
-    assert.equal(second.output, "3\nTraceback (most recent call last):\n  ...\nNameError: name 'leftover' is not defined\n");
+    const second = await rt.run(
+      ">>> from polls.models import Question\n>>> Question.objects.count()\n>>> leftover\n",
+    );
+    assert.equal(
+      second.output,
+      "3\nTraceback (most recent call last):\n  ...\nNameError: name 'leftover' is not defined\n",
+    );
   });
 
   test("each statement's output is returned on its own, as doctest compares them", async () => {
@@ -166,7 +189,8 @@ describe("runtime (in this thread)", needsBuild, () => {
     },
     {
       what: "a setting",
-      change: ">>> from django.conf import settings\n>>> settings.DEBUG = 'changed'\n>>> settings.DEBUG\n",
+      change:
+        ">>> from django.conf import settings\n>>> settings.DEBUG = 'changed'\n>>> settings.DEBUG\n",
       check: ">>> from django.conf import settings\n>>> settings.DEBUG\n",
       fresh: "True\n",
     },
@@ -183,7 +207,8 @@ describe("runtime (in this thread)", needsBuild, () => {
     },
     {
       what: "an attribute set on a project class",
-      change: ">>> from polls.models import Question\n>>> Question.flag = 'set'\n>>> Question.flag\n",
+      change:
+        ">>> from polls.models import Question\n>>> Question.flag = 'set'\n>>> Question.flag\n",
       check: ">>> from polls.models import Question\n>>> hasattr(Question, 'flag')\n",
       fresh: "False\n",
     },
@@ -248,7 +273,9 @@ describe("runtime (in this thread)", needsBuild, () => {
     ">>> 'polls.models' in sys.modules, 'mysite.settings' in sys.modules\n";
 
   test("a fresh run starts where a server's snippet process starts: Django imported, no settings", async () => {
-    await rt.run(">>> from django.conf import settings\n>>> settings.DEBUG = 'leak'\n>>> import os\n>>> os.environ['LEAK'] = '1'\n");
+    await rt.run(
+      ">>> from django.conf import settings\n>>> settings.DEBUG = 'leak'\n>>> import os\n>>> os.environ['LEAK'] = '1'\n",
+    );
     const r = await rt.run(SETTINGS_STATE + ">>> os.environ.get('LEAK')\n", { setup: false });
     assert.equal(r.output, "'mysite.settings'\nFalse\n(False, False)\n");
     assert.equal(r.versions.django, "6.1.3");
@@ -257,21 +284,36 @@ describe("runtime (in this thread)", needsBuild, () => {
 
   test("a fresh run gets its own environment, and nothing of it reaches the warm runs", async () => {
     const fresh = {
-      env: { DJANGO_SETTINGS_MODULE: "mysite.settings_production", DJANGO_SECRET_KEY: "k" + "x".repeat(60), DJANGO_ALLOWED_HOSTS: "example.com" },
+      env: {
+        DJANGO_SETTINGS_MODULE: "mysite.settings_production",
+        DJANGO_SECRET_KEY: "k" + "x".repeat(60),
+        DJANGO_ALLOWED_HOSTS: "example.com",
+      },
       setup: true,
     };
-    const r = await rt.run(">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG, settings.ALLOWED_HOSTS\n", fresh);
+    const r = await rt.run(
+      ">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG, settings.ALLOWED_HOSTS\n",
+      fresh,
+    );
     assert.equal(r.output, "('mysite.settings_production', False, ['example.com'])\n");
     const unset = await rt.run(SETTINGS_STATE, { unset: ["DJANGO_SETTINGS_MODULE"], setup: false });
     assert.equal(unset.output, "False\n(False, False)\n");
-    const warm = await rt.run(">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG\n>>> import os\n>>> os.environ.get('LEAK')\n");
+    const warm = await rt.run(
+      ">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG\n>>> import os\n>>> os.environ.get('LEAK')\n",
+    );
     assert.equal(warm.output, "('mysite.settings', True)\n");
   });
 
   test("a fresh run's changes do not reach the next fresh run (each interpreter is used once)", async () => {
-    const first = await rt.run(">>> import sys, os\n>>> sys.leak = 1\n>>> os.environ['LEAK'] = '1'\n>>> from polls.models import Question\n>>> _ = Question.objects.all().delete()\n>>> Question.objects.count()\n", {});
+    const first = await rt.run(
+      ">>> import sys, os\n>>> sys.leak = 1\n>>> os.environ['LEAK'] = '1'\n>>> from polls.models import Question\n>>> _ = Question.objects.all().delete()\n>>> Question.objects.count()\n",
+      {},
+    );
     assert.equal(first.output, "0\n");
-    const second = await rt.run(">>> import sys, os\n>>> hasattr(sys, 'leak'), os.environ.get('LEAK')\n>>> from polls.models import Question\n>>> Question.objects.count()\n", {});
+    const second = await rt.run(
+      ">>> import sys, os\n>>> hasattr(sys, 'leak'), os.environ.get('LEAK')\n>>> from polls.models import Question\n>>> Question.objects.count()\n",
+      {},
+    );
     assert.equal(second.output, "(False, None)\n3\n");
   });
 
@@ -281,7 +323,10 @@ describe("runtime (in this thread)", needsBuild, () => {
       throw new RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded");
     };
     try {
-      await assert.rejects(rt.run(">>> 1\n", {}), /Not enough memory for a fresh Python interpreter/);
+      await assert.rejects(
+        rt.run(">>> 1\n", {}),
+        /Not enough memory for a fresh Python interpreter/,
+      );
     } finally {
       WebAssembly.Memory.prototype.grow = grow;
     }
@@ -291,7 +336,10 @@ describe("runtime (in this thread)", needsBuild, () => {
 
   test("a syntax error shows a traceback, and the next run works", async () => {
     const bad = await rt.run(">>> def f(:\n>>> 1 + 1\n");
-    assert.equal(bad.output, "Traceback (most recent call last):\n  ...\nSyntaxError: invalid syntax\n2\n");
+    assert.equal(
+      bad.output,
+      "Traceback (most recent call last):\n  ...\nSyntaxError: invalid syntax\n2\n",
+    );
     const good = await rt.run(">>> 2 + 2\n");
     assert.equal(good.output, "4\n");
   });
@@ -317,7 +365,9 @@ describe("runtime (in this thread)", needsBuild, () => {
   test("ASGI request: GET /polls/ through mysite.asgi", async () => {
     const r = await rt.request({ path: "/polls/" });
     assert.equal(r.status, 200);
-    assert.ok(r.headers.some(([k, v]) => k.toLowerCase() === "content-type" && v === "application/json"));
+    assert.ok(
+      r.headers.some(([k, v]) => k.toLowerCase() === "content-type" && v === "application/json"),
+    );
     const data = JSON.parse(r.body);
     assert.equal(data.count, 3);
     assert.deepEqual(
@@ -329,7 +379,10 @@ describe("runtime (in this thread)", needsBuild, () => {
   });
 
   test("ASGI request: mysite.asgi_wrapped adds Server-Timing", async () => {
-    const r = await rt.request({ path: "/polls/async/", application: "mysite.asgi_wrapped:application" });
+    const r = await rt.request({
+      path: "/polls/async/",
+      application: "mysite.asgi_wrapped:application",
+    });
     assert.equal(r.status, 200);
     assert.equal(JSON.parse(r.body).count, 3);
     const timing = r.headers.find(([k]) => k === "server-timing");
@@ -358,10 +411,14 @@ describe("runtime booted for a fresh run first (warmUp: false)", needsBuild, () 
   test("the booted interpreter serves the fresh run; a warm run and a request then set Django up", async () => {
     const rt = await bootNode({ warmUp: false });
     assert.equal(rt.versions.django, "6.1.3");
-    const fresh = await rt.run(">>> from django.conf import settings\n>>> settings.configured\n", { setup: false });
+    const fresh = await rt.run(">>> from django.conf import settings\n>>> settings.configured\n", {
+      setup: false,
+    });
     assert.equal(fresh.output, "False\n");
     assert.equal(fresh.fresh.restoreMs, 0, "no restore: the booted interpreter was used");
-    const warm = await rt.run(">>> from polls.models import Question\n>>> Question.objects.count()\n");
+    const warm = await rt.run(
+      ">>> from polls.models import Question\n>>> Question.objects.count()\n",
+    );
     assert.equal(warm.output, "3\n");
     assert.equal((await rt.request({ path: "/polls/" })).status, 200);
     const again = await rt.run(">>> import os\n>>> os.environ['X']\n'1'\n", { env: { X: "1" } });
@@ -383,17 +440,25 @@ describe("PyRunner (worker_threads, same protocol as worker.mjs)", needsBuild, (
     assert.equal(ready.versions.django, "6.1.3");
     assert.ok(phases.has("packages"));
 
-    const r = await runner.run(">>> from polls.models import Question\n>>> Question.objects.count()\n");
+    const r = await runner.run(
+      ">>> from polls.models import Question\n>>> Question.objects.count()\n",
+    );
     assert.equal(r.output, "3\n");
     assert.equal(typeof r.ms, "number");
 
-    const resp = await runner.request({ path: "/polls/", application: "mysite.asgi_wrapped:application" });
+    const resp = await runner.request({
+      path: "/polls/",
+      application: "mysite.asgi_wrapped:application",
+    });
     assert.equal(resp.status, 200);
     assert.ok(resp.headers.some(([k]) => k === "server-timing"));
 
     await assert.rejects(runner.run(">>> while True: pass\n"), (error) => {
       assert.ok(error instanceof RunnerTimeoutError);
-      assert.equal(error.message, "Stopped after 3 s: the code did not finish (infinite loop?). The Python runtime was restarted.");
+      assert.equal(
+        error.message,
+        "Stopped after 3 s: the code did not finish (infinite loop?). The Python runtime was restarted.",
+      );
       return true;
     });
     assert.equal(runner.state, "idle");
@@ -434,6 +499,9 @@ describe("PyRunner (worker_threads, same protocol as worker.mjs)", needsBuild, (
       fs.writeFileSync(target, bytes);
     });
     assert.equal(last.type, "error");
-    assert.match(last.message, /Integrity check failed for .*packages\.bundle: its sha256 does not match manifest\.json/);
+    assert.match(
+      last.message,
+      /Integrity check failed for .*packages\.bundle: its sha256 does not match manifest\.json/,
+    );
   });
 });

@@ -10,7 +10,10 @@ describe("which start the worker picks (navigator.connection)", () => {
     assert.equal(prefersLeanStart({}), false);
     assert.equal(prefersLeanStart({ effectiveType: "4g", downlink: 10, saveData: false }), false);
     // What a fresh headless Chromium reports on this machine, with no measurements yet.
-    assert.equal(prefersLeanStart({ effectiveType: "4g", downlink: 1.4, rtt: 100, saveData: false }), false);
+    assert.equal(
+      prefersLeanStart({ effectiveType: "4g", downlink: 1.4, rtt: 100, saveData: false }),
+      false,
+    );
   });
   test("from scratch when the reader saves data or the connection is 2G/3G", () => {
     assert.equal(prefersLeanStart({ effectiveType: "4g", downlink: 10, saveData: true }), true);
@@ -29,7 +32,10 @@ describe("which snapshot the runtime starts from (snapshotToUse)", () => {
     assert.equal(snapshotToUse(manifest, false, true), null);
     assert.equal(snapshotToUse(manifest, true, false), null);
     assert.equal(snapshotToUse({ snapshot_jspi: true }, true, true), null);
-    assert.equal(snapshotToUse({ snapshot: "snapshot.bin", snapshot_jspi: false }, true, false), "snapshot.bin");
+    assert.equal(
+      snapshotToUse({ snapshot: "snapshot.bin", snapshot_jspi: false }, true, false),
+      "snapshot.bin",
+    );
   });
   test("by default, this engine's JSPI: Node 20 has no WebAssembly.Suspending", () => {
     assert.equal(hasJspi(), "Suspending" in WebAssembly);

@@ -26,14 +26,21 @@ async function make() {
   const { loadPyodide } = await import(indexURL + "pyodide.mjs");
   const files = await Promise.all(manifest.bundles.map(async (file) => [file, await get(file)]));
   const printed = [];
-  const options = pyodideOptions(indexURL, { stdout: (line) => printed.push(line), stderr: (line) => printed.push(line) });
+  const options = pyodideOptions(indexURL, {
+    stdout: (line) => printed.push(line),
+    stderr: (line) => printed.push(line),
+  });
   const t0 = performance.now();
   const pyodide = await bootPrepared(loadPyodide, options, files, manifest.project.dir);
   const t1 = performance.now();
   const snapshot = snapshotOf(pyodide);
   const t2 = performance.now();
-  if (printed.length) throw new Error(`unexpected output while preparing the snapshot:\n${printed.join("\n")}`);
-  const response = await fetch(new URL("/snapshot.bin", import.meta.url), { method: "POST", body: snapshot });
+  if (printed.length)
+    throw new Error(`unexpected output while preparing the snapshot:\n${printed.join("\n")}`);
+  const response = await fetch(new URL("/snapshot.bin", import.meta.url), {
+    method: "POST",
+    body: snapshot,
+  });
   if (!response.ok) throw new Error(`POST /snapshot.bin: HTTP ${response.status}`);
   return {
     ok: true,

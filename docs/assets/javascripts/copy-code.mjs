@@ -51,7 +51,9 @@ function commands(text) {
 document.addEventListener(
   "click",
   (event) => {
-    const button = event.target.closest?.("button[data-clipboard-target], button[data-clipboard-text]");
+    const button = event.target.closest?.(
+      "button[data-clipboard-target], button[data-clipboard-text]",
+    );
     if (!button) return;
     const block = button.closest(".language-pycon, .language-console");
     if (!block) return;

@@ -34,7 +34,8 @@
 const RUNTIME_URL = new URL("../../runtime/runner.mjs", import.meta.url);
 const EDITOR_URL = new URL("../vendor/editor.mjs", import.meta.url);
 const EDITOR_LABEL = "Editable snippet: Python statements after >>> prompts";
-const EDITOR_HINT = "Ctrl+Enter (⌘+Enter) runs the snippet. Tab indents; press Escape, then Tab, to leave the editor.";
+const EDITOR_HINT =
+  "Ctrl+Enter (⌘+Enter) runs the snippet. Tab indents; press Escape, then Tab, to leave the editor.";
 const EDITOR_HINT_PLAIN = "Ctrl+Enter (⌘+Enter) runs the snippet.";
 // What a request panel offers when the page does not say (data-applications).
 const DEFAULT_APPLICATIONS = ["mysite.asgi:application"];
@@ -42,7 +43,8 @@ const DEFAULT_APPLICATIONS = ["mysite.asgi:application"];
 // ?run-timeout=SECONDS (1 to 600) changes how long a run may take before the
 // runtime stops it (the runtime's default: 10 s); the tests use a short one.
 const RUN_TIMEOUT_S = Number(new URLSearchParams(location.search).get("run-timeout"));
-const RUNNER_OPTIONS = RUN_TIMEOUT_S >= 1 && RUN_TIMEOUT_S <= 600 ? { timeoutMs: RUN_TIMEOUT_S * 1000 } : {};
+const RUNNER_OPTIONS =
+  RUN_TIMEOUT_S >= 1 && RUN_TIMEOUT_S <= 600 ? { timeoutMs: RUN_TIMEOUT_S * 1000 } : {};
 // ?no-snapshot starts Python from scratch instead of from the build's memory
 // snapshot (what a reader who saves data gets; bench/browser.py compares both).
 const SNAPSHOT = new URLSearchParams(location.search).has("no-snapshot") ? false : undefined;
@@ -105,10 +107,13 @@ const prefetchState = (state) => {
   document.documentElement.dataset.runnablePrefetch = state;
 };
 const viewObserver =
-  !saveData && "IntersectionObserver" in window && !new URLSearchParams(location.search).has("no-prefetch")
+  !saveData &&
+  "IntersectionObserver" in window &&
+  !new URLSearchParams(location.search).has("no-prefetch")
     ? new IntersectionObserver((entries, observer) => {
         if (!entries.some((entry) => entry.isIntersecting)) {
-          if (document.documentElement.dataset.runnablePrefetch !== "idle") prefetchState("waiting");
+          if (document.documentElement.dataset.runnablePrefetch !== "idle")
+            prefetchState("waiting");
           return;
         }
         observer.disconnect();
@@ -135,10 +140,15 @@ async function readyRunner(status, progress, { warm = true } = {}) {
     // The live region says it once; the byte counts go to a sibling that is
     // not live, so a screen reader is not interrupted on every chunk.
     status.textContent = "Loading Python in your browser…";
-    const info = await runner.init(({ phase, loaded, total }) => {
-      const amount = total ? `${formatBytes(loaded)} of ${formatBytes(total)}` : formatBytes(loaded);
-      progress.textContent = `${phase}, ${amount}`;
-    }, { warm, snapshot: SNAPSHOT });
+    const info = await runner.init(
+      ({ phase, loaded, total }) => {
+        const amount = total
+          ? `${formatBytes(loaded)} of ${formatBytes(total)}`
+          : formatBytes(loaded);
+        progress.textContent = `${phase}, ${amount}`;
+      },
+      { warm, snapshot: SNAPSHOT },
+    );
     progress.textContent = "";
     runner.versions = info.versions;
     // How the start went, per phase (bench/browser.py reads it).
@@ -267,14 +277,31 @@ function addSkipNote(block) {
 function addControls(block, highlight) {
   const ui = {
     highlight,
-    run: element("button", { type: "button", class: "md-button md-button--primary runnable-run" }, "Run"),
-    reset: element("button", { type: "button", class: "md-button runnable-reset", hidden: "" }, "Reset"),
+    run: element(
+      "button",
+      { type: "button", class: "md-button md-button--primary runnable-run" },
+      "Run",
+    ),
+    reset: element(
+      "button",
+      { type: "button", class: "md-button runnable-reset", hidden: "" },
+      "Reset",
+    ),
     // State: polite, visible. Errors: assertive, announced once (the visible
     // message is in the output below).
-    status: element("span", { class: "runnable-status", role: "status", "aria-live": "polite", "aria-atomic": "true" }),
+    status: element("span", {
+      class: "runnable-status",
+      role: "status",
+      "aria-live": "polite",
+      "aria-atomic": "true",
+    }),
     progress: element("span", { class: "runnable-progress", "aria-hidden": "true" }),
     alert: liveRegion("alert", "runnable-alert"),
-    hint: element("p", { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" }, EDITOR_HINT),
+    hint: element(
+      "p",
+      { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" },
+      EDITOR_HINT,
+    ),
     output: element("pre", { class: "runnable-output", hidden: "" }),
     stderr: element("pre", { class: "runnable-output runnable-stderr", hidden: "" }),
   };
@@ -378,7 +405,9 @@ async function runBlock(block, ui, text, editor) {
     block.classList.remove("runnable--running");
     // From the press to the output on the page (bench/browser.py reads it).
     block.dataset.runMs = String(Math.round(performance.now() - pressed));
-    block.dataset.runState = ui.output.classList.contains("runnable-output--error") ? "error" : "done";
+    block.dataset.runState = ui.output.classList.contains("runnable-output--error")
+      ? "error"
+      : "done";
   }
 }
 
@@ -436,7 +465,9 @@ function showOutput(output, result) {
     return;
   }
   examples.forEach((text, index) => {
-    output.append(element("span", { class: "runnable-example", "data-example": String(index) }, text));
+    output.append(
+      element("span", { class: "runnable-example", "data-example": String(index) }, text),
+    );
   });
 }
 
@@ -445,7 +476,8 @@ function parseHeaders(text) {
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     const colon = line.indexOf(":");
-    if (colon < 1) throw new Error(`Header lines look like "Name: value", not ${JSON.stringify(line)}`);
+    if (colon < 1)
+      throw new Error(`Header lines look like "Name: value", not ${JSON.stringify(line)}`);
     headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
   }
   return headers;
@@ -462,10 +494,17 @@ function panelApplications(panel) {
   if (panel.dataset.applications) {
     try {
       const listed = JSON.parse(panel.dataset.applications);
-      if (Array.isArray(listed) && listed.length && listed.every((name) => typeof name === "string" && name)) {
+      if (
+        Array.isArray(listed) &&
+        listed.length &&
+        listed.every((name) => typeof name === "string" && name)
+      ) {
         names = listed;
       } else {
-        console.warn("data-applications is not a list of application names:", panel.dataset.applications);
+        console.warn(
+          "data-applications is not a list of application names:",
+          panel.dataset.applications,
+        );
       }
     } catch (error) {
       console.warn("data-applications is not JSON:", error.message);
@@ -484,13 +523,34 @@ function setUpRequestPanel(panel) {
     app.append(option);
   }
   const method = element("select", { name: "method", "aria-label": "Method" });
-  for (const name of ["GET", "POST", "HEAD", "PUT", "DELETE"]) method.append(element("option", { value: name }, name));
-  const path = element("input", { name: "path", value: panel.dataset.path || "/polls/", "aria-label": "Path", spellcheck: "false" });
-  const headers = element("textarea", { name: "headers", rows: "2", spellcheck: "false", "aria-label": "Headers, one per line" });
+  for (const name of ["GET", "POST", "HEAD", "PUT", "DELETE"])
+    method.append(element("option", { value: name }, name));
+  const path = element("input", {
+    name: "path",
+    value: panel.dataset.path || "/polls/",
+    "aria-label": "Path",
+    spellcheck: "false",
+  });
+  const headers = element("textarea", {
+    name: "headers",
+    rows: "2",
+    spellcheck: "false",
+    "aria-label": "Headers, one per line",
+  });
   headers.value = panel.dataset.headers || "Host: localhost";
-  const body = element("textarea", { name: "body", rows: "2", spellcheck: "false", "aria-label": "Request body" });
+  const body = element("textarea", {
+    name: "body",
+    rows: "2",
+    spellcheck: "false",
+    "aria-label": "Request body",
+  });
   const send = element("button", { type: "submit", class: "md-button md-button--primary" }, "Send");
-  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+  const status = element("span", {
+    class: "runnable-status",
+    role: "status",
+    "aria-live": "polite",
+    "aria-atomic": "true",
+  });
   const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
   const alert = liveRegion("alert", "runnable-alert");
   const result = element("pre", { class: "runnable-output", hidden: "" });
@@ -507,7 +567,15 @@ function setUpRequestPanel(panel) {
     element("div", { class: "runnable-bar" }),
   );
   form.lastChild.append(send, status, progress, alert);
-  panel.replaceChildren(element("p", { class: "asgi-request-title" }, "Send a request to the example's application, in your browser"), form, result);
+  panel.replaceChildren(
+    element(
+      "p",
+      { class: "asgi-request-title" },
+      "Send a request to the example's application, in your browser",
+    ),
+    form,
+    result,
+  );
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -549,7 +617,8 @@ function setUpRequestPanel(panel) {
 
 function setUp() {
   const blocks = document.querySelectorAll("div.runnable");
-  if (!viewObserver || !document.querySelector("div.runnable:not([data-browser-skip])")) prefetchState("off");
+  if (!viewObserver || !document.querySelector("div.runnable:not([data-browser-skip])"))
+    prefetchState("off");
   blocks.forEach(setUpBlock);
   document.querySelectorAll("div.asgi-request-panel").forEach(setUpRequestPanel);
   document.documentElement.dataset.runnableReady = "";

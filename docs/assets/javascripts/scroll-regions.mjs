@@ -7,7 +7,9 @@
 function label(wrap) {
   const heading = wrap.previousElementSibling;
   const caption = wrap.querySelector("table")?.caption?.textContent ?? "";
-  return caption || (heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : "") || "Table";
+  return (
+    caption || (heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : "") || "Table"
+  );
 }
 
 function mark() {
