@@ -60,7 +60,7 @@ export async function bootRuntime({
 }) {
   const t0 = performance.now();
   const timings = {};
-  const manifest = JSON.parse(new TextDecoder().decode(await getBytes(indexURL + "manifest.json")));
+  const manifest = JSON.parse(new TextDecoder().decode(await getBytes(`${indexURL}manifest.json`)));
   const snapshotFile = snapshotToUse(manifest, useSnapshot);
   const progress = bootProgress(manifest, snapshotFile, onProgress);
   progress.report("runtime");
@@ -77,7 +77,7 @@ export async function bootRuntime({
     stdout: (line) => printed.stdout.push(line),
     stderr: (line) => printed.stderr.push(line),
   });
-  const restoreFrom = restorer(loadPyodide, options, await import(indexURL + "pyodide.asm.mjs"));
+  const restoreFrom = restorer(loadPyodide, options, await import(`${indexURL}pyodide.asm.mjs`));
   /** Pyodide's own message ("Program terminated with exit(1)") rarely names the cause: name a core file that cannot be fetched. */
   const startError = async (error) => {
     const missing = progress.failed ?? (await firstUnreachable(indexURL, CORE_FILES));
@@ -205,7 +205,7 @@ async function startFromSnapshot({
   timings,
   t0,
 }) {
-  if (/^https?:/.test(indexURL)) wasmCache?.precompile(indexURL + "pyodide.asm.wasm");
+  if (/^https?:/.test(indexURL)) wasmCache?.precompile(`${indexURL}pyodide.asm.wasm`);
   let pyodide;
   try {
     pyodide = await restoreFrom(snapshotDownload, files, size);

@@ -7,7 +7,7 @@ import { writeBundles } from "./bundles.mjs";
 export function pyodideOptions(indexURL, { stdout = () => {}, stderr = () => {} } = {}) {
   return {
     indexURL,
-    lockFileURL: indexURL + "pyodide-lock.json",
+    lockFileURL: `${indexURL}pyodide-lock.json`,
     packageBaseUrl: indexURL,
     cdnUrl: indexURL, // never fall back to a CDN: everything is self-hosted
     stdout,

@@ -191,7 +191,7 @@ export class InterpreterPool {
     }
     const result = JSON.parse(value);
     const extra = [...this.printed.stderr, ...this.printed.stdout].join("\n");
-    if (extra) result.stderr = (result.stderr || "") + extra + "\n";
+    if (extra) result.stderr = `${result.stderr || ""}${extra}\n`;
     return result;
   }
 }

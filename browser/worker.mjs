@@ -36,7 +36,7 @@ const handle = createProtocolHandler({
     const indexURL = new URL(init.indexURL ?? "./pyodide/", import.meta.url).href;
     let pyodideModule;
     try {
-      pyodideModule = await import(indexURL + "pyodide.mjs");
+      pyodideModule = await import(`${indexURL}pyodide.mjs`);
     } catch (error) {
       throw new Error(`Could not load ${indexURL}pyodide.mjs: ${error.message}`);
     }

@@ -29,7 +29,7 @@ export async function bootNode({
   warmUp = true,
   snapshot = true,
 } = {}) {
-  const indexURL = path.join(outdir, "pyodide") + "/";
+  const indexURL = `${path.join(outdir, "pyodide")}/`;
   const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, "pyodide.mjs")).href);
   return bootRuntime({
     loadPyodide,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { afterEach, describe, test } from "node:test";
 
-import { Progress, bootProgress, instrumentFetch } from "../progress.mjs";
+import { bootProgress, instrumentFetch, Progress } from "../progress.mjs";
 
 const MANIFEST = {
   snapshot: "snapshot.bin",
@@ -78,7 +78,7 @@ describe("instrumentFetch", () => {
   /** A fetch answering every URL with `body` (a stream, as a browser's), recording the init it got. */
   const serve = (body, status = 200) => {
     const seen = [];
-    globalThis.fetch = async (input, init) => {
+    globalThis.fetch = async (_input, init) => {
       seen.push(init);
       return new Response(status === 200 ? new Blob([body]).stream() : null, {
         status,

@@ -15,7 +15,7 @@ import { after, before, describe, test } from "node:test";
 
 import { createProtocolHandler } from "../protocol.mjs";
 import { PyRunner, RunnerTimeoutError } from "../runner.mjs";
-import { OUTDIR, bootNode, createNodeWorker } from "./node-runtime.mjs";
+import { bootNode, createNodeWorker, OUTDIR } from "./node-runtime.mjs";
 
 const PYODIDE_DIR = path.join(OUTDIR, "pyodide");
 const NO_BUILD = fs.existsSync(path.join(PYODIDE_DIR, "manifest.json"))
@@ -129,7 +129,7 @@ describe("runtime (in this thread)", needsBuild, () => {
         ">>> 'next statement runs'",
       ].join("\n"),
     );
-    assert.equal(r.output, SYNC_ONLY + SYNC_ONLY + "'next statement runs'\n");
+    assert.equal(r.output, `${SYNC_ONLY}${SYNC_ONLY}'next statement runs'\n`);
   });
 
   test("await sync_to_async(...) and the async ORM at the top level", async () => {
@@ -276,7 +276,7 @@ describe("runtime (in this thread)", needsBuild, () => {
     await rt.run(
       ">>> from django.conf import settings\n>>> settings.DEBUG = 'leak'\n>>> import os\n>>> os.environ['LEAK'] = '1'\n",
     );
-    const r = await rt.run(SETTINGS_STATE + ">>> os.environ.get('LEAK')\n", { setup: false });
+    const r = await rt.run(`${SETTINGS_STATE}>>> os.environ.get('LEAK')\n`, { setup: false });
     assert.equal(r.output, "'mysite.settings'\nFalse\n(False, False)\n");
     assert.equal(r.versions.django, "6.1.3");
     assert.equal(typeof r.fresh.restoreMs, "number");
@@ -286,7 +286,7 @@ describe("runtime (in this thread)", needsBuild, () => {
     const fresh = {
       env: {
         DJANGO_SETTINGS_MODULE: "mysite.settings_production",
-        DJANGO_SECRET_KEY: "k" + "x".repeat(60),
+        DJANGO_SECRET_KEY: `k${"x".repeat(60)}`,
         DJANGO_ALLOWED_HOSTS: "example.com",
       },
       setup: true,
@@ -319,7 +319,7 @@ describe("runtime (in this thread)", needsBuild, () => {
 
   test("not enough memory for a fresh interpreter: a clear error, and the warm runtime still runs", async () => {
     const grow = WebAssembly.Memory.prototype.grow;
-    WebAssembly.Memory.prototype.grow = function () {
+    WebAssembly.Memory.prototype.grow = () => {
       throw new RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded");
     };
     try {

@@ -23,7 +23,7 @@ async function make() {
     return new Uint8Array(await response.arrayBuffer());
   };
   const manifest = JSON.parse(new TextDecoder().decode(await get("manifest.json")));
-  const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+  const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   const files = await Promise.all(manifest.bundles.map(async (file) => [file, await get(file)]));
   const printed = [];
   const options = pyodideOptions(indexURL, {
