@@ -2,7 +2,13 @@
 // project) and, when the engine allows, the build's memory snapshot; then set
 // Django up. Nothing here touches the DOM, `self` or Node's fs: the caller
 // passes loadPyodide and a fetchBytes function.
-import { CORE_FILES, fetchBytes, firstUnreachable, memoiseCoreFetches } from "./fetch.mjs";
+import {
+  CORE_FILES,
+  Downloads,
+  fetchBytes,
+  firstUnreachable,
+  memoiseCoreFetches,
+} from "./fetch.mjs";
 import { checkedFetcher } from "./integrity.mjs";
 import {
   bootPrepared,
@@ -78,7 +84,10 @@ export async function bootRuntime({
     stderr: (line) => printed.stderr.push(line),
   });
   const restoreFrom = restorer(loadPyodide, options, await import(`${indexURL}pyodide.asm.mjs`));
-  /** Pyodide's own message ("Program terminated with exit(1)") rarely names the cause: name a core file that cannot be fetched. */
+  /**
+   * Pyodide's own message ("Program terminated with exit(1)") rarely names
+   * the cause: name a core file that cannot be fetched.
+   */
   const startError = async (error) => {
     const missing = progress.failed ?? (await firstUnreachable(indexURL, CORE_FILES));
     return new Error(
@@ -159,33 +168,6 @@ export async function bootRuntime({
     /** One HTTP request; resolves to {status, headers, body, messages, truncated}. */
     request: (request) => pool.request(request),
   };
-}
-
-/** Build files downloading at once (each awaited later: a failure surfaces there), and when the last arrived. */
-class Downloads {
-  constructor(fetchChecked, progress) {
-    this.fetchChecked = fetchChecked;
-    this.progress = progress;
-    this.lastArrival = 0;
-  }
-  /** Start downloading `file` now; resolves to its bytes. */
-  start(file) {
-    const promise = this.fetchChecked(file).then((bytes) => {
-      this.lastArrival = Math.max(this.lastArrival, performance.now());
-      this.progress.done(file);
-      return bytes;
-    });
-    promise.catch(() => {}); // awaited later
-    return promise;
-  }
-  /** Start downloading `files`; resolves to [[file, bytes]]. */
-  all(files) {
-    const promise = Promise.all(
-      files.map((file) => this.start(file).then((bytes) => [file, bytes])),
-    );
-    promise.catch(() => {}); // awaited later
-    return promise;
-  }
 }
 
 /**

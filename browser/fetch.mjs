@@ -1,6 +1,7 @@
 // Fetching the runtime's files: fetchBytes for browsers and workers, the
-// core files Pyodide fetches itself (named when a start fails), and those
-// files answered from memory for every interpreter after the first.
+// core files Pyodide fetches itself (named when a start fails), those files
+// answered from memory for every interpreter after the first, and the build's
+// own files (the snapshot, the bundles) downloading at once (Downloads).
 
 /** The files loadPyodide() fetches itself. */
 export const CORE_FILES = [
@@ -74,4 +75,36 @@ export function memoiseCoreFetches(indexURL, wasmCache) {
   };
   memo.__guideMemo = true;
   globalThis.fetch = memo;
+}
+
+/**
+ * Files of the build downloading at once, each checked (`fetchChecked`, from
+ * integrity.mjs) and counted in `progress` when it arrives; each promise is
+ * awaited later, so a failure surfaces there. `lastArrival`: when the last
+ * one arrived (performance.now()).
+ */
+export class Downloads {
+  constructor(fetchChecked, progress) {
+    this.fetchChecked = fetchChecked;
+    this.progress = progress;
+    this.lastArrival = 0;
+  }
+  /** Start downloading `file` now; resolves to its bytes. */
+  start(file) {
+    const promise = this.fetchChecked(file).then((bytes) => {
+      this.lastArrival = Math.max(this.lastArrival, performance.now());
+      this.progress.done(file);
+      return bytes;
+    });
+    promise.catch(() => {}); // awaited later
+    return promise;
+  }
+  /** Start downloading `files`; resolves to [[file, bytes]]. */
+  all(files) {
+    const promise = Promise.all(
+      files.map((file) => this.start(file).then((bytes) => [file, bytes])),
+    );
+    promise.catch(() => {}); // awaited later
+    return promise;
+  }
 }

@@ -3,7 +3,7 @@
 // (restorer, freshRestorer); another Django release (otherDjangoBooter).
 import { writeBundles } from "./bundles.mjs";
 
-/** Options of loadPyodide() shared by every interpreter (the build's snapshot step uses them too). */
+/** loadPyodide() options shared by every interpreter (the build's snapshot step uses them too). */
 export function pyodideOptions(indexURL, { stdout = () => {}, stderr = () => {} } = {}) {
   return {
     indexURL,
@@ -20,7 +20,10 @@ export function pyodideOptions(indexURL, { stdout = () => {}, stderr = () => {} 
 export function memoryMessage(error, what) {
   const text = String(error?.message ?? error);
   if (error instanceof RangeError || /memory|allocation|out of bounds/i.test(text)) {
-    return `Not enough memory for ${what}: the browser refused to give WebAssembly more memory (${text}). Close other tabs and reload the page.`;
+    return (
+      `Not enough memory for ${what}: the browser refused to give WebAssembly more memory ` +
+      `(${text}). Close other tabs and reload the page.`
+    );
   }
   return `Could not start ${what}: ${text}`;
 }

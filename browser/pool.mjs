@@ -42,7 +42,7 @@ export class InterpreterPool {
     this.others = {}; // Django version => Promise of bootOther()'s result
   }
 
-  /** Set the warm interpreter up (Django with the project's settings); resolves to the versions it found. */
+  /** Set the warm interpreter up (Django, the project's settings); resolves to its versions. */
   async warmUp() {
     let interp = this.pristine;
     this.pristine = null;
@@ -114,7 +114,8 @@ export class InterpreterPool {
       throw new Error(`The Python runtime failed: ${error.message}`);
     }
     const setupMs = Math.round(performance.now() - t);
-    // What django.setup() wrote outside sys.stdout/sys.stderr counts as the snippet's, as in its process.
+    // What django.setup() wrote outside sys.stdout/sys.stderr counts as the
+    // snippet's, as in its process.
     const result = await this.callJSON((text) => interp.session.run(text), [String(code)], {
       keepPrinted: true,
     });

@@ -20,7 +20,7 @@ export function cacheCompiledWasm() {
     cache.compileMs ??= Math.round(performance.now() - started);
     return result;
   };
-  /** Compile `url` now, streaming, before Pyodide asks for it (its download then overlaps others). */
+  /** Compile `url` now, streaming, before Pyodide asks (its download then overlaps others). */
   cache.precompile = (url) => {
     if (cache.module || cache.compiling || !WA.compileStreaming) return;
     cache.compiling = timed(() => WA.compileStreaming(fetch(url)));

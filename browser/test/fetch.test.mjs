@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 
-import { CORE_FILES, fetchBytes, firstUnreachable, memoiseCoreFetches } from "../fetch.mjs";
+import {
+  CORE_FILES,
+  Downloads,
+  fetchBytes,
+  firstUnreachable,
+  memoiseCoreFetches,
+} from "../fetch.mjs";
 
 const original = globalThis.fetch;
 afterEach(() => {
@@ -111,5 +117,40 @@ describe("memoiseCoreFetches", () => {
         "pyodide.asm.wasm",
       ],
     );
+  });
+});
+
+describe("Downloads", () => {
+  test("each file checked, counted when it arrives; all() pairs names and bytes", async () => {
+    const done = [];
+    const progress = { done: (file) => done.push(file) };
+    const fetchChecked = async (file) => new TextEncoder().encode(file);
+    const downloads = new Downloads(fetchChecked, progress);
+    const before = performance.now();
+    const bundles = await downloads.all(["a.bundle", "b.bundle"]);
+    assert.deepEqual(
+      bundles.map(([file, bytes]) => [file, new TextDecoder().decode(bytes)]),
+      [
+        ["a.bundle", "a.bundle"],
+        ["b.bundle", "b.bundle"],
+      ],
+    );
+    assert.deepEqual(done, ["a.bundle", "b.bundle"]);
+    assert.ok(downloads.lastArrival >= before);
+  });
+
+  test("a failure surfaces where the download is awaited, not as an unhandled rejection", async () => {
+    const failing = new Downloads(
+      async (file) => {
+        throw new Error(`Integrity check failed for ${file}`);
+      },
+      { done: () => assert.fail("not counted") },
+    );
+    const one = failing.start("snapshot.bin");
+    const all = failing.all(["x.bundle"]);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // no unhandled rejection meanwhile
+    await assert.rejects(one, /snapshot\.bin/);
+    await assert.rejects(all, /x\.bundle/);
+    assert.equal(failing.lastArrival, 0);
   });
 });

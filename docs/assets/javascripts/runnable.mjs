@@ -324,7 +324,10 @@ function prefetchOnIntent(block, run) {
   viewObserver?.observe(block);
 }
 
-/** A block's editor (CodeMirror, or a textarea), made on first use, shown in place of the highlighted snippet. */
+/**
+ * A block's editor (CodeMirror, or a textarea), made on first use, shown in
+ * place of the highlighted snippet.
+ */
 class BlockEditor {
   constructor(block, ui) {
     this.block = block;
@@ -378,7 +381,7 @@ class BlockEditor {
   }
 }
 
-/** Run `text` (the edited snippet or the original): load the runtime if needed, then show the output. */
+/** Run `text` (the edited snippet or the original), loading the runtime first if needed. */
 async function runBlock(block, ui, text, editor) {
   const pressed = performance.now();
   ui.run.setAttribute("aria-disabled", "true");
@@ -419,7 +422,7 @@ function ranMessage(result, runner) {
   return `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}${where}).`;
 }
 
-/** A run that failed (the runtime could not load, or stopped the run): said in the output and aloud. */
+/** A run that failed (the runtime could not load, or it stopped the run): shown, and said aloud. */
 function showRunError(ui, error) {
   ui.progress.textContent = "";
   ui.output.textContent = error.message;
