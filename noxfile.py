@@ -236,10 +236,12 @@ def publish(session):
 
 @nox.session(python=DEFAULT_PYTHON)
 def lint(session):
-    """ruff: lint and format check of the project's Python."""
+    """ruff, then Biome: lint and format check of the project's Python and JavaScript."""
     session.install("ruff==0.17.5")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    npm_ci(session)  # Biome is pinned in package.json's devDependencies
+    session.run(str(ROOT / "node_modules" / ".bin" / "biome"), "ci", str(ROOT), external=True)
 
 
 @nox.session(python=DEFAULT_PYTHON)

@@ -23,7 +23,9 @@ export class RunnerError extends Error {
 
 export class RunnerTimeoutError extends RunnerError {
   constructor(seconds) {
-    super(`Stopped after ${seconds} s: the code did not finish (infinite loop?). The Python runtime was restarted.`);
+    super(
+      `Stopped after ${seconds} s: the code did not finish (infinite loop?). The Python runtime was restarted.`,
+    );
     this.name = "RunnerTimeoutError";
   }
 }
@@ -37,7 +39,13 @@ export class PyRunner {
    * @param {number} [options.timeoutMs]      per run/request (default 10000)
    * @param {(url: URL|string) => Worker} [options.createWorker]  for tests / other environments
    */
-  constructor({ workerURL, indexURL, application, timeoutMs = DEFAULT_TIMEOUT_MS, createWorker } = {}) {
+  constructor({
+    workerURL,
+    indexURL,
+    application,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    createWorker,
+  } = {}) {
     this.workerURL = workerURL ?? new URL("./worker.mjs", import.meta.url);
     this.indexURL = indexURL;
     this.application = application;
@@ -115,7 +123,11 @@ export class PyRunner {
   run(code, { timeoutMs = this.timeoutMs, fresh = null } = {}) {
     const message = { type: "run", code: String(code) };
     if (fresh) {
-      message.fresh = { env: fresh.env ?? {}, unset: fresh.unset ?? [], setup: fresh.setup ?? true };
+      message.fresh = {
+        env: fresh.env ?? {},
+        unset: fresh.unset ?? [],
+        setup: fresh.setup ?? true,
+      };
       if (fresh.django) message.fresh.django = fresh.django;
     }
     return this._call(message, timeoutMs);
@@ -125,7 +137,10 @@ export class PyRunner {
    * One HTTP request through the project's ASGI application.
    * Resolves to {status, headers: [[name, value]], body, messages, truncated, ms}.
    */
-  request({ method = "GET", path = "/", headers = [], body = "", application, reset = true } = {}, { timeoutMs = this.timeoutMs } = {}) {
+  request(
+    { method = "GET", path = "/", headers = [], body = "", application, reset = true } = {},
+    { timeoutMs = this.timeoutMs } = {},
+  ) {
     const message = { type: "request", method, path, headers, body, reset };
     if (application ?? this.application) message.application = application ?? this.application;
     return this._call(message, timeoutMs);

@@ -7,7 +7,7 @@
 //       needs a fresh interpreter (the booted one then serves it; Django is set up
 //       with mysite.settings only when a warm run or a request comes); snapshot:
 //       false boots Python from scratch instead of from the build's memory snapshot
-//       (default: from the snapshot, unless core.mjs prefersLeanStart(navigator.connection):
+//       (default: from the snapshot, unless start-choice.mjs prefersLeanStart(navigator.connection):
 //       the reader saves data, or the connection is estimated slow)
 //       -> {type: "progress", phase, loaded, total}   (bytes; phases: "runtime",
 //          "packages", "project", "setup", "ready"), any number of times
@@ -26,7 +26,9 @@
 // "run" and "request" initialise first if needed; messages are handled one at a time.
 // indexURL defaults to ./pyodide/ next to this file; application to the
 // manifest's ("mysite.asgi:application"), e.g. "mysite.asgi_wrapped:application".
-import { bootRuntime, createProtocolHandler, prefersLeanStart } from "./core.mjs";
+import { bootRuntime } from "./boot.mjs";
+import { createProtocolHandler } from "./protocol.mjs";
+import { prefersLeanStart } from "./start-choice.mjs";
 
 const handle = createProtocolHandler({
   post: (message) => self.postMessage(message),
@@ -34,7 +36,7 @@ const handle = createProtocolHandler({
     const indexURL = new URL(init.indexURL ?? "./pyodide/", import.meta.url).href;
     let pyodideModule;
     try {
-      pyodideModule = await import(indexURL + "pyodide.mjs");
+      pyodideModule = await import(`${indexURL}pyodide.mjs`);
     } catch (error) {
       throw new Error(`Could not load ${indexURL}pyodide.mjs: ${error.message}`);
     }

@@ -20,21 +20,33 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirro
 import { python } from "@codemirror/lang-python";
 import { HighlightStyle, indentUnit, syntaxHighlighting } from "@codemirror/language";
 import { EditorState } from "@codemirror/state";
-import { EditorView, drawSelection, keymap } from "@codemirror/view";
+import { drawSelection, EditorView, keymap } from "@codemirror/view";
 import { tags as t } from "@lezer/highlight";
 
 const hl = (name) => `var(--md-code-hl-${name}-color)`;
 
 /** Pygments' colours as Material sets them (overridden for AA in extra.css). */
 const highlightStyle = HighlightStyle.define([
-  { tag: [t.keyword, t.controlKeyword, t.definitionKeyword, t.moduleKeyword, t.operatorKeyword], color: hl("keyword") },
+  {
+    tag: [t.keyword, t.controlKeyword, t.definitionKeyword, t.moduleKeyword, t.operatorKeyword],
+    color: hl("keyword"),
+  },
   { tag: [t.string, t.special(t.string), t.docString], color: hl("string") },
   { tag: [t.number, t.integer, t.float], color: hl("number") },
   { tag: [t.bool, t.null, t.self, t.atom], color: hl("constant") },
-  { tag: [t.function(t.definition(t.variableName)), t.definition(t.className), t.className], color: hl("function") },
+  {
+    tag: [t.function(t.definition(t.variableName)), t.definition(t.className), t.className],
+    color: hl("function"),
+  },
   { tag: [t.comment, t.lineComment], color: hl("comment"), fontStyle: "italic" },
-  { tag: [t.operator, t.compareOperator, t.arithmeticOperator, t.logicOperator, t.bitwiseOperator], color: hl("operator") },
-  { tag: [t.punctuation, t.paren, t.squareBracket, t.brace, t.separator], color: hl("punctuation") },
+  {
+    tag: [t.operator, t.compareOperator, t.arithmeticOperator, t.logicOperator, t.bitwiseOperator],
+    color: hl("operator"),
+  },
+  {
+    tag: [t.punctuation, t.paren, t.squareBracket, t.brace, t.separator],
+    color: hl("punctuation"),
+  },
   { tag: [t.escape, t.special(t.variableName)], color: hl("special") },
   { tag: t.invalid, color: "var(--md-code-fg-color)" },
 ]);
@@ -81,7 +93,12 @@ export function createEditor({ anchor, doc, label, describedBy, onChange, onRun 
         syntaxHighlighting(highlightStyle),
         theme,
         EditorView.lineWrapping, // long lines wrap, as in the output below (and at 320 px)
-        keymap.of([{ key: "Mod-Enter", run, preventDefault: true }, ...defaultKeymap, ...historyKeymap, indentWithTab]),
+        keymap.of([
+          { key: "Mod-Enter", run, preventDefault: true },
+          ...defaultKeymap,
+          ...historyKeymap,
+          indentWithTab,
+        ]),
         EditorView.editorAttributes.of({ class: "runnable-editor" }), // CodeMirror owns the class list
         EditorView.contentAttributes.of({
           "aria-label": label,

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 
-import { bootRuntime } from "../core.mjs";
+import { bootRuntime } from "../boot.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const OUTDIR = path.resolve(ROOT, process.env.BROWSER_BUILD ?? "build/browser");
@@ -16,15 +16,29 @@ export const readBytes = async (file) => {
   try {
     return new Uint8Array(await fs.readFile(file));
   } catch (error) {
-    throw new Error(`Could not download ${file}: ${error.code === "ENOENT" ? "file not found" : error.message}`);
+    throw new Error(
+      `Could not download ${file}: ${error.code === "ENOENT" ? "file not found" : error.message}`,
+    );
   }
 };
 
 /** bootRuntime() in this thread. */
-export async function bootNode({ outdir = OUTDIR, onProgress, warmUp = true, snapshot = true } = {}) {
-  const indexURL = path.join(outdir, "pyodide") + "/";
+export async function bootNode({
+  outdir = OUTDIR,
+  onProgress,
+  warmUp = true,
+  snapshot = true,
+} = {}) {
+  const indexURL = `${path.join(outdir, "pyodide")}/`;
   const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, "pyodide.mjs")).href);
-  return bootRuntime({ loadPyodide, indexURL, fetchBytes: readBytes, onProgress, warmUp, snapshot });
+  return bootRuntime({
+    loadPyodide,
+    indexURL,
+    fetchBytes: readBytes,
+    onProgress,
+    warmUp,
+    snapshot,
+  });
 }
 
 /**
@@ -32,7 +46,9 @@ export async function bootNode({ outdir = OUTDIR, onProgress, warmUp = true, sna
  * Worker (onmessage/onerror/postMessage/terminate), for PyRunner({createWorker}).
  */
 export function createNodeWorker() {
-  const worker = new Worker(new URL("./node-worker.mjs", import.meta.url), { workerData: { outdir: OUTDIR } });
+  const worker = new Worker(new URL("./node-worker.mjs", import.meta.url), {
+    workerData: { outdir: OUTDIR },
+  });
   const facade = {
     onmessage: null,
     onerror: null,

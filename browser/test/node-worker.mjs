@@ -1,7 +1,7 @@
-// worker.mjs for Node's worker_threads: same protocol (core.mjs), files read from disk.
+// worker.mjs for Node's worker_threads: same protocol (protocol.mjs), files read from disk.
 import { parentPort, workerData } from "node:worker_threads";
 
-import { createProtocolHandler } from "../core.mjs";
+import { createProtocolHandler } from "../protocol.mjs";
 import { bootNode } from "./node-runtime.mjs";
 
 const handle = createProtocolHandler({

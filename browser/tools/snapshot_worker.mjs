@@ -1,18 +1,19 @@
 // Build step, in a Web Worker of headless Chromium: the memory snapshot the
 // browser starts Python from. Loaded by guide.runtime_snapshot, which serves
-// OUTDIR (this file as /snapshot_worker.mjs, beside core.mjs) and receives the
+// OUTDIR (this file as /snapshot_worker.mjs, beside the runtime's modules) and receives the
 // snapshot by POST /snapshot.bin.
 //
 // It boots the built runtime exactly as the worker does without a snapshot
-// (core.mjs bootPrepared: Pyodide, the bundles of manifest.json,
+// (interpreter.mjs bootPrepared: Pyodide, the bundles of manifest.json,
 // guide_session.prepare(): Django's framework imported, no settings read) and
 // takes pyodide.makeMemorySnapshot(). It is made in Chromium, not Node,
 // because Pyodide keeps in its memory how the engine stack switches (JSPI):
 // a snapshot is only faithful in an engine with the same JSPI as the one that
 // made it (Node 20 has at most the older API, behind a flag), so the worker
-// restores it only where WebAssembly.Suspending exists (core.mjs).
+// restores it only where WebAssembly.Suspending exists (start-choice.mjs).
 // Posts {ok, bytes, jspi, timings} or {ok: false, error}.
-import { bootPrepared, hasJspi, pyodideOptions, snapshotOf } from "./core.mjs";
+import { bootPrepared, pyodideOptions, snapshotOf } from "./interpreter.mjs";
+import { hasJspi } from "./start-choice.mjs";
 
 async function make() {
   const indexURL = new URL("./pyodide/", import.meta.url).href;
@@ -22,17 +23,24 @@ async function make() {
     return new Uint8Array(await response.arrayBuffer());
   };
   const manifest = JSON.parse(new TextDecoder().decode(await get("manifest.json")));
-  const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+  const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   const files = await Promise.all(manifest.bundles.map(async (file) => [file, await get(file)]));
   const printed = [];
-  const options = pyodideOptions(indexURL, { stdout: (line) => printed.push(line), stderr: (line) => printed.push(line) });
+  const options = pyodideOptions(indexURL, {
+    stdout: (line) => printed.push(line),
+    stderr: (line) => printed.push(line),
+  });
   const t0 = performance.now();
   const pyodide = await bootPrepared(loadPyodide, options, files, manifest.project.dir);
   const t1 = performance.now();
   const snapshot = snapshotOf(pyodide);
   const t2 = performance.now();
-  if (printed.length) throw new Error(`unexpected output while preparing the snapshot:\n${printed.join("\n")}`);
-  const response = await fetch(new URL("/snapshot.bin", import.meta.url), { method: "POST", body: snapshot });
+  if (printed.length)
+    throw new Error(`unexpected output while preparing the snapshot:\n${printed.join("\n")}`);
+  const response = await fetch(new URL("/snapshot.bin", import.meta.url), {
+    method: "POST",
+    body: snapshot,
+  });
   if (!response.ok) throw new Error(`POST /snapshot.bin: HTTP ${response.status}`);
   return {
     ok: true,

@@ -23,23 +23,28 @@
  *
  * Blocks whose snippet cannot run in a browser carry data-browser-skip with
  * the reason; they get a note instead of a button.
+ *
+ * A request panel (<div class="asgi-request-panel">) becomes a form that sends
+ * one HTTP request to an ASGI application of the example project, chosen
+ * among the panel's data-applications (a JSON list of "module:attribute"
+ * names; ["mysite.asgi:application"] without it), data-application selected
+ * first; data-path and data-headers fill the form.
  */
 
 const RUNTIME_URL = new URL("../../runtime/runner.mjs", import.meta.url);
 const EDITOR_URL = new URL("../vendor/editor.mjs", import.meta.url);
 const EDITOR_LABEL = "Editable snippet: Python statements after >>> prompts";
-const EDITOR_HINT = "Ctrl+Enter (⌘+Enter) runs the snippet. Tab indents; press Escape, then Tab, to leave the editor.";
+const EDITOR_HINT =
+  "Ctrl+Enter (⌘+Enter) runs the snippet. Tab indents; press Escape, then Tab, to leave the editor.";
 const EDITOR_HINT_PLAIN = "Ctrl+Enter (⌘+Enter) runs the snippet.";
-const APPLICATIONS = [
-  "mysite.asgi:application",
-  "mysite.asgi_wrapped:application",
-  "mysite.asgi_mounted:application",
-];
+// What a request panel offers when the page does not say (data-applications).
+const DEFAULT_APPLICATIONS = ["mysite.asgi:application"];
 
 // ?run-timeout=SECONDS (1 to 600) changes how long a run may take before the
 // runtime stops it (the runtime's default: 10 s); the tests use a short one.
 const RUN_TIMEOUT_S = Number(new URLSearchParams(location.search).get("run-timeout"));
-const RUNNER_OPTIONS = RUN_TIMEOUT_S >= 1 && RUN_TIMEOUT_S <= 600 ? { timeoutMs: RUN_TIMEOUT_S * 1000 } : {};
+const RUNNER_OPTIONS =
+  RUN_TIMEOUT_S >= 1 && RUN_TIMEOUT_S <= 600 ? { timeoutMs: RUN_TIMEOUT_S * 1000 } : {};
 // ?no-snapshot starts Python from scratch instead of from the build's memory
 // snapshot (what a reader who saves data gets; bench/browser.py compares both).
 const SNAPSHOT = new URLSearchParams(location.search).has("no-snapshot") ? false : undefined;
@@ -102,10 +107,13 @@ const prefetchState = (state) => {
   document.documentElement.dataset.runnablePrefetch = state;
 };
 const viewObserver =
-  !saveData && "IntersectionObserver" in window && !new URLSearchParams(location.search).has("no-prefetch")
+  !saveData &&
+  "IntersectionObserver" in window &&
+  !new URLSearchParams(location.search).has("no-prefetch")
     ? new IntersectionObserver((entries, observer) => {
         if (!entries.some((entry) => entry.isIntersecting)) {
-          if (document.documentElement.dataset.runnablePrefetch !== "idle") prefetchState("waiting");
+          if (document.documentElement.dataset.runnablePrefetch !== "idle")
+            prefetchState("waiting");
           return;
         }
         observer.disconnect();
@@ -132,10 +140,15 @@ async function readyRunner(status, progress, { warm = true } = {}) {
     // The live region says it once; the byte counts go to a sibling that is
     // not live, so a screen reader is not interrupted on every chunk.
     status.textContent = "Loading Python in your browser…";
-    const info = await runner.init(({ phase, loaded, total }) => {
-      const amount = total ? `${formatBytes(loaded)} of ${formatBytes(total)}` : formatBytes(loaded);
-      progress.textContent = `${phase}, ${amount}`;
-    }, { warm, snapshot: SNAPSHOT });
+    const info = await runner.init(
+      ({ phase, loaded, total }) => {
+        const amount = total
+          ? `${formatBytes(loaded)} of ${formatBytes(total)}`
+          : formatBytes(loaded);
+        progress.textContent = `${phase}, ${amount}`;
+      },
+      { warm, snapshot: SNAPSHOT },
+    );
     progress.textContent = "";
     runner.versions = info.versions;
     // How the start went, per phase (bench/browser.py reads it).
@@ -221,140 +234,221 @@ function loadEdit(block) {
 
 function setUpBlock(block) {
   const highlight = block.querySelector(".highlight");
-  const code = highlight && highlight.querySelector("pre > code");
+  const code = highlight?.querySelector("pre > code");
   if (!code) return;
-  const original = code.textContent.replace(/\n$/, "") + "\n";
-
-  const bar = element("div", { class: "runnable-bar" });
   if (block.dataset.browserSkip) {
-    bar.append(
-      element(
-        "span",
-        { class: "runnable-skip", "data-runnable-skip": "" },
-        `Runs on a server only: ${block.dataset.browserSkip}. The output shown is from the build.`,
-      ),
-    );
-    block.append(bar);
+    addSkipNote(block);
     return;
   }
-
-  const run = element("button", { type: "button", class: "md-button md-button--primary runnable-run" }, "Run");
-  const reset = element("button", { type: "button", class: "md-button runnable-reset", hidden: "" }, "Reset");
-  // State: polite, visible. Errors: assertive, announced once (the visible
-  // message is in the output below).
-  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });
-  const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
-  const alert = liveRegion("alert", "runnable-alert");
-  const hint = element("p", { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" }, EDITOR_HINT);
-  const output = element("pre", { class: "runnable-output", hidden: "" });
-  const stderr = element("pre", { class: "runnable-output runnable-stderr", hidden: "" });
-  bar.append(run, reset, status, progress, alert);
-  highlight.after(hint);
-  block.append(bar, output, stderr);
-
-  let editor = null; // made on first use
-  let editorReady = null;
-  const makeEditor = (text) => {
-    editorReady ??= loadEditorModule().then((module) => {
-      const options = {
-        anchor: highlight,
-        doc: text,
-        label: EDITOR_LABEL,
-        describedBy: hint.id,
-        onChange: (value) => saveEdit(block, value),
-        onRun: () => run.click(),
-      };
-      editor = module ? module.createEditor(options) : textareaEditor(options);
-      if (!module) hint.textContent = EDITOR_HINT_PLAIN; // a textarea's Tab moves focus
-      block.dataset.editor = module ? "codemirror" : "textarea";
-      return editor;
-    });
-    return editorReady;
-  };
-  const editorShown = () => editor !== null && !editor.hidden;
-  const showEditor = async (text) => {
-    const made = editor === null;
-    await makeEditor(text);
-    if (!made) editor.value = text;
-    editor.hidden = false;
-    hint.hidden = false;
-    highlight.hidden = true;
-    reset.hidden = false;
-  };
-
+  const original = `${code.textContent.replace(/\n$/, "")}\n`;
+  const ui = addControls(block, highlight);
+  const editor = new BlockEditor(block, ui);
   const saved = loadEdit(block);
-  if (saved !== null && saved !== original) showEditor(saved);
+  if (saved !== null && saved !== original) editor.show(saved);
+  prefetchOnIntent(block, ui.run);
 
-  // Start loading when the reader shows intent to run (hover or focus), or
-  // when the block is on screen and the browser is idle (see viewObserver).
+  let running = false;
+  ui.run.addEventListener("click", async () => {
+    if (running) return; // aria-disabled keeps the button focusable, so ignore presses here
+    running = true;
+    try {
+      await runBlock(block, ui, editor.shown ? editor.value : original, editor);
+    } finally {
+      running = false;
+    }
+  });
+  ui.reset.addEventListener("click", () => resetBlock(block, ui, editor));
+}
+
+/** A block whose snippet cannot run in a browser: a note saying why, instead of a button. */
+function addSkipNote(block) {
+  const bar = element("div", { class: "runnable-bar" });
+  bar.append(
+    element(
+      "span",
+      { class: "runnable-skip", "data-runnable-skip": "" },
+      `Runs on a server only: ${block.dataset.browserSkip}. The output shown is from the build.`,
+    ),
+  );
+  block.append(bar);
+}
+
+/** Run and Reset, the live regions, the editor's hint and the output areas of a block. */
+function addControls(block, highlight) {
+  const ui = {
+    highlight,
+    run: element(
+      "button",
+      { type: "button", class: "md-button md-button--primary runnable-run" },
+      "Run",
+    ),
+    reset: element(
+      "button",
+      { type: "button", class: "md-button runnable-reset", hidden: "" },
+      "Reset",
+    ),
+    // State: polite, visible. Errors: assertive, announced once (the visible
+    // message is in the output below).
+    status: element("span", {
+      class: "runnable-status",
+      role: "status",
+      "aria-live": "polite",
+      "aria-atomic": "true",
+    }),
+    progress: element("span", { class: "runnable-progress", "aria-hidden": "true" }),
+    alert: liveRegion("alert", "runnable-alert"),
+    hint: element(
+      "p",
+      { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" },
+      EDITOR_HINT,
+    ),
+    output: element("pre", { class: "runnable-output", hidden: "" }),
+    stderr: element("pre", { class: "runnable-output runnable-stderr", hidden: "" }),
+  };
+  const bar = element("div", { class: "runnable-bar" });
+  bar.append(ui.run, ui.reset, ui.status, ui.progress, ui.alert);
+  highlight.after(ui.hint);
+  block.append(bar, ui.output, ui.stderr);
+  return ui;
+}
+
+/**
+ * Start loading when the reader shows intent to run (hover or focus of Run),
+ * or when the block is on screen and the browser is idle (see viewObserver).
+ */
+function prefetchOnIntent(block, run) {
   run.addEventListener("pointerenter", prefetch, { once: true });
   run.addEventListener("focus", prefetch, { once: true });
   run.addEventListener("pointerenter", loadEditorModule, { once: true });
   run.addEventListener("focus", loadEditorModule, { once: true });
   viewObserver?.observe(block);
+}
 
-  let running = false;
-  run.addEventListener("click", async () => {
-    if (running) return; // aria-disabled keeps the button focusable, so ignore presses here
-    running = true;
-    const pressed = performance.now();
-    const text = editorShown() ? editor.value : original;
-    run.setAttribute("aria-disabled", "true");
-    block.classList.add("runnable--running");
-    output.classList.remove("runnable-output--error");
-    stderr.hidden = true;
-    alert.textContent = "";
-    try {
-      // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
-      const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
-      const runner = await readyRunner(status, progress, { warm: wantsWarm(block) });
-      status.textContent = "Running…";
-      const result = await runner.run(text, { fresh });
-      showOutput(output, result);
-      stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
-      stderr.hidden = !result.stderr;
-      if (!editorShown()) await showEditor(text);
-      const versions = result.versions ?? runner.versions;
-      const django = versions ? `, Django ${versions.django}` : "";
-      const where = result.fresh ? ", a fresh interpreter" : "";
-      status.textContent = `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}${where}).`;
-    } catch (error) {
-      progress.textContent = "";
-      output.textContent = error.message;
-      output.dataset.empty = "false";
-      output.classList.add("runnable-output--error");
-      status.textContent = "Did not run.";
-      alert.textContent = error.message;
-    } finally {
-      output.hidden = false;
-      run.removeAttribute("aria-disabled");
-      running = false;
-      block.classList.remove("runnable--running");
-      // From the press to the output on the page (bench/browser.py reads it).
-      block.dataset.runMs = String(Math.round(performance.now() - pressed));
-      block.dataset.runState = output.classList.contains("runnable-output--error") ? "error" : "done";
-    }
-  });
+/**
+ * A block's editor (CodeMirror, or a textarea), made on first use, shown in
+ * place of the highlighted snippet.
+ */
+class BlockEditor {
+  constructor(block, ui) {
+    this.block = block;
+    this.ui = ui;
+    this.editor = null;
+    this.ready = null;
+  }
 
-  reset.addEventListener("click", () => {
-    const hadFocus = reset.contains(document.activeElement);
-    if (editor) editor.hidden = true;
-    hint.hidden = true;
-    highlight.hidden = false;
-    reset.hidden = true;
-    output.hidden = true;
-    output.textContent = "";
-    stderr.hidden = true;
-    alert.textContent = "";
-    status.textContent = "Reset: the snippet as published is shown again.";
-    delete block.dataset.runState;
-    try {
-      sessionStorage.removeItem(storageKey(block));
-    } catch {
-      /* nothing saved */
-    }
-    if (hadFocus) run.focus(); // Reset is hidden now: focus must not fall to the page
-  });
+  /** Make the editor (once) with `text`; resolves to it. */
+  make(text) {
+    this.ready ??= loadEditorModule().then((module) => {
+      const options = {
+        anchor: this.ui.highlight,
+        doc: text,
+        label: EDITOR_LABEL,
+        describedBy: this.ui.hint.id,
+        onChange: (value) => saveEdit(this.block, value),
+        onRun: () => this.ui.run.click(),
+      };
+      this.editor = module ? module.createEditor(options) : textareaEditor(options);
+      if (!module) this.ui.hint.textContent = EDITOR_HINT_PLAIN; // a textarea's Tab moves focus
+      this.block.dataset.editor = module ? "codemirror" : "textarea";
+      return this.editor;
+    });
+    return this.ready;
+  }
+
+  get shown() {
+    return this.editor !== null && !this.editor.hidden;
+  }
+
+  get value() {
+    return this.editor.value;
+  }
+
+  /** Show the editor holding `text`, with its hint and the Reset button, instead of the snippet. */
+  async show(text) {
+    const made = this.editor === null;
+    await this.make(text);
+    if (!made) this.editor.value = text;
+    this.editor.hidden = false;
+    this.ui.hint.hidden = false;
+    this.ui.highlight.hidden = true;
+    this.ui.reset.hidden = false;
+  }
+
+  hide() {
+    if (this.editor) this.editor.hidden = true;
+    this.ui.hint.hidden = true;
+    this.ui.highlight.hidden = false;
+  }
+}
+
+/** Run `text` (the edited snippet or the original), loading the runtime first if needed. */
+async function runBlock(block, ui, text, editor) {
+  const pressed = performance.now();
+  ui.run.setAttribute("aria-disabled", "true");
+  block.classList.add("runnable--running");
+  ui.output.classList.remove("runnable-output--error");
+  ui.stderr.hidden = true;
+  ui.alert.textContent = "";
+  try {
+    // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
+    const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
+    const runner = await readyRunner(ui.status, ui.progress, { warm: wantsWarm(block) });
+    ui.status.textContent = "Running…";
+    const result = await runner.run(text, { fresh });
+    showOutput(ui.output, result);
+    ui.stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
+    ui.stderr.hidden = !result.stderr;
+    if (!editor.shown) await editor.show(text);
+    ui.status.textContent = ranMessage(result, runner);
+  } catch (error) {
+    showRunError(ui, error);
+  } finally {
+    ui.output.hidden = false;
+    ui.run.removeAttribute("aria-disabled");
+    block.classList.remove("runnable--running");
+    // From the press to the output on the page (bench/browser.py reads it).
+    block.dataset.runMs = String(Math.round(performance.now() - pressed));
+    block.dataset.runState = ui.output.classList.contains("runnable-output--error")
+      ? "error"
+      : "done";
+  }
+}
+
+/** "Ran in your browser in 12 ms (Pyodide, Django 6.1.3)." */
+function ranMessage(result, runner) {
+  const versions = result.versions ?? runner.versions;
+  const django = versions ? `, Django ${versions.django}` : "";
+  const where = result.fresh ? ", a fresh interpreter" : "";
+  return `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}${where}).`;
+}
+
+/** A run that failed (the runtime could not load, or it stopped the run): shown, and said aloud. */
+function showRunError(ui, error) {
+  ui.progress.textContent = "";
+  ui.output.textContent = error.message;
+  ui.output.dataset.empty = "false";
+  ui.output.classList.add("runnable-output--error");
+  ui.status.textContent = "Did not run.";
+  ui.alert.textContent = error.message;
+}
+
+/** Back to the snippet as published: the editor, the output and the saved edit go. */
+function resetBlock(block, ui, editor) {
+  const hadFocus = ui.reset.contains(document.activeElement);
+  editor.hide();
+  ui.reset.hidden = true;
+  ui.output.hidden = true;
+  ui.output.textContent = "";
+  ui.stderr.hidden = true;
+  ui.alert.textContent = "";
+  ui.status.textContent = "Reset: the snippet as published is shown again.";
+  delete block.dataset.runState;
+  try {
+    sessionStorage.removeItem(storageKey(block));
+  } catch {
+    /* nothing saved */
+  }
+  if (hadFocus) ui.run.focus(); // Reset is hidden now: focus must not fall to the page
 }
 
 /**
@@ -374,7 +468,9 @@ function showOutput(output, result) {
     return;
   }
   examples.forEach((text, index) => {
-    output.append(element("span", { class: "runnable-example", "data-example": String(index) }, text));
+    output.append(
+      element("span", { class: "runnable-example", "data-example": String(index) }, text),
+    );
   });
 }
 
@@ -383,28 +479,81 @@ function parseHeaders(text) {
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     const colon = line.indexOf(":");
-    if (colon < 1) throw new Error(`Header lines look like "Name: value", not ${JSON.stringify(line)}`);
+    if (colon < 1)
+      throw new Error(`Header lines look like "Name: value", not ${JSON.stringify(line)}`);
     headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
   }
   return headers;
 }
 
+/**
+ * The ASGI applications a request panel offers ("module:attribute"), from its
+ * data-applications attribute (a JSON list of strings), else
+ * DEFAULT_APPLICATIONS; and the one selected first, its data-application (added
+ * to the list if missing), else the first.
+ */
+function panelApplications(panel) {
+  let names = DEFAULT_APPLICATIONS;
+  if (panel.dataset.applications) {
+    try {
+      const listed = JSON.parse(panel.dataset.applications);
+      if (
+        Array.isArray(listed) &&
+        listed.length &&
+        listed.every((name) => typeof name === "string" && name)
+      ) {
+        names = listed;
+      } else {
+        console.warn(
+          "data-applications is not a list of application names:",
+          panel.dataset.applications,
+        );
+      }
+    } catch (error) {
+      console.warn("data-applications is not JSON:", error.message);
+    }
+  }
+  const wanted = panel.dataset.application || names[0];
+  return { names: names.includes(wanted) ? names : [...names, wanted], wanted };
+}
+
 function setUpRequestPanel(panel) {
   const app = element("select", { name: "application", "aria-label": "ASGI application" });
-  const wanted = panel.dataset.application || APPLICATIONS[0];
-  for (const name of APPLICATIONS) {
+  const { names, wanted } = panelApplications(panel);
+  for (const name of names) {
     const option = element("option", { value: name }, name);
     if (name === wanted) option.selected = true;
     app.append(option);
   }
   const method = element("select", { name: "method", "aria-label": "Method" });
-  for (const name of ["GET", "POST", "HEAD", "PUT", "DELETE"]) method.append(element("option", { value: name }, name));
-  const path = element("input", { name: "path", value: panel.dataset.path || "/polls/", "aria-label": "Path", spellcheck: "false" });
-  const headers = element("textarea", { name: "headers", rows: "2", spellcheck: "false", "aria-label": "Headers, one per line" });
+  for (const name of ["GET", "POST", "HEAD", "PUT", "DELETE"])
+    method.append(element("option", { value: name }, name));
+  const path = element("input", {
+    name: "path",
+    value: panel.dataset.path || "/polls/",
+    "aria-label": "Path",
+    spellcheck: "false",
+  });
+  const headers = element("textarea", {
+    name: "headers",
+    rows: "2",
+    spellcheck: "false",
+    "aria-label": "Headers, one per line",
+  });
   headers.value = panel.dataset.headers || "Host: localhost";
-  const body = element("textarea", { name: "body", rows: "2", spellcheck: "false", "aria-label": "Request body" });
+  const body = element("textarea", {
+    name: "body",
+    rows: "2",
+    spellcheck: "false",
+    "aria-label": "Request body",
+  });
   const send = element("button", { type: "submit", class: "md-button md-button--primary" }, "Send");
-  const status = element("span", { class: "runnable-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+  const status = element("span", {
+    class: "runnable-status",
+    role: "status",
+    "aria-live": "polite",
+    "aria-atomic": "true",
+  });
   const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
   const alert = liveRegion("alert", "runnable-alert");
   const result = element("pre", { class: "runnable-output", hidden: "" });
@@ -421,7 +570,15 @@ function setUpRequestPanel(panel) {
     element("div", { class: "runnable-bar" }),
   );
   form.lastChild.append(send, status, progress, alert);
-  panel.replaceChildren(element("p", { class: "asgi-request-title" }, "Send a request to the example's application, in your browser"), form, result);
+  panel.replaceChildren(
+    element(
+      "p",
+      { class: "asgi-request-title" },
+      "Send a request to the example's application, in your browser",
+    ),
+    form,
+    result,
+  );
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -463,7 +620,8 @@ function setUpRequestPanel(panel) {
 
 function setUp() {
   const blocks = document.querySelectorAll("div.runnable");
-  if (!viewObserver || !document.querySelector("div.runnable:not([data-browser-skip])")) prefetchState("off");
+  if (!viewObserver || !document.querySelector("div.runnable:not([data-browser-skip])"))
+    prefetchState("off");
   blocks.forEach(setUpBlock);
   document.querySelectorAll("div.asgi-request-panel").forEach(setUpRequestPanel);
   document.documentElement.dataset.runnableReady = "";

@@ -1,0 +1,245 @@
+// bootRuntime(): load Pyodide, the bundles (the wheels and the example
+// project) and, when the engine allows, the build's memory snapshot; then set
+// Django up. Nothing here touches the DOM, `self` or Node's fs: the caller
+// passes loadPyodide and a fetchBytes function.
+import {
+  CORE_FILES,
+  Downloads,
+  fetchBytes,
+  firstUnreachable,
+  memoiseCoreFetches,
+} from "./fetch.mjs";
+import { checkedFetcher } from "./integrity.mjs";
+import {
+  bootPrepared,
+  freshRestorer,
+  memoryMessage,
+  otherDjangoBooter,
+  pyodideOptions,
+  restorer,
+  snapshotOf,
+} from "./interpreter.mjs";
+import { InterpreterPool } from "./pool.mjs";
+import { bootProgress, instrumentFetch } from "./progress.mjs";
+import { snapshotToUse } from "./start-choice.mjs";
+import { cacheCompiledWasm } from "./wasm-cache.mjs";
+
+/**
+ * Load Pyodide, the packages and the project, in the state a server's snippet
+ * process starts from (Django's framework imported, no settings read); set
+ * Django up for the warm interpreter.
+ *
+ * options:
+ *   loadPyodide   the function exported by pyodide.mjs
+ *   indexURL      URL (or, under Node, directory path) of the built pyodide/ folder, ending in "/"
+ *   fetchBytes    (urlOrPath) => Promise<Uint8Array>   (default: fetch)
+ *   onProgress    ({type: "progress", phase, loaded, total}) => void
+ *   instrument    wrap fetch for byte progress (browser workers; default false)
+ *   warmUp        set the warm interpreter up now (default true); false when the
+ *                 first run needs a fresh interpreter: the booted one serves it
+ *   snapshot      start from the build's memory snapshot (manifest.snapshot;
+ *                 default true); false boots Python from scratch and imports
+ *                 Django's framework in the browser: 11 MB less to download, a
+ *                 few seconds more to start (browser/README.md has the figures)
+ * Returns {pyodide, manifest, versions, timings, run(code, fresh?, onStart?),
+ * request(req), prepareFresh()}: the interpreters behind run() and request()
+ * are pool.mjs's (warm and fresh ones).
+ *
+ * The snapshot the fresh interpreters are restored from is made at build time
+ * in headless Chromium (guide.runtime_snapshot) and downloaded; without it
+ * (snapshot: false, an engine without JSPI, or a build without one) it is
+ * made here after booting from scratch.
+ *
+ * timings (ms): download (until the last file needed to start had arrived),
+ * compile (the .wasm, streamed while it downloads), pyodide (loadPyodide,
+ * including compile), files (bundles written), project (imports, from scratch
+ * only), snapshot (taking it, from scratch only), setup, total.
+ */
+export async function bootRuntime({
+  loadPyodide,
+  indexURL,
+  fetchBytes: getBytes = fetchBytes,
+  onProgress = () => {},
+  instrument = false,
+  warmUp = true,
+  snapshot: useSnapshot = true,
+}) {
+  const t0 = performance.now();
+  const timings = {};
+  const manifest = JSON.parse(new TextDecoder().decode(await getBytes(`${indexURL}manifest.json`)));
+  const snapshotFile = snapshotToUse(manifest, useSnapshot);
+  const progress = bootProgress(manifest, snapshotFile, onProgress);
+  progress.report("runtime");
+  const wasmCache = cacheCompiledWasm();
+  memoiseCoreFetches(indexURL, wasmCache);
+  const fetchChecked = checkedFetcher(getBytes, indexURL, manifest);
+  // The snapshot and the bundles download while Pyodide's own files do.
+  const downloads = new Downloads(fetchChecked, progress);
+  const snapshotDownload = snapshotFile ? downloads.start(snapshotFile) : null;
+  const files = downloads.all(manifest.bundles ?? []);
+
+  const printed = { stdout: [], stderr: [] };
+  const options = pyodideOptions(indexURL, {
+    stdout: (line) => printed.stdout.push(line),
+    stderr: (line) => printed.stderr.push(line),
+  });
+  const restoreFrom = restorer(loadPyodide, options, await import(`${indexURL}pyodide.asm.mjs`));
+  /**
+   * Pyodide's own message ("Program terminated with exit(1)") rarely names
+   * the cause: name a core file that cannot be fetched.
+   */
+  const startError = async (error) => {
+    const missing = progress.failed ?? (await firstUnreachable(indexURL, CORE_FILES));
+    return new Error(
+      `Could not start Pyodide from ${indexURL}: ${missing ? `${missing} could not be loaded` : error.message}`,
+    );
+  };
+  const start = { loadPyodide, options, indexURL, files, progress, startError, timings, t0 };
+
+  const restoreFetch = instrument ? instrumentFetch(progress) : () => {};
+  let booted;
+  try {
+    booted = snapshotFile
+      ? await startFromSnapshot({
+          ...start,
+          restoreFrom,
+          wasmCache,
+          snapshotDownload,
+          size: manifest.files[snapshotFile].size,
+        })
+      : await startFromScratch({ ...start, projectDir: manifest.project.dir });
+    timings.download = Math.round(downloads.lastArrival - t0);
+    // Pyodide only logs a standard library it could not install, and Python
+    // restored from a snapshot starts without reading it: check it is there.
+    const { pyodide } = booted;
+    if (
+      !pyodide.FS.analyzePath(
+        `/lib/python${pyodide.runPython("import sys; '%d%d' % sys.version_info[:2]")}.zip`,
+      ).exists
+    ) {
+      throw await startError(
+        new Error("the standard library (python_stdlib.zip) could not be installed"),
+      );
+    }
+  } finally {
+    restoreFetch();
+  }
+  const { pyodide, snapshot, bundles } = booted;
+  progress.done(...CORE_FILES);
+  timings.compile = wasmCache?.compileMs ?? null;
+  timings.snapshotBytes = snapshot.byteLength;
+
+  const pool = new InterpreterPool({
+    first: { pyodide, session: pyodide.pyimport("guide_session"), ms: 0 },
+    restore: freshRestorer(restoreFrom, snapshot, bundles),
+    bootOther: otherDjangoBooter({
+      manifest,
+      fetchChecked,
+      bundles,
+      loadPyodide,
+      options,
+      projectDir: manifest.project.dir,
+    }),
+    project: manifest.project,
+    manifest,
+    printed,
+  });
+  progress.report("setup");
+  const t3 = performance.now();
+  const versions = warmUp
+    ? await pool.warmUp()
+    : JSON.parse(
+        pyodide.runPython("import json, guide_session; json.dumps(guide_session._versions())"),
+      );
+  versions.pyodide = manifest.pyodide;
+  timings.setup = Math.round(performance.now() - t3);
+  timings.total = Math.round(performance.now() - t0);
+  progress.report("ready");
+
+  return {
+    pyodide,
+    manifest,
+    versions,
+    timings,
+    /** Run pycon text (or a plain script); resolves to {output, stderr, truncated}. */
+    run: (code, fresh = null, onStart = () => {}) => pool.run(code, fresh, onStart),
+    /** Restore a spare fresh interpreter now, so that the next fresh run starts at once. */
+    prepareFresh: () => pool.prepareFresh(),
+    /** One HTTP request; resolves to {status, headers, body, messages, truncated}. */
+    request: (request) => pool.request(request),
+  };
+}
+
+/**
+ * Start from the build's snapshot: the snapshot is the interpreter's memory,
+ * the bundles its files; Pyodide compiles the .wasm and fetches the standard
+ * library meanwhile. Resolves to {pyodide, snapshot, bundles}.
+ */
+async function startFromSnapshot({
+  restoreFrom,
+  wasmCache,
+  snapshotDownload,
+  size,
+  indexURL,
+  files,
+  progress,
+  startError,
+  timings,
+  t0,
+}) {
+  if (/^https?:/.test(indexURL)) wasmCache?.precompile(`${indexURL}pyodide.asm.wasm`);
+  let pyodide;
+  try {
+    pyodide = await restoreFrom(snapshotDownload, files, size);
+  } catch (error) {
+    // A file that failed its sha256 check or could not be downloaded: that message.
+    await Promise.all([snapshotDownload, files]);
+    if (progress.failed) throw await startError(error);
+    throw new Error(memoryMessage(error, "Python"));
+  }
+  const [snapshot, bundles] = await Promise.all([snapshotDownload, files]);
+  timings.files = pyodide.filesMs;
+  timings.pyodide = Math.round(performance.now() - t0) - timings.files;
+  progress.report("packages");
+  return { pyodide, snapshot, bundles };
+}
+
+/**
+ * Start from scratch (bootPrepared) and take the snapshot the fresh
+ * interpreters are restored from. Resolves to {pyodide, snapshot, bundles}.
+ * timings: "pyodide" in ms from the start; "files", "project", "snapshot"
+ * each phase's own.
+ */
+async function startFromScratch({
+  loadPyodide,
+  options,
+  files,
+  projectDir,
+  progress,
+  startError,
+  timings,
+  t0,
+}) {
+  let booted = false;
+  let mark = t0;
+  const onPhase = (phase) => {
+    const now = performance.now();
+    timings[phase] = Math.round(now - mark);
+    mark = now;
+    booted = true;
+    const next = { pyodide: "packages", files: "project" }[phase];
+    if (next) progress.report(next);
+  };
+  let pyodide;
+  try {
+    pyodide = await bootPrepared(loadPyodide, options, files, projectDir, onPhase);
+  } catch (error) {
+    if (booted) throw error; // a bundle that failed its check, or the project
+    throw await startError(error);
+  }
+  const bundles = await files;
+  const t = performance.now();
+  const snapshot = snapshotOf(pyodide);
+  timings.snapshot = Math.round(performance.now() - t);
+  return { pyodide, snapshot, bundles };
+}

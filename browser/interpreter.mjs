@@ -1,0 +1,147 @@
+// Making interpreters: booted from scratch (bootPrepared), snapshotted
+// (snapshotOf), and restored from a snapshot with the bundles written again
+// (restorer, freshRestorer); another Django release (otherDjangoBooter).
+import { writeBundles } from "./bundles.mjs";
+
+/** loadPyodide() options shared by every interpreter (the build's snapshot step uses them too). */
+export function pyodideOptions(indexURL, { stdout = () => {}, stderr = () => {} } = {}) {
+  return {
+    indexURL,
+    lockFileURL: `${indexURL}pyodide-lock.json`,
+    packageBaseUrl: indexURL,
+    cdnUrl: indexURL, // never fall back to a CDN: everything is self-hosted
+    stdout,
+    stderr,
+    env: { HOME: "/home/pyodide" },
+  };
+}
+
+/** A clear message for a failure to get memory (or anything else) while starting an interpreter. */
+export function memoryMessage(error, what) {
+  const text = String(error?.message ?? error);
+  if (error instanceof RangeError || /memory|allocation|out of bounds/i.test(text)) {
+    return (
+      `Not enough memory for ${what}: the browser refused to give WebAssembly more memory ` +
+      `(${text}). Close other tabs and reload the page.`
+    );
+  }
+  return `Could not start ${what}: ${text}`;
+}
+
+/**
+ * Boot Pyodide from scratch, write the bundles and import what every snippet's
+ * process has imported before it reads settings (guide_session.prepare): the
+ * state a memory snapshot holds. Used by the build (browser/tools/snapshot_worker.mjs),
+ * for another Django release, and when the page starts without the snapshot.
+ * `files` may be a promise (it is awaited once Python has booted);
+ * `onPhase(name)` is called as each phase ends: "pyodide", "files", "project".
+ */
+export async function bootPrepared(loadPyodide, options, files, projectDir, onPhase = () => {}) {
+  const pyodide = await loadPyodide({ ...options, _makeSnapshot: true });
+  onPhase("pyodide");
+  writeBundles(pyodide.FS, await files, options.indexURL);
+  onPhase("files");
+  pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(projectDir)})`);
+  onPhase("project");
+  return pyodide;
+}
+
+/** The memory snapshot of an interpreter from bootPrepared() (garbage collected first). */
+export function snapshotOf(pyodide) {
+  pyodide.runPython("import gc; gc.collect()");
+  return pyodide.makeMemorySnapshot();
+}
+
+/**
+ * (snapshot, files, size) => Promise<pyodide>: loadPyodide() from a snapshot,
+ * a new interpreter with the files written again. `snapshot` and `files` may
+ * be promises (Pyodide's own downloads start meanwhile); `size` is the
+ * snapshot's length in bytes. `asmModule` is pyodide.asm.mjs, imported.
+ * The interpreter's `filesMs` is how long writing the files took.
+ */
+export function restorer(loadPyodide, options, asmModule) {
+  return async (snapshot, files, size) => {
+    const restored = await loadPyodide({
+      ...options,
+      _loadSnapshot: snapshot,
+      createPyodideModule: async (moduleSettings) => {
+        const module = await asmModule.default(moduleSettings);
+        // Pyodide restores the snapshot into memory as large as a fresh
+        // start's: grow it first (malloc grows the heap; the snapshot then
+        // overwrites the allocator's state anyway).
+        while (module.HEAP8.length < size) {
+          if (!module._malloc(1 << 20)) {
+            throw new RangeError(
+              `could not grow WebAssembly memory to ${Math.ceil(size / 2 ** 20)} MB`,
+            );
+          }
+        }
+        return module;
+      },
+    });
+    const t = performance.now();
+    writeBundles(restored.FS, await files, options.indexURL);
+    restored.filesMs = Math.round(performance.now() - t);
+    return restored;
+  };
+}
+
+/**
+ * (snapshot?, files?) => Promise<{pyodide, session, ms}>: a new interpreter
+ * restored (with `restoreFrom`, from restorer()) from `snapshot`, by default
+ * the one taken at boot, with `files`, by default the boot's bundles; `ms`
+ * is how long that took.
+ */
+export function freshRestorer(restoreFrom, defaultSnapshot, defaultFiles) {
+  return async (snapshot = defaultSnapshot, files = defaultFiles) => {
+    const started = performance.now();
+    let restored;
+    try {
+      restored = await restoreFrom(snapshot, files, snapshot.byteLength);
+    } catch (error) {
+      throw new Error(memoryMessage(error, "a fresh Python interpreter"));
+    }
+    return {
+      pyodide: restored,
+      session: restored.pyimport("guide_session"),
+      ms: Math.round(performance.now() - started),
+    };
+  };
+}
+
+/**
+ * (version) => Promise<{snapshot, files, first}>: another Django release,
+ * booted once with its bundle (checked with `fetchChecked`) in place of the
+ * default Django's among `bundles`, and snapshotted like the first
+ * interpreter; `first` is that booted interpreter, {pyodide, session, ms}.
+ */
+export function otherDjangoBooter({
+  manifest,
+  fetchChecked,
+  bundles,
+  loadPyodide,
+  options,
+  projectDir,
+}) {
+  return async (version) => {
+    const file = manifest.django?.bundles?.[version];
+    if (!file) throw new Error(`Django ${version} is not part of this build of the runtime`);
+    const djangoBundle = [file, await fetchChecked(file)];
+    const defaultFile = manifest.django.bundles[manifest.django.default];
+    const files = bundles.map((entry) => (entry[0] === defaultFile ? djangoBundle : entry));
+    const started = performance.now();
+    let other;
+    try {
+      other = await bootPrepared(loadPyodide, options, files, projectDir);
+    } catch (error) {
+      throw new Error(memoryMessage(error, `Python with Django ${version}`));
+    }
+    const snapshot = snapshotOf(other);
+    const first = {
+      pyodide: other,
+      session: other.pyimport("guide_session"),
+      ms: Math.round(performance.now() - started),
+    };
+    return { snapshot, files, first };
+  };
+}

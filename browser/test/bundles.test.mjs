@@ -1,0 +1,108 @@
+// bundles.mjs: a bundle written into a fake Emscripten file system, without a build.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { writeBundle, writeBundles } from "../bundles.mjs";
+
+/** A bundle as guide.runtime_build.write_bundle writes it (files sorted by name). */
+function makeBundle(root, files) {
+  const names = Object.keys(files).sort();
+  const encoder = new TextEncoder();
+  const contents = names.map((name) => encoder.encode(files[name]));
+  const header = encoder.encode(
+    JSON.stringify({ root, files: names.map((n, i) => [n, contents[i].byteLength]) }),
+  );
+  const parts = [new Uint8Array(4), header, ...contents];
+  new DataView(parts[0].buffer).setUint32(0, header.byteLength, true);
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
+}
+
+/** The part of Emscripten's FS that writeBundle uses, recording the calls. */
+function fakeFS() {
+  const fs = { dirs: [], files: {} };
+  fs.mkdirTree = (dir) => fs.dirs.push(dir);
+  fs.writeFile = (path, data) => {
+    fs.files[path] = new TextDecoder().decode(data);
+  };
+  return fs;
+}
+
+describe("writeBundle", () => {
+  test("writes every file under the root, making each folder once", () => {
+    const FS = fakeFS();
+    const bundle = makeBundle("/home/pyodide/mysite", {
+      "manage.py": "import sys\n",
+      "polls/models.py": "class Question: ...\n",
+      "polls/views.py": "",
+      "mysite/settings.py": "DEBUG = True\n",
+    });
+    assert.equal(writeBundle(FS, bundle), 4);
+    assert.deepEqual(FS.files, {
+      "/home/pyodide/mysite/manage.py": "import sys\n",
+      "/home/pyodide/mysite/mysite/settings.py": "DEBUG = True\n",
+      "/home/pyodide/mysite/polls/models.py": "class Question: ...\n",
+      "/home/pyodide/mysite/polls/views.py": "",
+    });
+    assert.deepEqual(FS.dirs, [
+      "/home/pyodide/mysite",
+      "/home/pyodide/mysite/mysite",
+      "/home/pyodide/mysite/polls",
+    ]);
+  });
+
+  test("reads a bundle that is a view into a larger buffer", () => {
+    const bundle = makeBundle("/lib", { "a.py": "a" });
+    const larger = new Uint8Array(bundle.byteLength + 8);
+    larger.set(bundle, 8);
+    const FS = fakeFS();
+    writeBundle(FS, larger.subarray(8));
+    assert.deepEqual(FS.files, { "/lib/a.py": "a" });
+  });
+
+  test("a truncated bundle, one with extra bytes, or not a bundle at all: an error naming it", () => {
+    const bundle = makeBundle("/lib", { "a.py": "abc" });
+    assert.throws(
+      () => writeBundle(fakeFS(), bundle.subarray(0, bundle.byteLength - 1), "x.bundle"),
+      {
+        message: "x.bundle is truncated or has extra bytes",
+      },
+    );
+    const extra = new Uint8Array(bundle.byteLength + 1);
+    extra.set(bundle);
+    assert.throws(
+      () => writeBundle(fakeFS(), extra, "x.bundle"),
+      /x\.bundle is truncated or has extra bytes/,
+    );
+    assert.throws(
+      () => writeBundle(fakeFS(), new TextEncoder().encode("PK\x03\x04 a zip"), "y.zip"),
+      /^Error: y\.zip is not a bundle: /,
+    );
+  });
+});
+
+describe("writeBundles", () => {
+  test("writes each bundle in order; an error names the bundle's URL", () => {
+    const FS = fakeFS();
+    writeBundles(FS, [
+      [
+        "packages.bundle",
+        makeBundle("/lib/site-packages", { "django/__init__.py": "VERSION = 1\n" }),
+      ],
+      ["project.bundle", makeBundle("/home/pyodide/mysite", { "manage.py": "" })],
+    ]);
+    assert.deepEqual(Object.keys(FS.files), [
+      "/lib/site-packages/django/__init__.py",
+      "/home/pyodide/mysite/manage.py",
+    ]);
+    assert.throws(
+      () => writeBundles(fakeFS(), [["broken.bundle", new Uint8Array(2)]], "/runtime/pyodide/"),
+      /^Error: \/runtime\/pyodide\/broken\.bundle is not a bundle/,
+    );
+  });
+});

@@ -1,0 +1,156 @@
+// fetch.mjs over a fake fetch, without a build.
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+
+import {
+  CORE_FILES,
+  Downloads,
+  fetchBytes,
+  firstUnreachable,
+  memoiseCoreFetches,
+} from "../fetch.mjs";
+
+const original = globalThis.fetch;
+afterEach(() => {
+  globalThis.fetch = original;
+});
+
+/** A fetch that answers `routes[url]` (a status, or bytes for 200) and records [url, method]. */
+function serve(routes) {
+  const seen = [];
+  globalThis.fetch = async (input, init) => {
+    const url = typeof input === "string" ? input : input.url;
+    seen.push([url, init?.method ?? "GET"]);
+    const route = routes[url];
+    if (route === undefined) throw new TypeError("fetch failed");
+    if (typeof route === "number")
+      return new Response(null, { status: route, statusText: route === 404 ? "Not Found" : "" });
+    return new Response(route);
+  };
+  return seen;
+}
+
+describe("fetchBytes", () => {
+  test("the body's bytes", async () => {
+    serve({ "http://site/a": new Uint8Array([1, 2, 3]) });
+    assert.deepEqual(await fetchBytes("http://site/a"), new Uint8Array([1, 2, 3]));
+  });
+  test("an HTTP error or a network failure: an error naming the URL", async () => {
+    serve({ "http://site/missing": 404, "http://site/odd": 500 });
+    await assert.rejects(fetchBytes("http://site/missing"), {
+      message: "Could not download http://site/missing: HTTP 404 Not Found",
+    });
+    await assert.rejects(fetchBytes("http://site/odd"), {
+      message: "Could not download http://site/odd: HTTP 500",
+    });
+    await assert.rejects(fetchBytes("http://site/down"), {
+      message: "Could not download http://site/down: fetch failed",
+    });
+  });
+});
+
+describe("firstUnreachable", () => {
+  test("the first core file that a HEAD request cannot get, with why", async () => {
+    const routes = Object.fromEntries(
+      CORE_FILES.map((f) => [`http://site/p/${f}`, new Uint8Array(0)]),
+    );
+    const seen = serve({ ...routes, "http://site/p/pyodide.asm.wasm": 404 });
+    assert.equal(
+      await firstUnreachable("http://site/p/", CORE_FILES),
+      "http://site/p/pyodide.asm.wasm (404 Not Found)",
+    );
+    assert.deepEqual(
+      seen.map(([, method]) => method),
+      ["HEAD", "HEAD", "HEAD"],
+    );
+    serve({});
+    assert.equal(
+      await firstUnreachable("http://site/p/", CORE_FILES),
+      "http://site/p/pyodide.mjs (fetch failed)",
+    );
+    serve(routes);
+    assert.equal(await firstUnreachable("http://site/p/", CORE_FILES), null);
+  });
+  test("nothing to ask for a directory path (under Node)", async () => {
+    const seen = serve({});
+    assert.equal(await firstUnreachable("/build/browser/pyodide/", CORE_FILES), null);
+    assert.deepEqual(seen, []);
+  });
+});
+
+describe("memoiseCoreFetches", () => {
+  test("the standard library and the lock file are downloaded once; the .wasm is not, once compiled", async () => {
+    const seen = serve({
+      "http://site/p/python_stdlib.zip": new Uint8Array([5, 6]),
+      "http://site/p/pyodide-lock.json": new TextEncoder().encode("{}"),
+      "http://site/p/pyodide.asm.wasm": new Uint8Array(9),
+      "http://site/p/packages.bundle": new Uint8Array(1),
+    });
+    const wasmCache = { module: null, compiling: null };
+    memoiseCoreFetches("http://site/p/", wasmCache);
+    const memo = globalThis.fetch;
+    memoiseCoreFetches("http://site/p/", wasmCache); // once per worker
+    assert.equal(globalThis.fetch, memo);
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(
+        new Uint8Array(await (await fetch("http://site/p/python_stdlib.zip")).arrayBuffer()),
+        new Uint8Array([5, 6]),
+      );
+      assert.equal(await (await fetch("http://site/p/pyodide-lock.json")).text(), "{}");
+      await fetch("http://site/p/packages.bundle");
+    }
+    assert.equal(
+      (await (await fetch("http://site/p/pyodide.asm.wasm")).arrayBuffer()).byteLength,
+      9,
+    );
+    wasmCache.module = {};
+    const empty = await fetch("http://site/p/pyodide.asm.wasm");
+    assert.equal((await empty.arrayBuffer()).byteLength, 0);
+    assert.equal(empty.headers.get("Content-Type"), "application/wasm");
+    assert.deepEqual(
+      seen.map(([url]) => url.slice("http://site/p/".length)),
+      [
+        "python_stdlib.zip",
+        "pyodide-lock.json",
+        "packages.bundle",
+        "packages.bundle",
+        "pyodide.asm.wasm",
+      ],
+    );
+  });
+});
+
+describe("Downloads", () => {
+  test("each file checked, counted when it arrives; all() pairs names and bytes", async () => {
+    const done = [];
+    const progress = { done: (file) => done.push(file) };
+    const fetchChecked = async (file) => new TextEncoder().encode(file);
+    const downloads = new Downloads(fetchChecked, progress);
+    const before = performance.now();
+    const bundles = await downloads.all(["a.bundle", "b.bundle"]);
+    assert.deepEqual(
+      bundles.map(([file, bytes]) => [file, new TextDecoder().decode(bytes)]),
+      [
+        ["a.bundle", "a.bundle"],
+        ["b.bundle", "b.bundle"],
+      ],
+    );
+    assert.deepEqual(done, ["a.bundle", "b.bundle"]);
+    assert.ok(downloads.lastArrival >= before);
+  });
+
+  test("a failure surfaces where the download is awaited, not as an unhandled rejection", async () => {
+    const failing = new Downloads(
+      async (file) => {
+        throw new Error(`Integrity check failed for ${file}`);
+      },
+      { done: () => assert.fail("not counted") },
+    );
+    const one = failing.start("snapshot.bin");
+    const all = failing.all(["x.bundle"]);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // no unhandled rejection meanwhile
+    await assert.rejects(one, /snapshot\.bin/);
+    await assert.rejects(all, /x\.bundle/);
+    assert.equal(failing.lastArrival, 0);
+  });
+});
