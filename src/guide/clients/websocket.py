@@ -6,11 +6,11 @@ the clients are the ``websockets`` package's and httpx's, over real sockets.
 
 import subprocess
 import sys
-import time
 
 import httpx
 
 from guide.paths import EXAMPLE_DIR
+from guide.services.base import wait_until
 from guide.services.processes import ServerError, example_env
 
 ORIGIN = "http://127.0.0.1"
@@ -24,17 +24,23 @@ def ws_url(server, pk=1):
 
 def wait_until_serving(server, timeout=30.0):
     """Wait until the server's application answers HTTP (workers may boot after the port opens)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise ServerError(f"the server exited:\n{server.output()}")
+    url = server.url + "/polls/1/"
+
+    def answers():
         try:
-            if httpx.get(server.url + "/polls/1/", timeout=5).status_code == 200:
-                return server
+            return httpx.get(url, timeout=5).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise ServerError(f"no answer from {server.url} after {timeout} s:\n{server.output()}")
+            return False
+
+    wait_until(
+        answers,
+        timeout,
+        f"{url} to answer 200",
+        process=server.process,
+        output=server.output,
+        interval=0.1,
+    )
+    return server
 
 
 def vote(base_url, pk=1, choice=1):

@@ -16,19 +16,18 @@ folders), and run nginx with them:
 """
 
 import os
-import pwd
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from guide.paths import EXAMPLE_DIR, SNIPPETS
 from guide.servers.commands import parse_command
-from guide.services.processes import ServerError, ServerProcess, free_port, port_is_open, stop_group
+from guide.services.base import ServerError, Service
+from guide.services.privileges import drop_root
+from guide.services.processes import ServerProcess, free_port, port_is_open
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 NGINX_SNIPPETS = SNIPPETS / "nginx"
@@ -151,89 +150,59 @@ def self_signed_certificate(folder, host="example.com"):
     return cert, key
 
 
-def _as_unprivileged():
-    """``Popen`` options that drop root for the ``nobody`` user (nothing if not root)."""
-    if os.geteuid() != 0:
-        return {}
-    entry = pwd.getpwnam(UNPRIVILEGED_USER)
-    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+class Nginx(Service):
+    """One nginx serving ``site`` (the rendered snippets), listening on ``ports``.
 
+    Its folder (:attr:`dir`) stays after :meth:`stop`, for the test to read or remove.
+    """
 
-class Nginx:
-    """One nginx serving ``site`` (the rendered snippets), listening on ``ports``."""
+    start_timeout = 15.0
+    poll_interval = 0.02
+    stdin = subprocess.DEVNULL
 
     def __init__(self, site, ports):
         self.site = site
         self.ports = list(ports)
-        self.dir = shared_dir("nginx-")
-        self.process = None
+        self.dir = self.cwd = shared_dir("nginx-")
+        self.log_path = self.dir / "stderr.log"
 
     @property
     def error_log(self):
         return self.dir / "error.log"
 
+    def output(self):
+        """What nginx wrote to its error log and its stderr so far."""
+        text = self.error_log.read_text(errors="replace") if self.error_log.exists() else ""
+        return text + super().output()
+
     def errors(self):
         """What nginx wrote to its error log (and its stderr) so far."""
-        text = ""
-        for path in (self.error_log, self.dir / "stderr.log"):
-            if path.exists():
-                text += path.read_text(errors="replace")
-        return text
+        return self.output()
 
-    def start(self, timeout=15.0):
+    def details(self):
+        return f"{self.output()}\nsite.conf:\n{self.site}"
+
+    def prepare(self):
         (self.dir / "nginx.conf").write_text(MAIN_CONF.format(dir=self.dir))
         (self.dir / "site.conf").write_text(self.site)
-        unprivileged = _as_unprivileged()
-        if unprivileged:
-            for path in [self.dir, *self.dir.iterdir()]:
-                os.chown(path, unprivileged["user"], unprivileged["group"])
-        argv = [
-            NGINX,
-            "-e",
-            str(self.error_log),
-            "-p",
-            str(self.dir),
-            "-c",
-            str(self.dir / "nginx.conf"),
-            "-g",
-            "daemon off;",
-        ]
+        self.run_as = drop_root(UNPRIVILEGED_USER, program="nginx")
+        if self.run_as is not None:
+            self.run_as.chown(self.dir, *self.dir.iterdir())
         if not shutil.which(NGINX):
             raise ServerError(f"{NGINX} not found: install Debian's nginx package")
-        with open(self.dir / "stderr.log", "wb") as stderr:
-            self.process = subprocess.Popen(
-                argv,
-                cwd=self.dir,
-                stdin=subprocess.DEVNULL,
-                stdout=stderr,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                **unprivileged,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(
-                    f"nginx exited with code {self.process.returncode}:\n{self.errors()}\n"
-                    f"site.conf:\n{self.site}"
-                )
-            if all(port_is_open(port) for port in self.ports):
-                return self
-            time.sleep(0.02)
-        self.stop()
-        raise ServerError(f"nginx did not listen on {self.ports} in {timeout} s:\n{self.errors()}")
+        return [
+            NGINX,
+            "-e", str(self.error_log),
+            "-p", str(self.dir),
+            "-c", str(self.dir / "nginx.conf"),
+            "-g", "daemon off;",
+        ]  # fmt: skip
 
-    def stop(self):
-        """Stop nginx (SIGTERM, then SIGKILL to its whole process group)."""
-        if self.process is None:
-            return
-        stop_group(self.process, signal.SIGTERM, 10)
+    def ready(self):
+        return all(port_is_open(port) for port in self.ports)
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
+    def awaited(self):
+        return f"nginx to listen on {self.ports}"
 
 
 def site(upstream, certificate, key, static_root, private_root, replace_sections=None):

@@ -21,24 +21,17 @@ folder removed when the ``with`` block ends, also when it ends with an error.
 
 import argparse
 import os
-import pwd
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from guide.paths import EXAMPLE_DIR
-from guide.services.processes import (
-    ServerError,
-    example_env,
-    free_port,
-    port_is_open,
-    prepare_example,
-    stop_group,
-)
+from guide.services.base import ServerError, Service
+from guide.services.privileges import drop_root
+from guide.services.processes import example_env, free_port, port_is_open, prepare_example
 
 VERSION = "15"
 BINDIR_TEMPLATE = "/usr/lib/postgresql/{version}/bin"
@@ -67,26 +60,17 @@ def bindir(version=VERSION):
     return folder
 
 
-def _run_as():
-    """``(uid, gid)`` to run PostgreSQL as, or None to run it as this process's user."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        entry = pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        raise PostgresError(
-            f"running as root, and there is no {SYSTEM_USER!r} user to run PostgreSQL as "
-            "(PostgreSQL refuses root; Debian's postgresql package creates that user)"
-        ) from None
-    return entry.pw_uid, entry.pw_gid
-
-
-class PostgresCluster:
+class PostgresCluster(Service):
     """A PostgreSQL cluster in a temporary folder; a context manager.
 
     ``max_connections`` is PostgreSQL's setting (the benchmarks keep it small
     to make running out visible); ``settings`` adds ``-c name=value`` options.
     """
+
+    error = PostgresError
+    start_timeout = 60.0
+    stop_timeout = 15.0
+    stop_signal = signal.SIGINT  # fast shutdown
 
     def __init__(self, max_connections=100, settings=None, version=VERSION):
         self.bindir = bindir(version)
@@ -94,8 +78,12 @@ class PostgresCluster:
         self.settings = dict(settings or {})
         self.port = None
         self.folder = None
-        self.process = None
-        self._as = _run_as()
+        self.run_as = drop_root(
+            SYSTEM_USER,
+            program="PostgreSQL",
+            why="PostgreSQL refuses root; Debian's postgresql package creates that user",
+            error=PostgresError,
+        )
 
     # -- paths and connection parameters --------------------------------------
 
@@ -109,14 +97,15 @@ class PostgresCluster:
 
     @property
     def log_path(self):
-        return self.folder / "postgres.log"
+        return None if self.folder is None else self.folder / "postgres.log"
 
-    def output(self):
-        """What the server wrote to its log so far."""
-        try:
-            return self.log_path.read_text(errors="replace")
-        except (OSError, TypeError):
-            return ""
+    @property
+    def cwd(self):
+        return self.folder
+
+    @property
+    def env(self):
+        return {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
 
     def example_env(self, conn_max_age=0, pool=None, **extra):
         """The environment variables that point the example project at this cluster.
@@ -142,20 +131,15 @@ class PostgresCluster:
 
     # -- running PostgreSQL's programs ----------------------------------------
 
-    def _popen_kwargs(self):
-        kwargs = {"cwd": self.folder}
-        if self._as:
-            kwargs.update(user=self._as[0], group=self._as[1], extra_groups=[])
-        return kwargs
-
     def _run(self, *argv, timeout=60):
         result = subprocess.run(
             [str(a) for a in argv],
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"},
-            **self._popen_kwargs(),
+            cwd=self.cwd,
+            env=self.env,
+            **self.user_options(),
         )
         if result.returncode != 0:
             raise PostgresError(
@@ -197,18 +181,10 @@ class PostgresCluster:
 
     # -- life cycle ------------------------------------------------------------
 
-    def start(self, timeout=60.0):
+    def prepare(self):
         self.folder = Path(tempfile.mkdtemp(prefix="guide-pg-"))
-        try:
-            self._start(timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _start(self, timeout):
-        if self._as:
-            os.chown(self.folder, *self._as)
+        if self.run_as is not None:
+            self.run_as.chown(self.folder)
         self._run(
             self.bindir / "initdb",
             "-D",
@@ -237,55 +213,32 @@ class PostgresCluster:
         argv = [str(self.bindir / "postgres"), "-D", str(self.data_dir)]
         for name, value in options.items():
             argv += ["-c", f"{name}={value}"]
-        log = open(self.log_path, "wb")
-        if self._as:
-            os.chown(self.log_path, *self._as)
+        return argv
+
+    def ready(self):
+        if not port_is_open(self.port) or not (self.socket_dir / f".s.PGSQL.{self.port}").exists():
+            return False
         try:
-            self.process = subprocess.Popen(
-                argv,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env={**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"},
-                **self._popen_kwargs(),
-            )
-        finally:
-            log.close()
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise PostgresError(
-                    f"postgres exited with code {self.process.returncode} before "
-                    f"accepting connections:\n{self.output()}"
-                )
-            if port_is_open(self.port) and (self.socket_dir / f".s.PGSQL.{self.port}").exists():
-                try:
-                    self.psql("SELECT 1")
-                    break
-                except PostgresError:
-                    pass  # still starting up ("the database system is starting up")
-            if time.monotonic() > deadline:
-                raise PostgresError(
-                    f"postgres did not accept connections after {timeout} s:\n{self.output()}"
-                )
-            time.sleep(0.05)
+            self.psql("SELECT 1")
+        except PostgresError:
+            return False  # still starting up ("the database system is starting up")
+        return True
+
+    def awaited(self):
+        return f"postgres to accept connections on 127.0.0.1:{self.port}"
+
+    def started(self):
         self.psql(f"CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}' CREATEDB")
         self.psql(f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
 
-    def stop(self, timeout=15.0):
-        """Stop the server (SIGINT: fast shutdown), kill what is left, remove the folder."""
-        try:
-            if self.process is not None:
-                stop_group(self.process, signal.SIGINT, timeout)
-        finally:
-            if self.folder is not None:
-                shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
+    def abort(self):
+        """A failed start stops the server as :meth:`stop` does (fast shutdown first)."""
         self.stop()
+
+    def cleanup(self):
+        """Remove the cluster's folder."""
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def main(argv=None):

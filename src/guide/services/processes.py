@@ -3,24 +3,43 @@
 Nothing here is mocked: a server is a subprocess listening on a free port on
 127.0.0.1, its output goes to a log file that tests can read, and it is
 stopped with SIGTERM like a process manager would.
+
+- :func:`free_port` (reserved across pytest-xdist workers) and :func:`port_is_open`;
+- :func:`example_env`, :func:`manage`, :func:`prepare_example` and
+  :func:`migrated_database`: the example project's environment, commands and database;
+- :class:`ServerProcess` (a :class:`~guide.services.base.Service`) and
+  :func:`uvicorn`: a server of the example project, as the pages start it.
+
+:class:`ServerError`, :func:`kill_group` and :func:`stop_group` come from
+:mod:`guide.services.base` and are importable from here too.
 """
 
 import atexit
 import os
 import random
-import signal
+import shlex
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from guide.paths import EXAMPLE_DIR
+from guide.services.base import ServerError, Service, kill_group, stop_group, wait_until
 
-
-class ServerError(RuntimeError):
-    """A server did not start, or did not stop, as expected."""
+__all__ = [
+    "ServerError",
+    "ServerProcess",
+    "example_env",
+    "free_port",
+    "kill_group",
+    "manage",
+    "migrated_database",
+    "port_is_open",
+    "prepare_example",
+    "stop_group",
+    "uvicorn",
+]
 
 
 # Ports handed out by free_port(): below the kernel's ephemeral range, so a
@@ -106,36 +125,16 @@ def example_env(**extra):
     return env
 
 
-def kill_group(process):
-    """SIGKILL ``process``'s whole process group (workers left behind too), then reap it."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
-
-
-def stop_group(process, sig=signal.SIGTERM, timeout=10.0):
-    """Send ``sig`` to ``process``, wait up to ``timeout`` s, then :func:`kill_group`.
-
-    For a process started with ``start_new_session=True`` (nginx, PostgreSQL,
-    Redis): whatever it left running is killed with it.
-    """
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    kill_group(process)
-
-
-class ServerProcess:
+class ServerProcess(Service):
     """A server started as a subprocess in the example project's folder.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`.
     ``argv`` is the command line; ``port`` the port it was told to bind.
     """
+
+    start_timeout = 30.0
+    stop_timeout = 15.0
+    strict_stop = True
 
     def __init__(self, argv, port, env=None, log_path=None, cwd=EXAMPLE_DIR):
         self.argv = list(argv)
@@ -146,57 +145,21 @@ class ServerProcess:
             fd, log_path = tempfile.mkstemp(prefix=f"server-{port}-", suffix=".log")
             os.close(fd)
         self.log_path = Path(log_path)
-        self.process = None
-        self.returncode = None
 
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def output(self):
-        """Everything the server printed so far (stdout and stderr)."""
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def start(self, timeout=30.0):
-        """Start the server and wait until it accepts connections.
-
-        Raises :class:`ServerError`, with the server's output, if the process
-        exits first or nothing listens within ``timeout`` seconds.
-        """
+    def prepare(self):
         if self.port is not None and port_is_open(self.port):
             raise ServerError(f"port {self.port} is already in use on 127.0.0.1")
-        self._log = open(self.log_path, "wb")
-        try:
-            self.process = subprocess.Popen(
-                self.argv,
-                cwd=self.cwd,
-                env=self.env,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except FileNotFoundError as exc:
-            self._log.close()
-            raise ServerError(f"cannot start {self.argv[0]!r}: is it installed? ({exc})") from exc
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.returncode = self.process.returncode
-                self._log.close()
-                raise ServerError(
-                    f"{' '.join(self.argv)} exited with code {self.returncode} "
-                    f"before listening:\n{self.output()}"
-                )
-            if self.listening():
-                return self
-            time.sleep(0.05)
-        self.kill()
-        raise ServerError(
-            f"nothing listened on port {self.port} after {timeout} s:\n{self.output()}"
-        )
+        return self.argv
+
+    def ready(self):
+        return self.listening()
+
+    def awaited(self):
+        return f"{shlex.join(self.argv)} to listen on {self.url}"
 
     def listening(self):
         """Whether the server accepts connections (a subclass may listen elsewhere)."""
@@ -204,56 +167,13 @@ class ServerProcess:
 
     def wait_for_output(self, text, timeout=10.0):
         """Wait until ``text`` appears in the server's output; return the output."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            out = self.output()
-            if text in out:
-                return out
-            time.sleep(0.05)
-        raise ServerError(
-            f"{text!r} did not appear in the output after {timeout} s:\n{self.output()}"
+        wait_until(
+            lambda: text in self.output(),
+            timeout,
+            f"{text!r} in the server's output",
+            output=self.output,
         )
-
-    def stop(self, timeout=15.0):
-        """Send SIGTERM to the server, wait for it to exit, and return its exit code.
-
-        The signal goes to the server's main process, as a process manager
-        sends it; whatever is left of its process group afterwards (workers
-        the server did not stop) is killed, also when the server had already
-        exited. Raises :class:`ServerError` if it is still running after
-        ``timeout`` seconds (it is then killed).
-        """
-        if self.process is None:
-            return None
-        try:
-            if self.process.poll() is None:
-                self.process.send_signal(signal.SIGTERM)
-                try:
-                    self.process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    raise ServerError(
-                        f"still running {timeout} s after SIGTERM:\n{self.output()}"
-                    ) from None
-            self.returncode = self.process.returncode
-        finally:
-            self.kill()
-        return self.returncode
-
-    def kill(self):
-        """SIGKILL the whole process group (the server and any worker left), close the log."""
-        if self.process is None:
-            return
-        kill_group(self.process)
-        if self.returncode is None:
-            self.returncode = self.process.returncode
-        if not self._log.closed:
-            self._log.close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
+        return self.output()
 
 
 def uvicorn(app, port, env=None, *options):

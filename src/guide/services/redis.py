@@ -4,6 +4,7 @@ Debian's ``redis-server``, started as a child process on a free port of
 127.0.0.1, in a temporary folder, with no persistence (no RDB snapshot, no
 append-only file), and never as root: when this runs as root (CI, containers)
 the server runs as the ``redis`` user Debian's package creates (or ``nobody``).
+What it prints goes to ``redis.log`` in that folder (:meth:`RedisServer.output`).
 The system's own Redis service is never used or touched.
 
     with RedisServer() as redis:
@@ -12,16 +13,16 @@ The system's own Redis service is never used or touched.
 """
 
 import os
-import pwd
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from guide.services.processes import ServerError, free_port, kill_group, stop_group
+from guide.services.base import ServerError, Service
+from guide.services.privileges import drop_root
+from guide.services.processes import free_port
 
 UNPRIVILEGED_USERS = ("redis", "nobody")
 
@@ -37,18 +38,6 @@ def redis_server_binary():
     return path
 
 
-def _unprivileged_user():
-    """The user to run as when we are root; None when we are not root."""
-    if os.geteuid() != 0:
-        return None
-    for name in UNPRIVILEGED_USERS:
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    raise ServerError(f"running as root and none of the users {UNPRIVILEGED_USERS} exists")
-
-
 def ping(port, timeout=1.0):
     """True if a Redis server answers PING on 127.0.0.1:``port``."""
     try:
@@ -59,31 +48,30 @@ def ping(port, timeout=1.0):
         return False
 
 
-class RedisServer:
+class RedisServer(Service):
     """One ``redis-server`` process; a context manager (stopped on exit, also on errors)."""
+
+    start_timeout = 20.0
+    stdin = subprocess.DEVNULL
 
     def __init__(self, port=None):
         self.port = port or free_port()
-        self.process = None
         self.folder = None
 
     @property
     def url(self):
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def output(self):
-        """What the server logged so far."""
-        try:
-            return (Path(self.folder) / "redis.log").read_text(errors="replace")
-        except (TypeError, FileNotFoundError):
-            return ""
+    @property
+    def log_path(self):
+        return Path(self.folder) / "redis.log" if self.folder else None
 
-    def start(self, timeout=20.0):
-        user = _unprivileged_user()
-        self.folder = tempfile.mkdtemp(prefix="guide-redis-")
-        if user is not None:
-            os.chown(self.folder, user.pw_uid, user.pw_gid)
-        argv = [
+    def prepare(self):
+        self.run_as = drop_root(*UNPRIVILEGED_USERS, program="redis-server")
+        self.folder = self.cwd = tempfile.mkdtemp(prefix="guide-redis-")
+        if self.run_as is not None:
+            self.run_as.chown(self.folder)
+        return [
             redis_server_binary(),
             "--port", str(self.port),
             "--bind", "127.0.0.1",
@@ -91,56 +79,19 @@ class RedisServer:
             "--save", "",
             "--appendonly", "no",
             "--daemonize", "no",
-            "--logfile", str(Path(self.folder) / "redis.log"),
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            argv,
-            cwd=self.folder,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            user=user.pw_uid if user else None,
-            group=user.pw_gid if user else None,
-            extra_groups=[] if user else None,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                output = self.output()
-                self._cleanup()
-                raise ServerError(
-                    f"redis-server exited with code {self.process.returncode}:\n{output}"
-                )
-            if ping(self.port):
-                return self
-            time.sleep(0.05)
-        output = self.output()
-        self.kill()
-        raise ServerError(f"redis-server did not answer PING after {timeout} s:\n{output}")
 
-    def kill(self):
-        """SIGKILL the server (as a crash would) and remove its folder."""
-        if self.process is not None:
-            kill_group(self.process)
-        self._cleanup()
+    def ready(self):
+        return ping(self.port)
 
-    def stop(self, timeout=10.0):
-        """SIGTERM, then SIGKILL if it is still running after ``timeout`` seconds."""
-        if self.process is not None:
-            stop_group(self.process, signal.SIGTERM, timeout)
-        self._cleanup()
+    def awaited(self):
+        return f"redis-server to answer PING on 127.0.0.1:{self.port}"
 
-    def _cleanup(self):
+    def cleanup(self):
+        """Remove the server's folder."""
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
 
 def main():
