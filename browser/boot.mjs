@@ -46,7 +46,7 @@ import { cacheCompiledWasm } from "./wasm-cache.mjs";
  * are pool.mjs's (warm and fresh ones).
  *
  * The snapshot the fresh interpreters are restored from is made at build time
- * in headless Chromium (guide.runtime_snapshot) and downloaded; without it
+ * in headless Chromium (guide.browser_build.snapshot) and downloaded; without it
  * (snapshot: false, an engine without JSPI, or a build without one) it is
  * made here after booting from scratch.
  *

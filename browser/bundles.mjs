@@ -1,4 +1,4 @@
-// The build's bundles (guide.runtime_build.write_bundle), written into an
+// The build's bundles (guide.browser_build.bundles.write_bundle), written into an
 // Emscripten file system: one FS.writeFile per file, no unzipping, no Python.
 
 /**

@@ -1,6 +1,6 @@
 /*
  * The code editor of the runnable blocks: CodeMirror 6 (npm packages pinned
- * in package-lock.json), bundled by hooks/editor_bundle.py with esbuild into
+ * in package-lock.json), bundled by guide.site.editor_bundle with esbuild into
  * one ES module served by the site itself (assets/vendor/editor.mjs).
  * docs/assets/javascripts/runnable.mjs imports it when a block first becomes
  * editable; if it cannot load, the block falls back to a plain textarea.

@@ -1,6 +1,6 @@
 """Run the guide's pycon snippets and ASGI requests inside Pyodide.
 
-The Web Worker (``browser/core.mjs``) calls these functions; all but
+The Web Worker (``browser/pool.mjs``) calls these functions; all but
 :func:`prepare` return a JSON string:
 
 ``prepare(project_dir)``

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 
 import { writeBundle, writeBundles } from "../bundles.mjs";
 
-/** A bundle as guide.runtime_build.write_bundle writes it (files sorted by name). */
+/** A bundle as guide.browser_build.bundles.write_bundle writes it (files sorted by name). */
 function makeBundle(root, files) {
   const names = Object.keys(files).sort();
   const encoder = new TextEncoder();

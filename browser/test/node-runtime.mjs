@@ -1,6 +1,6 @@
 // Helpers to run the browser runtime under Node, against a built OUTDIR.
 // OUTDIR comes from $BROWSER_BUILD (default: build/browser, made by
-// `python -m guide.runtime_build build/browser`).
+// `python -m guide.browser_build.build build/browser`).
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -1,6 +1,6 @@
 // The browser runtime under Node, against a built OUTDIR:
 //
-//   python -m guide.runtime_build build/browser && node --test browser/test/
+//   python -m guide.browser_build.build build/browser && node --test browser/test/
 //
 // (BROWSER_BUILD=path overrides the OUTDIR; without it and without a build in
 // build/browser, these tests are skipped and only the other *.test.mjs files,
@@ -20,7 +20,7 @@ import { bootNode, createNodeWorker, OUTDIR } from "./node-runtime.mjs";
 const PYODIDE_DIR = path.join(OUTDIR, "pyodide");
 const NO_BUILD = fs.existsSync(path.join(PYODIDE_DIR, "manifest.json"))
   ? null
-  : `No build in ${OUTDIR}: run \`python -m guide.runtime_build ${path.relative(process.cwd(), OUTDIR)}\` first`;
+  : `No build in ${OUTDIR}: run \`python -m guide.browser_build.build ${path.relative(process.cwd(), OUTDIR)}\` first`;
 // A build asked for by name must be there; the default one may be missing.
 if (NO_BUILD && process.env.BROWSER_BUILD) throw new Error(NO_BUILD);
 const needsBuild = { skip: NO_BUILD ?? false };

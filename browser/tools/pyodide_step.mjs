@@ -1,6 +1,6 @@
 // Build step that needs the runtime's own interpreter: Pyodide (CPython 3.14) under Node.
 //
-//   node browser/tools/pyodide_step.mjs STAGE/step.json   (called by python -m guide.runtime_build)
+//   node browser/tools/pyodide_step.mjs STAGE/step.json   (called by python -m guide.browser_build.build)
 //
 // 1. Migrates the example database and loads the sample questions, with the
 //    exact Django and SQLite that run in the browser (so the prebuilt
@@ -9,7 +9,7 @@
 //    py-compile does, tag cp314) and adds unchecked-hash __pycache__/*.pyc next
 //    to the example project's sources. The host has no CPython 3.14, so this
 //    is done here, by the interpreter that will load the files.
-// The wheels and zips are written by src/guide/wheels.py, the build's own
+// The wheels and zips are written by src/guide/browser_build/wheels.py, the build's own
 // wheel writer (spec.wheelsModule): this script copies that file into
 // Pyodide's site-packages as guide/wheels.py and imports it, so the host and
 // Pyodide share one implementation.

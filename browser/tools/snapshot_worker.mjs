@@ -1,5 +1,5 @@
 // Build step, in a Web Worker of headless Chromium: the memory snapshot the
-// browser starts Python from. Loaded by guide.runtime_snapshot, which serves
+// browser starts Python from. Loaded by guide.browser_build.snapshot, which serves
 // OUTDIR (this file as /snapshot_worker.mjs, beside the runtime's modules) and receives the
 // snapshot by POST /snapshot.bin.
 //

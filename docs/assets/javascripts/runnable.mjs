@@ -2,12 +2,12 @@
  * Run the page's doctest snippets, and send requests to the example's
  * `application`, in the reader's browser.
  *
- * Each doctest block (wrapped by hooks/runnable.py in <div class="runnable">)
+ * Each doctest block (wrapped by guide.site.runnable_blocks in <div class="runnable">)
  * gets a Run button. The first press loads the Python runtime (Pyodide, Django
  * and the example project, all served by this site) into a Web Worker, with
  * progress in bytes; the runtime stays warm for later runs. After a run the
  * block becomes an editor (CodeMirror, bundled into assets/vendor/editor.mjs
- * by hooks/editor_bundle.py; a plain textarea if it cannot load); Reset
+ * by guide.site.editor_bundle; a plain textarea if it cannot load); Reset
  * restores the snippet. Output is always shown as text.
  *
  * Keyboard and screen readers: Run and Reset are buttons that keep focus

@@ -5,7 +5,7 @@ Runs under Python >= 3.12 with ``requirements/browser-build.txt`` installed
 3.12; nox uses 3.13), after ``npm ci`` (for node_modules/pyodide and Node, which
 runs the in-Pyodide build step). Writes::
 
-    OUTDIR/runner.mjs, worker.mjs, core.mjs   the JS API (copied from browser/)
+    OUTDIR/*.mjs                           the JS modules (every browser/*.mjs)
     OUTDIR/pyodide/                            everything the worker fetches
         pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip
         pyodide-lock.json                      our packages, with sha256
@@ -327,7 +327,7 @@ def main(argv=None):
     path = pyodide_dir / snapshot["file"]
     files[path.name] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
     manifest["snapshot"] = path.name
-    # Restored only where the engine stack switches as the one that made it (core.mjs).
+    # Restored only where the engine stack switches as the one that made it (start-choice.mjs).
     manifest["snapshot_jspi"] = snapshot["jspi"]
     manifest["boot"].append(path.name)
     (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

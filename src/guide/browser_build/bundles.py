@@ -1,6 +1,6 @@
 """Bundles: many small files in one download, written into Pyodide's file system by the worker.
 
-The format (read by ``browser/core.mjs``'s ``writeBundle``): for each file, a
+The format (read by ``browser/bundles.mjs``'s ``writeBundle``): for each file, a
 4-byte little-endian length of its path, the path (UTF-8), a 4-byte length of
 its content, the content.
 """
@@ -15,7 +15,7 @@ def write_bundle(path, root, files):
 
     Format: a 4-byte little-endian length N, N bytes of JSON ``{"root": root,
     "files": [[relative path, size], ...]}``, then the files' bytes in that order.
-    The worker (browser/core.mjs, ``writeBundle``) writes each file to
+    The worker (browser/bundles.mjs, ``writeBundle``) writes each file to
     ``root/relative path`` in Pyodide's file system with one ``FS.writeFile``:
     no unzipping, no Python involved, so it can be repeated for every fresh
     interpreter. Stored, not deflated: the web server's gzip or brotli

@@ -15,7 +15,7 @@ fail with "WebAssembly stack switching not supported", and one made with Node
 20's older JSPI API (``--experimental-wasm-stack-switching``) hung. So the
 snapshot is made where readers' browsers run it, and the worker restores it
 only in an engine with the same JSPI API (``WebAssembly.Suspending``,
-``browser/core.mjs``); elsewhere Python boots from scratch.
+``browser/start-choice.mjs``); elsewhere Python boots from scratch.
 """
 
 import http.server

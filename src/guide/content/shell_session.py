@@ -175,20 +175,7 @@ class Session:
             f'{command}\n__status=$?\npwd > "{state}/cwd"\nenv -0 > "{state}/env"\nexit $__status\n'
         )
         try:
-            result = subprocess.run(
-                ["bash", "-c", script],
-                cwd=self.cwd,
-                env=self.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=self.timeout,
-            )
-            if result.returncode != 0:
-                raise ConsoleError(
-                    f"{where}: {command!r} exited with status {result.returncode}:\n"
-                    + self.normalise(result.stdout)
-                )
+            stdout = _check(["bash", "-c", script], self, where, shown=repr(command))
             self.cwd = Path((state / "cwd").read_text().strip())
             self.env = dict(
                 item.split("=", 1)
@@ -199,8 +186,8 @@ class Session:
                 self.env.pop(name, None)
         finally:
             shutil.rmtree(state, ignore_errors=True)
-        self.last = (command, result.stdout)
-        return result.stdout
+        self.last = (command, stdout)
+        return stdout
 
     # --- Servers -----------------------------------------------------------------
 
@@ -348,7 +335,8 @@ def scenario(path):
     return entry
 
 
-def _check(argv, session, where):
+def _check(argv, session, where, shown=None):
+    """Run ``argv`` in the session's folder and environment; its output, or :class:`ConsoleError`."""
     result = subprocess.run(
         argv,
         cwd=session.cwd,
@@ -360,7 +348,7 @@ def _check(argv, session, where):
     )
     if result.returncode != 0:
         raise ConsoleError(
-            f"{where}: {shlex.join(argv)} exited with status {result.returncode}:\n"
+            f"{where}: {shown or shlex.join(argv)} exited with status {result.returncode}:\n"
             + session.normalise(result.stdout)
         )
     return result.stdout

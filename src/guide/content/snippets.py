@@ -117,7 +117,7 @@ def browser_fresh(snippet):
     A snippet with its own environment (``env``, ``unset``) or ``setup = false``,
     or written for another Django release than the default one, runs, as on a
     server, in a process of its own: in the browser, an
-    interpreter restored from the runtime's boot snapshot (browser/core.mjs).
+    interpreter restored from the runtime's boot snapshot (browser/pool.mjs).
     Returns ``{"env": {...}, "unset": [...], "setup": bool}``.
     """
     options = snippet.options
@@ -130,7 +130,7 @@ def browser_fresh(snippet):
         "setup": options.setup,
     }
     if other:
-        fresh["django"] = other  # on that Django release (browser/core.mjs)
+        fresh["django"] = other  # on that Django release (browser/pool.mjs)
     return fresh
 
 

@@ -17,7 +17,7 @@ MODES = {
     "hover": "Run pressed after the pointer rested on it for {dwell_s:g} s",
     "view": "Run pressed {read_s:g} s after the block came into view",
 }
-PHASES = {  # moments (at, from the worker's start) and durations (in), as core.mjs measures them
+PHASES = {  # moments (at, from the worker's start) and durations (in), as boot.mjs measures them
     "download": "everything downloaded at {} ms",
     "compile": "WebAssembly compiled in {} ms (streamed, while downloading)",
     "pyodide": "Python ready at {} ms",
