@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from django.core import signing
+from helpers import production_env
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -47,7 +48,6 @@ from guide.services import nginx
 from guide.services.processes import (
     ServerError,
     ServerProcess,
-    example_env,
     free_port,
     manage,
     migrated_database,
@@ -129,13 +129,7 @@ class Stack:
         self.logs = tmp_path_factory.mktemp("nginx-servers")
         self.database = tmp_path_factory.mktemp("nginx-db") / "db.sqlite3"
         self.env = command_env(
-            example_env(
-                DJANGO_SETTINGS_MODULE="mysite.settings_production",
-                DJANGO_SECRET_KEY=SECRET_KEY,
-                DJANGO_ALLOWED_HOSTS=HOST,
-                DJANGO_STATIC_ROOT=self.static_root,
-                MYSITE_SQLITE_PATH=self.database,
-            )
+            production_env(self.database, self.static_root, HOST, secret_key=SECRET_KEY)
         )
         self.servers = {}
         self.proxies = {}
