@@ -144,7 +144,10 @@ def test_the_strict_build_fails_on_a_malformed_block(tmp_path):
         timeout=120,
     )
     assert result.returncode != 0
-    assert f"{docs / 'index.md'}:5: a pycon block (doctest) holds one line" in result.stdout + result.stderr
+    assert (
+        f"{docs / 'index.md'}:5: a pycon block (doctest) holds one line"
+        in result.stdout + result.stderr
+    )
 
 
 def test_every_browser_skip_is_listed_with_its_reason():
