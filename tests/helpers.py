@@ -4,10 +4,12 @@ Fixtures live in the conftest.py files; what is here is plain functions and
 classes that a test calls.
 """
 
+import json
 import re
 
 import pytest
 
+from guide.content.pages import pages, url_of
 from guide.services.processes import ServerError, example_env
 
 # A key `check --deploy` accepts (50+ characters, 5+ distinct, not "django-insecure-").
@@ -37,6 +39,56 @@ def failed_start(server):
         server.start()
     assert server.returncode != 0
     return str(failure.value)
+
+
+# --- The built site ----------------------------------------------------------------------
+
+
+def _site_pages():
+    """The URL path of every page of the site, relative to its root.
+
+    MkDocs makes a page of each Markdown file under docs/ (``howto/x.md`` ->
+    ``howto/x/``, ``index.md`` -> ``""``), and Material adds ``404.html``.
+    """
+    return sorted([url_of(page) for page in pages()] + ["404.html"])
+
+
+SITE_PAGES = _site_pages()
+
+
+def page_id(path):
+    """A test id for a page: its URL path (``/``, ``/howto/reverse-proxy/``, ``/404.html``)."""
+    return "/" + path
+
+
+def page_file(site_dir, path):
+    """The HTML file of the page at ``path`` in the built site."""
+    return site_dir / (path + "index.html" if path == "" or path.endswith("/") else path)
+
+
+def built_pages(site_dir):
+    """The URL path of every HTML page in the built site (not its assets' or runtime's)."""
+    found = []
+    for html in site_dir.rglob("*.html"):
+        rel = html.relative_to(site_dir).as_posix()
+        if not rel.startswith(("assets/", "runtime/")):
+            found.append(rel.removesuffix("index.html"))
+    return sorted(found)
+
+
+def serve_empty_search_index(context, site_dir):
+    """Give Material's search worker in ``context`` the site's index without its documents.
+
+    The same configuration, so the search box and its dialog are the same
+    markup; the worker does not rebuild the whole index on every page (slow on
+    two cores while a test goes from page to page).
+    """
+    index = json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
+    empty = json.dumps({**index, "docs": []})
+    context.route(
+        "**/search/search_index.json",
+        lambda route: route.fulfill(body=empty, content_type="application/json"),
+    )
 
 
 # --- Headless Chromium ---------------------------------------------------------------------
