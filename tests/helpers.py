@@ -132,11 +132,11 @@ class WatchedPage:
         ]
 
     def check(self, where="the page"):
-        errors, unexpected = list(self.errors), self.unexpected_console_errors()
+        problems = [f"JavaScript error: {text}" for text in self.errors]
+        problems += [f"console error: {text}" for text in self.unexpected_console_errors()]
         self.errors.clear()
         self.console_errors.clear()
-        assert not errors, f"JavaScript errors on {where}: {errors}"
-        assert not unexpected, f"console errors on {where}: {unexpected}"
+        assert not problems, f"errors on {where}:\n" + "\n".join(problems)
 
     def close(self):
         self.context.close()
