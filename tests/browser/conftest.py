@@ -5,10 +5,10 @@ every request the browser makes is recorded, so tests can assert that nothing
 leaves that origin.
 """
 
-import re
 import sys
 
 import pytest
+from helpers import WatchedPage
 
 from guide.services.chromium import launch
 from guide.services.processes import ServerProcess, free_port
@@ -34,45 +34,9 @@ def chromium():
         browser.close()
 
 
-class RecordedPage:
-    """A Playwright page plus every URL it requested and every console error it logged.
-
-    A test that provokes an error on purpose says which with
-    :meth:`allow_console_error`; any other console error fails the test.
-    """
-
-    def __init__(self, page, requests, console_errors):
-        self.page = page
-        self.requests = requests
-        self.console_errors = console_errors
-        self.allowed = []
-
-    def allow_console_error(self, pattern):
-        self.allowed.append(re.compile(pattern))
-
-    def unexpected_console_errors(self):
-        return [
-            text
-            for text in self.console_errors
-            if not any(pattern.search(text) for pattern in self.allowed)
-        ]
-
-
 @pytest.fixture
 def browser_page(chromium, site_url):
-    context = chromium.new_context(permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
-    errors, console_errors = [], []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: console_errors.append(message.text) if message.type == "error" else None,
-    )
-    recorded = RecordedPage(page, requests, console_errors)
-    yield recorded
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-    unexpected = recorded.unexpected_console_errors()
-    assert not unexpected, f"console errors on the page: {unexpected}"
+    """A :class:`helpers.WatchedPage` (clipboard allowed): any error it had fails the test."""
+    watched = WatchedPage(chromium, permissions=["clipboard-read", "clipboard-write"])
+    yield watched
+    watched.close()

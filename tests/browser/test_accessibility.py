@@ -3,16 +3,24 @@
 axe-core is an npm devDependency (``npm ci``); the test injects it into each
 page, it is never part of the site. Every page is checked in the light and the
 dark scheme (the palette follows the reader's ``prefers-color-scheme``) once
-the runnable blocks are set up, and one page again after a block has run
+the runnable blocks are set up, a test for each page and scheme (its id: the
+page's URL path and the scheme; one browser context per scheme serves them
+all), and one page again after a block has run
 (editor and output shown) and its request panel has answered, in both schemes
 (there, with ``prefers-reduced-motion: reduce``, nothing in them may animate).
 A violation fails with the page, the element and axe's rule id; a fixture
 page with low-contrast text shows that the check does fail.
 """
 
-import json
-
 import pytest
+from helpers import (
+    SITE_PAGES,
+    WatchedPage,
+    built_pages,
+    page_file,
+    page_id,
+    serve_empty_search_index,
+)
 
 from guide.clients.run_button import press_run
 from guide.paths import ROOT
@@ -41,16 +49,6 @@ RUN_AXE = """async (tags) => {
         })),
     }));
 }"""
-
-
-def site_pages(site_dir):
-    """``{path: file}`` of every page of the built site ("" is the home page, 404.html included)."""
-    pages = {}
-    for html in sorted(site_dir.rglob("*.html")):
-        rel = html.relative_to(site_dir).as_posix()
-        if not rel.startswith(("assets/", "runtime/")):
-            pages[rel.removesuffix("index.html")] = html
-    return pages
 
 
 def inject_axe(page):
@@ -87,33 +85,9 @@ def assert_accessible(pages):
     assert not lines, f"{len(lines)} WCAG 2.1 AA violation(s):\n" + "\n".join(lines)
 
 
-class Watched:
-    """A page in its own context, with the JavaScript and console errors it had."""
-
-    def __init__(self, browser, **context_options):
-        self.context = browser.new_context(**context_options)
-        self.page = self.context.new_page()
-        self.errors = []
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on(
-            "console",
-            lambda message: self.errors.append(message.text) if message.type == "error" else None,
-        )
-
-    def close(self):
-        self.context.close()
-        assert not self.errors, f"errors on the page: {self.errors}"
-
-
-def empty_search_index(site_dir):
-    """The site's search index without its documents (the same config)."""
-    index = json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
-    return json.dumps({**index, "docs": []})
-
-
-@pytest.fixture(params=list(SCHEMES))
-def scheme_page(request, chromium, site_dir):
-    """``(color scheme, page)``: one context per scheme (a test each, so they run in parallel).
+@pytest.fixture(scope="module", params=list(SCHEMES))
+def scheme_context(request, chromium, site_dir):
+    """``(color scheme, watched page)``: one context per scheme, shared by the module's pages.
 
     Kept fast on two cores: axe is added to every document by the context
     (an init script, rather than sent again for each page), and Material's
@@ -123,16 +97,20 @@ def scheme_page(request, chromium, site_dir):
     """
     if not AXE.is_file():
         pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `npm ci`")
-    index = empty_search_index(site_dir)
     scheme = request.param
-    watched = Watched(chromium, color_scheme=scheme)
+    watched = WatchedPage(chromium, color_scheme=scheme)
     watched.context.add_init_script(path=str(AXE))
-    watched.context.route(
-        "**/search/search_index.json",
-        lambda route: route.fulfill(body=index, content_type="application/json"),
-    )
-    yield scheme, watched.page
+    serve_empty_search_index(watched.context, site_dir)
+    yield scheme, watched
     watched.close()
+
+
+@pytest.fixture
+def scheme_page(scheme_context):
+    """``(color scheme, page)`` of the scheme's shared context; an error on the page fails the test."""
+    scheme, watched = scheme_context
+    yield scheme, watched.page
+    watched.check()
 
 
 def open_page(page, url, scheme):
@@ -142,21 +120,22 @@ def open_page(page, url, scheme):
     assert shown == SCHEMES[scheme], f"{url}: the palette shows {shown!r} in the {scheme} scheme"
 
 
-def test_every_page_in_both_schemes(scheme_page, site_url, site_dir):
+def test_the_pages_checked_are_those_of_the_built_site(site_dir):
+    assert len(SITE_PAGES) >= 10
+    assert built_pages(site_dir) == SITE_PAGES
+
+
+@pytest.mark.parametrize("path", SITE_PAGES, ids=page_id)
+def test_the_page_meets_wcag_2_1_aa(scheme_page, site_url, path):
     scheme, page = scheme_page
-    paths = list(site_pages(site_dir))
-    assert len(paths) >= 10
-    results = []
-    for path in paths:
-        # Without the runtime's prefetch: these pages are checked as they load.
-        open_page(page, f"{site_url}/{path}?no-prefetch", scheme)
-        results.append((f"/{path} ({scheme})", axe_violations(page)))
-    assert_accessible(results)
+    # Without the runtime's prefetch: these pages are checked as they load.
+    open_page(page, f"{site_url}/{path}?no-prefetch", scheme)
+    assert_accessible([(f"/{path} ({scheme})", axe_violations(page))])
 
 
 def page_with_blocks_and_a_request_panel(site_dir):
-    for path, file in site_pages(site_dir).items():
-        html = file.read_text(encoding="utf-8")
+    for path in SITE_PAGES:
+        html = page_file(site_dir, path).read_text(encoding="utf-8")
         if 'class="asgi-request-panel' in html and 'class="runnable"' in html:
             return path
     pytest.fail("no page has both runnable blocks and a request panel")
@@ -177,7 +156,7 @@ MOVING = """() => [...document.querySelectorAll(
 
 def test_a_page_after_a_run_and_a_request(chromium, site_url, site_dir):
     path = page_with_blocks_and_a_request_panel(site_dir)
-    watched = Watched(chromium, color_scheme="light", reduced_motion="reduce")
+    watched = WatchedPage(chromium, color_scheme="light", reduced_motion="reduce")
     page = watched.page
     open_page(page, f"{site_url}/{path}", "light")
 
@@ -222,7 +201,7 @@ LOW_CONTRAST = """<!doctype html>
 
 
 def test_the_check_fails_on_low_contrast_text(chromium):
-    watched = Watched(chromium)
+    watched = WatchedPage(chromium)
     page = watched.page
     page.set_content(LOW_CONTRAST)
     violations = axe_violations(page)

@@ -17,6 +17,7 @@ the timeout step short.
 """
 
 import pytest
+from helpers import WatchedPage
 
 from guide.clients.run_button import editor_text
 
@@ -67,19 +68,12 @@ FOCUS = """() => {
 }"""
 
 
-class KeyboardPage:
+class KeyboardPage(WatchedPage):
     """A page in its own context, with its JavaScript and console errors and its announcements."""
 
     def __init__(self, chromium, url):
-        self.context = chromium.new_context()
+        super().__init__(chromium)
         self.context.add_init_script(RECORD_ANNOUNCEMENTS)
-        self.page = self.context.new_page()
-        self.errors = []
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on(
-            "console",
-            lambda message: self.errors.append(message.text) if message.type == "error" else None,
-        )
         self.page.goto(url)
         self.page.wait_for_selector("html[data-runnable-ready]", state="attached")
 
@@ -125,10 +119,6 @@ class KeyboardPage:
             for a in self.announced(since)
             if a["live"] == live and a["text"].startswith(starts)
         )
-
-    def close(self):
-        self.context.close()
-        assert not self.errors, f"errors on the page: {self.errors}"
 
 
 def test_a_block_and_the_request_panel_with_the_keyboard_alone(chromium, site_url):

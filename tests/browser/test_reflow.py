@@ -6,16 +6,16 @@ scroll sideways and no text is cut off. Code blocks, the editor and tables may
 scroll inside their own box: text inside a horizontal scroll container is
 reachable. Material's header shows the site name or the page title on one
 line with an ellipsis; both are the page's own title and heading, so the
-header is the one place allowed to shorten text.
+header is the one place allowed to shorten text. A test for each page (its id:
+the page's URL path), all in one browser context.
 
 WCAG 2.1 2.3.3 (prefers-reduced-motion): with ``reduced_motion="reduce"`` no
 element of a page has a transition or an animation that takes time; without
 it, the same page has some (so the check can fail).
 """
 
-import json
-
 import pytest
+from helpers import SITE_PAGES, WatchedPage, built_pages, page_id, serve_empty_search_index
 
 NARROW = {"width": 320, "height": 640}
 
@@ -73,43 +73,34 @@ MOVING = """() => {
 }"""
 
 
-def site_pages(site_dir):
-    """Every page of the built site ("" is the home page, 404.html included)."""
-    found = []
-    for html in sorted(site_dir.rglob("*.html")):
-        rel = html.relative_to(site_dir).as_posix()
-        if not rel.startswith(("assets/", "runtime/")):
-            found.append(rel.removesuffix("index.html"))
-    return found
+@pytest.fixture(scope="module")
+def narrow_context(chromium, site_dir):
+    """One context 320 px wide for the module's pages."""
+    watched = WatchedPage(chromium, viewport=NARROW)
+    # Material's search worker gets an index without documents (the same
+    # config), so that it does not rebuild the whole index on every page.
+    serve_empty_search_index(watched.context, site_dir)
+    yield watched
+    watched.close()
 
 
 @pytest.fixture
-def narrow_page(chromium, site_dir):
-    context = chromium.new_context(viewport=NARROW)
-    # Material's search worker gets an index without documents (the same
-    # config), so that it does not rebuild the whole index on every page.
-    index = json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
-    empty = json.dumps({**index, "docs": []})
-    context.route(
-        "**/search/search_index.json",
-        lambda route: route.fulfill(body=empty, content_type="application/json"),
-    )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+def narrow_page(narrow_context):
+    """The narrow context's page; an error on the page fails the test."""
+    yield narrow_context.page
+    narrow_context.check()
 
 
-def test_every_page_reads_at_320_px(narrow_page, site_url, site_dir):
-    paths = site_pages(site_dir)
-    assert len(paths) >= 10
-    problems = []
-    for path in paths:
-        narrow_page.goto(f"{site_url}/{path}?no-prefetch")
-        narrow_page.wait_for_selector("html[data-runnable-ready]", state="attached")
-        problems += [f"/{path}: {problem}" for problem in narrow_page.evaluate(OVERFLOWS)]
+def test_the_pages_checked_are_those_of_the_built_site(site_dir):
+    assert len(SITE_PAGES) >= 10
+    assert built_pages(site_dir) == SITE_PAGES
+
+
+@pytest.mark.parametrize("path", SITE_PAGES, ids=page_id)
+def test_the_page_reads_at_320_px(narrow_page, site_url, path):
+    narrow_page.goto(f"{site_url}/{path}?no-prefetch")
+    narrow_page.wait_for_selector("html[data-runnable-ready]", state="attached")
+    problems = [f"/{path}: {problem}" for problem in narrow_page.evaluate(OVERFLOWS)]
     assert not problems, "at 320 px:\n" + "\n".join(problems)
 
 

@@ -23,9 +23,23 @@ def page(browser_page, site_url):
     return browser_page.page
 
 
+@pytest.fixture
+def block(page):
+    """The page's first block, run once: the runtime is loaded, the editor shown."""
+    first = page.locator("div.runnable").first
+    run(page, first)
+    return first
+
+
 def run(page, block, timeout=LOAD_MS):
     """Press Run on ``block``; return (state, output text)."""
     return press_run(page, block, timeout)
+
+
+def run_code(page, block, code, timeout=30_000):
+    """Put ``code`` in ``block``'s editor and run it; return (state, output text)."""
+    edit(block, code)
+    return run(page, block, timeout=timeout)
 
 
 def test_runtime_loads_only_when_asked(browser_page, site_url):
@@ -64,9 +78,7 @@ def test_first_run_then_block_is_editable_and_reset_restores_it(page):
     assert output == "<class 'django.core.handlers.asgi.ASGIHandler'>\nTrue\n"
     assert block.locator(".runnable-editor").is_visible()
     assert not block.locator(".highlight").is_visible()
-    edit(block, ">>> 6 * 7\n")
-    state, output = run(page, block, timeout=30_000)
-    assert (state, output) == ("done", "42\n")
+    assert run_code(page, block, ">>> 6 * 7\n") == ("done", "42\n")
     block.locator(".runnable-reset").click()
     assert block.locator(".highlight").is_visible()
     assert not block.locator(".runnable-editor").is_visible()
@@ -74,9 +86,7 @@ def test_first_run_then_block_is_editable_and_reset_restores_it(page):
     assert block.locator(".highlight code").text_content() == original
 
 
-def test_edits_survive_a_reload(page):
-    block = page.locator("div.runnable").first
-    run(page, block)
+def test_edits_survive_a_reload(page, block):
     edit(block, ">>> 'kept'\n")
     page.reload()
     page.wait_for_selector("html[data-runnable-ready]")
@@ -88,25 +98,18 @@ def test_edits_survive_a_reload(page):
     assert editor_text(block) == ">>> 'kept'\n"
 
 
-def test_syntax_error_and_exception_show_tracebacks_and_the_next_run_works(page):
-    block = page.locator("div.runnable").first
-    run(page, block)
-    edit(block, ">>> def broken(:\n")
-    state, output = run(page, block, timeout=30_000)
+def test_syntax_error_and_exception_show_tracebacks_and_the_next_run_works(page, block):
+    state, output = run_code(page, block, ">>> def broken(:\n")
     assert state == "done"
     assert output.startswith("Traceback (most recent call last):")
     assert "SyntaxError" in output
-    edit(block, ">>> 1 / 0\n>>> 'after'\n")
-    state, output = run(page, block, timeout=30_000)
+    state, output = run_code(page, block, ">>> 1 / 0\n>>> 'after'\n")
     assert "ZeroDivisionError: division by zero" in output
     assert output.endswith("'after'\n")
-    edit(block, ">>> 2 + 2\n")
-    assert run(page, block, timeout=30_000) == ("done", "4\n")
+    assert run_code(page, block, ">>> 2 + 2\n") == ("done", "4\n")
 
 
-def test_infinite_loop_is_stopped_and_the_page_stays_responsive(page):
-    block = page.locator("div.runnable").first
-    run(page, block)
+def test_infinite_loop_is_stopped_and_the_page_stays_responsive(page, block):
     edit(block, ">>> while True:\n...     pass\n")
     tick = time.monotonic()
     page.evaluate("1 + 1")
@@ -130,25 +133,20 @@ def test_infinite_loop_is_stopped_and_the_page_stays_responsive(page):
     )
     assert elapsed >= STOP_AFTER_S, elapsed
     # A fresh runtime answers the next run.
-    edit(block, ">>> 'alive'\n")
-    assert run(page, block) == ("done", "'alive'\n")
+    assert run_code(page, block, ">>> 'alive'\n", timeout=LOAD_MS) == ("done", "'alive'\n")
 
 
-def test_huge_output_is_truncated_with_a_notice(page):
-    block = page.locator("div.runnable").first
-    run(page, block)
-    edit(block, ">>> print('x' * 300_000)\n")
-    state, output = run(page, block, timeout=30_000)
+def test_huge_output_is_truncated_with_a_notice(page, block):
+    state, output = run_code(page, block, ">>> print('x' * 300_000)\n")
     assert state == "done"
     assert output.endswith("[output truncated at 200 kB]\n")
     assert 200_000 <= len(output) < 201_000
 
 
-def test_output_is_text_never_html(page):
-    block = page.locator("div.runnable").first
-    run(page, block)
-    edit(block, ">>> print('<img src=x onerror=\"window.pwned=1\"><b>bold</b>')\n")
-    state, output = run(page, block, timeout=30_000)
+def test_output_is_text_never_html(page, block):
+    _, output = run_code(
+        page, block, ">>> print('<img src=x onerror=\"window.pwned=1\"><b>bold</b>')\n"
+    )
     assert output == '<img src=x onerror="window.pwned=1"><b>bold</b>\n'
     assert block.locator(".runnable-output img, .runnable-output b").count() == 0
     assert page.evaluate("window.pwned") is None

@@ -45,13 +45,17 @@ def expected_runnable_code(pycon_text):
     return "\n".join(lines) + "\n"
 
 
-def test_copy_button_copies_statements_without_prompts_or_output(browser_page, site_url):
-    page = browser_page.page
+def copy_first_block(page, site_url, selector):
+    """On the pycon page, press the copy button of the first ``selector`` block; what it copied."""
     page.goto(site_url + "/" + PYCON_PAGE)
-    block = page.locator(".language-pycon").first
+    block = page.locator(selector).first
     block.hover()
     block.locator("button[data-clipboard-target]").click()
-    copied = page.evaluate("navigator.clipboard.readText()")
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_copy_button_copies_statements_without_prompts_or_output(browser_page, site_url):
+    copied = copy_first_block(browser_page.page, site_url, ".language-pycon")
     expected = expected_runnable_code(PYCON_SNIPPET.read_text())
     assert copied == expected
     assert ">>>" not in copied
@@ -61,12 +65,7 @@ def test_copy_button_copies_statements_without_prompts_or_output(browser_page, s
 
 
 def test_copy_button_of_other_blocks_copies_them_as_they_are(browser_page, site_url):
-    page = browser_page.page
-    page.goto(site_url + "/" + PYCON_PAGE)
-    block = page.locator(".language-python").first
-    block.hover()
-    block.locator("button[data-clipboard-target]").click()
-    copied = page.evaluate("navigator.clipboard.readText()")
+    copied = copy_first_block(browser_page.page, site_url, ".language-python")
     source = (ROOT / "examples/mysite/mysite/asgi.py").read_text()
     assert copied.strip() == source.strip()
 

@@ -11,10 +11,10 @@ answers and the access-log lines stay, and a real error is still logged.
 
 import httpx
 import pytest
+from helpers import production_env
 
-from guide.services.processes import example_env, free_port, uvicorn
+from guide.services.processes import free_port, uvicorn
 
-SECRET = "k3y-" + "".join(chr(ord("a") + (i * 5) % 26) for i in range(60)) + "-Q7!y"
 REQUESTS = 200
 WITHOUT_SECTION = (
     "from mysite.settings_production import *  # noqa: F403\n"
@@ -27,14 +27,7 @@ def prod_env(database, tmp_path_factory):
     modules = tmp_path_factory.mktemp("settings")
     (modules / "settings_without_section.py").write_text(WITHOUT_SECTION)
     static_root = tmp_path_factory.mktemp("staticfiles")
-    env = example_env(
-        DJANGO_SETTINGS_MODULE="mysite.settings_production",
-        DJANGO_SECRET_KEY=SECRET,
-        DJANGO_ALLOWED_HOSTS="mysite.example",
-        DJANGO_STATIC_ROOT=static_root,
-        MYSITE_SQLITE_PATH=database,
-        PYTHONPATH=modules,
-    )
+    env = production_env(database, static_root, "mysite.example", PYTHONPATH=modules)
     return env  # no collectstatic: no response here uses a static file
 
 

@@ -6,8 +6,9 @@ import time
 
 import httpx
 import pytest
+from helpers import failed_start
 
-from guide.services.processes import free_port, uvicorn
+from guide.services.processes import example_env, free_port, uvicorn
 
 LIFESPAN_UNSUPPORTED = "ASGI 'lifespan' protocol appears unsupported."
 QUESTIONS = ["What's new?", "Sync or async?", "Which ASGI server?"]
@@ -149,16 +150,9 @@ def test_lifespan_hooks_run_at_startup_and_shutdown(dev_env, client):
 
 def test_failing_startup_hook_stops_the_server(tmp_path):
     # An empty database: the startup hook's query fails, so uvicorn refuses to start.
-    from guide.services.processes import ServerError, example_env
-
     env = example_env(MYSITE_SQLITE_PATH=tmp_path / "empty.sqlite3")
-    server = uvicorn("mysite.asgi_wrapped:application", free_port(), env)
-    with pytest.raises(ServerError) as failure:
-        server.start()
-    assert server.returncode != 0
-    assert "check_database failed: OperationalError: no such table: polls_question" in str(
-        failure.value
-    )
+    output = failed_start(uvicorn("mysite.asgi_wrapped:application", free_port(), env))
+    assert "check_database failed: OperationalError: no such table: polls_question" in output
 
 
 def test_plain_django_application_has_no_lifespan_and_no_middleware(plain_server, client):

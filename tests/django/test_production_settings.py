@@ -1,22 +1,15 @@
 """Production settings: secrets from the environment, clear failures, a clean check --deploy."""
 
 import pytest
+from helpers import failed_start, production_env
 
-from guide.services.processes import ServerError, example_env, free_port, manage, uvicorn
-
-SECRET = "k3y-" + "".join(chr(ord("a") + (i * 7) % 26) for i in range(60)) + "-Z9!x"
+from guide.services.processes import free_port, manage, uvicorn
 
 
 @pytest.fixture(scope="module")
 def prod_env(database, tmp_path_factory):
     static_root = tmp_path_factory.mktemp("staticfiles")
-    env = example_env(
-        DJANGO_SETTINGS_MODULE="mysite.settings_production",
-        DJANGO_SECRET_KEY=SECRET,
-        DJANGO_ALLOWED_HOSTS="mysite.example,127.0.0.1",
-        DJANGO_STATIC_ROOT=static_root,
-        MYSITE_SQLITE_PATH=database,
-    )
+    env = production_env(database, static_root, "mysite.example,127.0.0.1")
     manage("collectstatic", "--no-input", "-v", "0", env=env)
     return env
 
@@ -41,13 +34,8 @@ def test_manage_py_without_a_required_variable_names_it(prod_env, missing):
 def test_uvicorn_without_secret_key_stops_with_the_clear_message(prod_env):
     env = dict(prod_env)
     del env["DJANGO_SECRET_KEY"]
-    server = uvicorn("mysite.asgi:application", free_port(), env)
-    with pytest.raises(ServerError) as failure:
-        server.start()
-    assert server.returncode != 0
-    assert "ImproperlyConfigured: The DJANGO_SECRET_KEY environment variable is required" in str(
-        failure.value
-    )
+    output = failed_start(uvicorn("mysite.asgi:application", free_port(), env))
+    assert "ImproperlyConfigured: The DJANGO_SECRET_KEY environment variable is required" in output
 
 
 # uvicorn trusts X-Forwarded-Proto from 127.0.0.1 by default and would set the

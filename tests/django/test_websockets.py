@@ -215,39 +215,38 @@ def test_a_client_gone_mid_message_is_logged_and_others_are_served(each_server):
 
 
 @contextmanager
-def two_uvicorns(database, **settings):
+def two_sockets(database, **settings):
+    """Two uvicorn processes sharing ``database``, and a WebSocket to each, its hello read.
+
+    Yields ``(first server, second server, socket to the first, socket to the second)``.
+    """
     env = env_for(database, **settings)
     with serving(uvicorn_argv(), env) as first, serving(uvicorn_argv(), env) as second:
-        yield first, second
+        with (
+            connect(ws_url(first), origin=ORIGIN) as here,
+            connect(ws_url(second), origin=ORIGIN) as there,
+        ):
+            receive_json(here), receive_json(there)
+            yield first, second, here, there
 
 
 def test_redis_layer_reaches_a_socket_held_by_another_process(ws_database, redis):
-    with two_uvicorns(ws_database, MYSITE_REDIS_URL=redis.url) as (first, second):
-        with (
-            connect(ws_url(first), origin=ORIGIN) as here,
-            connect(ws_url(second), origin=ORIGIN) as there,
-        ):
-            receive_json(here), receive_json(there)
-            counted = vote(first.url, 1, 1).json()
-            assert receive_json(here) == {"type": "votes", "results": counted}
-            assert receive_json(there) == {"type": "votes", "results": counted}
+    with two_sockets(ws_database, MYSITE_REDIS_URL=redis.url) as (first, _, here, there):
+        counted = vote(first.url, 1, 1).json()
+        assert receive_json(here) == {"type": "votes", "results": counted}
+        assert receive_json(there) == {"type": "votes", "results": counted}
 
 
 def test_in_memory_layer_never_leaves_its_process(ws_database):
-    with two_uvicorns(ws_database, MYSITE_CHANNEL_LAYER="memory") as (first, second):
-        with (
-            connect(ws_url(first), origin=ORIGIN) as here,
-            connect(ws_url(second), origin=ORIGIN) as there,
-        ):
-            receive_json(here), receive_json(there)
-            counted = vote(first.url, 1, 1).json()
-            assert receive_json(here) == {"type": "votes", "results": counted}
-            with pytest.raises(TimeoutError):
-                there.recv(timeout=2)
-            # The vote itself was counted: the other process reads it from the database.
-            there.send('{"type": "results"}')
-            assert receive_json(there) == {"type": "results", "results": counted}
-        assert "broadcast failed" not in first.output() + second.output()
+    with two_sockets(ws_database, MYSITE_CHANNEL_LAYER="memory") as (first, second, here, there):
+        counted = vote(first.url, 1, 1).json()
+        assert receive_json(here) == {"type": "votes", "results": counted}
+        with pytest.raises(TimeoutError):
+            there.recv(timeout=2)
+        # The vote itself was counted: the other process reads it from the database.
+        there.send('{"type": "results"}')
+        assert receive_json(there) == {"type": "results", "results": counted}
+    assert "broadcast failed" not in first.output() + second.output()
 
 
 def test_redis_unavailable_at_start(ws_database):

@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from django.core import signing
+from helpers import production_env
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -47,7 +48,6 @@ from guide.services import nginx
 from guide.services.processes import (
     ServerError,
     ServerProcess,
-    example_env,
     free_port,
     manage,
     migrated_database,
@@ -129,13 +129,7 @@ class Stack:
         self.logs = tmp_path_factory.mktemp("nginx-servers")
         self.database = tmp_path_factory.mktemp("nginx-db") / "db.sqlite3"
         self.env = command_env(
-            example_env(
-                DJANGO_SETTINGS_MODULE="mysite.settings_production",
-                DJANGO_SECRET_KEY=SECRET_KEY,
-                DJANGO_ALLOWED_HOSTS=HOST,
-                DJANGO_STATIC_ROOT=self.static_root,
-                MYSITE_SQLITE_PATH=self.database,
-            )
+            production_env(self.database, self.static_root, HOST, secret_key=SECRET_KEY)
         )
         self.servers = {}
         self.proxies = {}
@@ -238,8 +232,11 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def client():
-    """HTTPS from 127.0.0.2, with the Host the site's server_name has."""
+def nginx_client():
+    """The client of nginx: HTTPS from 127.0.0.2, with the Host the site's server_name has.
+
+    (Not tests/conftest.py's ``client``, a plain httpx client for the servers themselves.)
+    """
     transport = httpx.HTTPTransport(local_address=CLIENT, verify=False)
     with httpx.Client(transport=transport, headers={"Host": HOST}, timeout=60) as http:
         yield http
@@ -249,9 +246,9 @@ def client():
 
 
 @pytest.mark.parametrize("name", UPSTREAMS)
-def test_forwarded_headers_are_nginx_s_not_the_client_s(stack, client, name):
+def test_forwarded_headers_are_nginx_s_not_the_client_s(stack, nginx_client, name):
     https, _ = stack.proxy(name)
-    response = client.get(https + "/polls/request/", headers=FORGED)
+    response = nginx_client.get(https + "/polls/request/", headers=FORGED)
     assert response.status_code == 200, response.text
     assert response.headers["server"].startswith("nginx")
     info = response.json()
@@ -277,30 +274,30 @@ def test_a_forged_forwarded_for_from_an_untrusted_client_is_ignored(stack):
     assert info["remote_addr"] == CLIENT
 
 
-def test_plain_http_is_redirected_to_https(stack, client):
+def test_plain_http_is_redirected_to_https(stack, nginx_client):
     _, http = stack.proxy("uvicorn")
-    response = client.get(http + "/polls/?page=2")
+    response = nginx_client.get(http + "/polls/?page=2")
     assert response.status_code == 301
     assert response.headers["location"] == f"https://{HOST}/polls/?page=2"
 
 
 @pytest.mark.parametrize("name", ["uvicorn", "gunicorn-unix"])
-def test_a_csrf_protected_post(stack, client, name):
+def test_a_csrf_protected_post(stack, nginx_client, name):
     https, _ = stack.proxy(name)
-    detail = client.get(https + "/polls/1/")
+    detail = nginx_client.get(https + "/polls/1/")
     token = detail.cookies["csrftoken"]
     # CSRF_COOKIE_SECURE: the cookie is only sent back over HTTPS.
     assert "secure" in detail.headers["set-cookie"].lower()
     choice = detail.json()["choices"][0]
     headers = {"X-CSRFToken": token, "Cookie": f"csrftoken={token}"}
-    voted = client.post(
+    voted = nginx_client.post(
         https + "/polls/1/vote/",
         data={"choice": choice["id"]},
         headers={**headers, "Origin": f"https://{HOST}"},
     )
     assert voted.status_code == 200, voted.text
     assert voted.json()["choices"][0]["votes"] == choice["votes"] + 1
-    other = client.post(
+    other = nginx_client.post(
         https + "/polls/1/vote/",
         data={"choice": choice["id"]},
         headers={**headers, "Origin": "https://www.example.com"},
@@ -326,13 +323,13 @@ def _code(value):
     return f"`{value}`"
 
 
-def prefix_row(client, https):
+def prefix_row(nginx_client, https):
     """What Django gives under ``/app/``: one row of the page's table."""
-    info = client.get(https + "/app/polls/request/")
+    info = nginx_client.get(https + "/app/polls/request/")
     if info.status_code != 200:
         return [f"{info.status_code}"] * 4
-    slash = client.get(https + "/app/polls")
-    admin = client.get(https + "/app/admin/")
+    slash = nginx_client.get(https + "/app/polls")
+    admin = nginx_client.get(https + "/app/admin/")
     assert slash.status_code == 301 and admin.status_code == 302
     next_url = parse_qs(urlsplit(admin.headers["location"]).query)["next"][0]
     return [
@@ -343,7 +340,7 @@ def prefix_row(client, https):
     ]
 
 
-def prefix_table(stack, client):
+def prefix_table(stack, nginx_client):
     lines = [
         "| server, root-path option | nginx | `request.path` | `reverse()` "
         "| `APPEND_SLASH` redirect | admin login `?next=` |",
@@ -361,15 +358,15 @@ def prefix_table(stack, client):
         )
         for variant, label in [("strip", "strips `/app`"), ("keep", "passes `/app` on")]:
             https, _ = stack.proxy(f"{name}-root", variant)
-            cells = prefix_row(client, https)
+            cells = prefix_row(nginx_client, https)
             shown = option if option.startswith("none") else f"`{option}`"
             lines.append(f"| {LABELS[name]}, {shown} | {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def test_django_under_a_prefix_on_each_server(stack, client):
+def test_django_under_a_prefix_on_each_server(stack, nginx_client):
     """The table on the reverse-proxy page is what the servers do (request /app/polls/request/)."""
-    table = prefix_table(stack, client)
+    table = prefix_table(stack, nginx_client)
     page = PREFIX_PAGE.read_text(encoding="utf-8")
     shown = page.split(PREFIX_TABLE_START, 1)[-1].split(PREFIX_TABLE_END, 1)[0].strip()
     assert shown == table, f"{PREFIX_PAGE.name}: the prefix table should read:\n{table}"
@@ -378,15 +375,15 @@ def test_django_under_a_prefix_on_each_server(stack, client):
 # --- Static and private files -----------------------------------------------------------
 
 
-def test_static_files_are_served_by_nginx(stack, client):
+def test_static_files_are_served_by_nginx(stack, nginx_client):
     https, _ = stack.proxy("uvicorn")
-    plain = client.get(https + "/static/polls/style.css")
+    plain = nginx_client.get(https + "/static/polls/style.css")
     assert plain.status_code == 200
     assert plain.content == (stack.static_root / "polls" / "style.css").read_bytes()
     assert plain.headers["cache-control"] == "max-age=60, public"
     manifest = (stack.static_root / "staticfiles.json").read_text()
     hashed = re.search(r'"admin/css/base\.css": "(admin/css/base\.[0-9a-f]{12}\.css)"', manifest)[1]
-    cached = client.get(f"{https}/static/{hashed}", headers={"Accept-Encoding": "gzip"})
+    cached = nginx_client.get(f"{https}/static/{hashed}", headers={"Accept-Encoding": "gzip"})
     assert cached.status_code == 200
     assert cached.headers["cache-control"] == "max-age=315360000, public, immutable"
     # gzip_static: the .gz copy collectstatic wrote beside it.
@@ -402,10 +399,10 @@ def _private_link(name):
     return f"/polls/private/{signer.sign_object(name)}/"
 
 
-def test_a_private_file_is_sent_by_nginx_after_django_says_yes(stack, client):
+def test_a_private_file_is_sent_by_nginx_after_django_says_yes(stack, nginx_client):
     https, _ = stack.proxy("uvicorn")
     link = _private_link(PRIVATE_NAME)
-    response = client.get(https + link)
+    response = nginx_client.get(https + link)
     assert response.status_code == 200
     assert response.content == PRIVATE_BODY
     assert response.headers["content-disposition"] == f'attachment; filename="{PRIVATE_NAME}"'
@@ -418,17 +415,19 @@ def test_a_private_file_is_sent_by_nginx_after_django_says_yes(stack, client):
     assert direct.status_code == 200 and direct.content == b""
     assert direct.headers["x-accel-redirect"] == "/protected/report%202026.txt"
     # The internal location is not reachable by a client; a bad link is refused.
-    assert client.get(https + "/protected/" + PRIVATE_NAME).status_code == 404
-    assert client.get(https + link.replace(":", ":x", 1)).status_code == 403
+    assert nginx_client.get(https + "/protected/" + PRIVATE_NAME).status_code == 404
+    assert nginx_client.get(https + link.replace(":", ":x", 1)).status_code == 403
 
 
 # --- Streaming and WebSocket ---------------------------------------------------------------
 
 
-def event_arrivals(client, https, count=3, interval=0.8):
+def event_arrivals(nginx_client, https, count=3, interval=0.8):
     """Seconds from the request to each server-sent event of ``/polls/stream/``."""
     began, arrivals = time.monotonic(), []
-    with client.stream("GET", f"{https}/polls/stream/?count={count}&interval={interval}") as r:
+    with nginx_client.stream(
+        "GET", f"{https}/polls/stream/?count={count}&interval={interval}"
+    ) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         for line in r.iter_lines():
             if line.startswith("data:"):
@@ -441,7 +440,7 @@ def event_arrivals(client, https, count=3, interval=0.8):
     ("variant", "streamed"),
     [("site", True), ("buffered", True), ("buffered-ignoring-header", False)],
 )
-def test_server_sent_events_and_buffering(stack, client, variant, streamed):
+def test_server_sent_events_and_buffering(stack, nginx_client, variant, streamed):
     """The stream takes two intervals (0.8 s each). Streamed: the first event
     arrives at least one interval before the last. Buffered: all together at the end.
 
@@ -449,7 +448,7 @@ def test_server_sent_events_and_buffering(stack, client, variant, streamed):
     ``X-Accel-Buffering: no`` each suffice; without both, nginx holds the events.
     """
     https, _ = stack.proxy("uvicorn", variant)
-    arrivals = event_arrivals(client, https)
+    arrivals = event_arrivals(nginx_client, https)
     spread = arrivals[-1] - arrivals[0]
     if streamed:
         assert spread >= 0.8, arrivals
@@ -494,15 +493,15 @@ def test_without_the_upgrade_headers_the_handshake_fails(stack):
 # --- Request bodies -----------------------------------------------------------------------
 
 
-def test_request_body_limits(stack, client):
+def test_request_body_limits(stack, nginx_client):
     https, _ = stack.proxy("uvicorn")
     server = stack.servers["uvicorn"]
-    detail = client.get(https + "/polls/1/")
+    detail = nginx_client.get(https + "/polls/1/")
     token = detail.cookies["csrftoken"]
     headers = {"X-CSRFToken": token, "Cookie": f"csrftoken={token}", "Origin": f"https://{HOST}"}
     posts_seen = server.output().count("POST /polls/1/vote/")
     # Over client_max_body_size (10m): nginx answers, the server never sees it.
-    too_big = client.post(
+    too_big = nginx_client.post(
         https + "/polls/1/vote/", content=b"x" * (10 * 2**20 + 1), headers=headers
     )
     assert too_big.status_code == 413
@@ -512,7 +511,7 @@ def test_request_body_limits(stack, client):
     assert server.output().count("POST /polls/1/vote/") == posts_seen
     # Under it, over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB): Django answers 400.
     form = "choice=1&padding=" + "x" * (3 * 2**20)
-    big = client.post(
+    big = nginx_client.post(
         https + "/polls/1/vote/",
         content=form.encode(),
         headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
@@ -524,7 +523,7 @@ def test_request_body_limits(stack, client):
 # --- Daphne-Root-Path -------------------------------------------------------------------------
 
 
-def test_a_client_s_daphne_root_path_is_removed_by_nginx(stack, client):
+def test_a_client_s_daphne_root_path_is_removed_by_nginx(stack, nginx_client):
     server = stack.servers["daphne"]
     headers = {"Host": HOST, "X-Forwarded-Proto": "https", "Daphne-Root-Path": "/evil"}
     direct = httpx.get(server.url + "/polls/request/", headers=headers).json()
@@ -532,7 +531,9 @@ def test_a_client_s_daphne_root_path_is_removed_by_nginx(stack, client):
     assert direct["script_name"] == "/evil"
     assert direct["reverse"] == "/evil/polls/request/"
     https, _ = stack.proxy("daphne")
-    proxied = client.get(https + "/polls/request/", headers={"Daphne-Root-Path": "/evil"}).json()
+    proxied = nginx_client.get(
+        https + "/polls/request/", headers={"Daphne-Root-Path": "/evil"}
+    ).json()
     assert proxied["script_name"] == ""
     assert proxied["reverse"] == "/polls/request/"
 
