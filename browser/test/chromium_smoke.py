@@ -3,7 +3,7 @@
     python browser/test/chromium_smoke.py build/browser [--chromium /usr/bin/chromium]
 
 Needs playwright (the Python package; no browser download: it drives the
-system Chromium, launched by :func:`guide.chromium.launch`, so the guide
+system Chromium, launched by :func:`guide.services.chromium.launch`, so the guide
 package must be installed: ``pip install -e .``). Serves OUTDIR over HTTP on
 127.0.0.1, opens a blank page there, and calls PyRunner from runner.mjs.
 Prints a JSON report (timings, results) and exits non-zero if a check fails.
@@ -19,7 +19,7 @@ import sys
 import threading
 from pathlib import Path
 
-from guide.chromium import CHROMIUM, launch
+from guide.services.chromium import CHROMIUM, launch
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>runtime smoke</title>
 <link rel="icon" href="data:,">

@@ -8,10 +8,10 @@ leaves that origin.
 import sys
 
 import pytest
-from helpers import WatchedPage
 
 from guide.services.chromium import launch
 from guide.services.processes import ServerProcess, free_port
+from helpers import WatchedPage
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,9 @@ page with low-contrast text shows that the check does fail.
 """
 
 import pytest
+
+from guide.clients.run_button import press_run
+from guide.paths import ROOT
 from helpers import (
     SITE_PAGES,
     WatchedPage,
@@ -21,9 +24,6 @@ from helpers import (
     page_id,
     serve_empty_search_index,
 )
-
-from guide.clients.run_button import press_run
-from guide.paths import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -17,9 +17,9 @@ the timeout step short.
 """
 
 import pytest
-from helpers import WatchedPage
 
 from guide.clients.run_button import editor_text
+from helpers import WatchedPage
 
 PAGE = "howto/application-object/"
 TABS_PAGE = "reference/scope/"  # its first version tabs: Django 6.1's block runs in the browser

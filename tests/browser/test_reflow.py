@@ -15,6 +15,7 @@ it, the same page has some (so the check can fail).
 """
 
 import pytest
+
 from helpers import SITE_PAGES, WatchedPage, built_pages, page_id, serve_empty_search_index
 
 NARROW = {"width": 320, "height": 640}

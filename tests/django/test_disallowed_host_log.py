@@ -11,9 +11,9 @@ answers and the access-log lines stay, and a real error is still logged.
 
 import httpx
 import pytest
-from helpers import production_env
 
 from guide.services.processes import free_port, uvicorn
+from helpers import production_env
 
 REQUESTS = 200
 WITHOUT_SECTION = (

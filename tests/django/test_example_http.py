@@ -6,9 +6,9 @@ import time
 
 import httpx
 import pytest
-from helpers import failed_start
 
 from guide.services.processes import example_env, free_port, uvicorn
+from helpers import failed_start
 
 LIFESPAN_UNSUPPORTED = "ASGI 'lifespan' protocol appears unsupported."
 QUESTIONS = ["What's new?", "Sync or async?", "Which ASGI server?"]

@@ -1,9 +1,9 @@
 """Production settings: secrets from the environment, clear failures, a clean check --deploy."""
 
 import pytest
-from helpers import failed_start, production_env
 
 from guide.services.processes import free_port, manage, uvicorn
+from helpers import failed_start, production_env
 
 
 @pytest.fixture(scope="module")

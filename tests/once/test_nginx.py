@@ -38,7 +38,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from django.core import signing
-from helpers import production_env
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -52,6 +51,7 @@ from guide.services.processes import (
     manage,
     migrated_database,
 )
+from helpers import production_env
 
 # The module's servers start once, in the first test's set-up: time for them
 # on a loaded machine.
