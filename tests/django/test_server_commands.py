@@ -1,6 +1,6 @@
 """Every server command the documentation shows, run as written over real HTTP.
 
-Each ``snippets/servers/*.sh`` file holds one command a page shows. These
+Each ``snippets/server_commands/*.sh`` file holds one command a page shows. These
 tests read that file, swap its port 8000 for a free one, run it from
 ``examples/mysite`` (no shell), and check what the page says about it:
 

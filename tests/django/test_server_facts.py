@@ -5,7 +5,7 @@
   uvicorn leaves asyncio's default.
 - ``python manage.py runserver`` with ``daphne`` in ``INSTALLED_APPS`` serves
   ASGI through Daphne only with ``ASGI_APPLICATION`` set
-  (``snippets/servers/manage/runserver-daphne.sh``, ``mysite.settings_daphne``);
+  (``snippets/server_commands/manage/runserver-daphne.sh``, ``mysite.settings_daphne``);
   without it, it stops with Daphne's message.
 - Daphne logs "HTTP/2 support enabled" only where Twisted's ``http2`` extra
   is installed: not after the page's install line alone (a throwaway virtualenv).

@@ -1,7 +1,7 @@
 """WebSockets through Channels' router, under every server, over a real WebSocket client.
 
 Each server runs its command from the WebSockets how-to
-(``snippets/servers/*-channels.sh``) against a real Redis server
+(``snippets/server_commands/*-channels.sh``) against a real Redis server
 (:mod:`guide.services.redis`), with a database of this module's own (the tests vote).
 What a server does with a socket (how it refuses, what it logs, its size
 limits) is a server fact, checked once; what Django and Channels do across

@@ -39,7 +39,7 @@ BAD = [
     # (markdown, line, what the message says)
     ("```console\n$ pip install x\n```\n", 1, "a console block (shell session) holds one line"),
     (
-        '```console\n--8<-- "snippets/servers/uvicorn.sh"\n```\n',
+        '```console\n--8<-- "snippets/server_commands/uvicorn.sh"\n```\n',
         2,
         "is not one of snippets/*.console",
     ),
@@ -52,9 +52,9 @@ BAD = [
     (
         '```bash\n--8<-- "examples/mysite/manage.py"\n```\n',
         2,
-        "is not one of snippets/servers/*.sh",
+        "is not one of snippets/server_commands/*.sh",
     ),
-    ('```shell\n--8<-- "snippets/servers/uvicorn.sh"\n```\n', 1, "'shell': no rule"),
+    ('```shell\n--8<-- "snippets/server_commands/uvicorn.sh"\n```\n', 1, "'shell': no rule"),
     ("```\nplain\n```\n", 1, "a block without a language"),
     ("Text\n\n```nginx\nlocation / {\n    proxy_pass http://mysite;\n}\n```\n", 3, "nginx"),
     ('```ini\n--8<-- "snippets/systemd/gunicorn.service"\nUser=www-data\n```\n', 1, "systemd unit"),
@@ -78,7 +78,7 @@ def test_a_block_that_breaks_its_rule_stops_the_build_naming_page_and_line(markd
 
 GOOD = [
     '```nginx\n--8<-- "snippets/nginx/mysite.conf:websocket"\n```\n',
-    '```bash\n--8<-- "snippets/servers/uvicorn.sh"\n```\n',
+    '```bash\n--8<-- "snippets/server_commands/uvicorn.sh"\n```\n',
     '```python\n--8<-- "examples/mysite/polls/views.py:async_views"\n```\n',
     "```mermaid\ngraph LR\n  a --> b\n```\n",
 ]
@@ -100,4 +100,4 @@ def test_a_file_no_page_shows_is_found(tmp_path):
     unshown = blocks.unshown_files([page])
     assert "snippets/nginx/subpath-strip.conf" in unshown
     assert "snippets/nginx/mysite.conf" not in unshown
-    assert "snippets/servers/uvicorn.sh" in unshown
+    assert "snippets/server_commands/uvicorn.sh" in unshown

@@ -3,7 +3,7 @@
 Debian's nginx runs unprivileged (:mod:`guide.services.nginx`) with ``snippets/nginx/mysite.conf``
 rendered (only its documented placeholders filled in: ports, upstream address,
 certificate, folders), in front of the server commands the pages show
-(``snippets/servers/*.sh``, ``snippets/nginx/*-uds.sh``) running the example
+(``snippets/server_commands/*.sh``, ``snippets/nginx/*-uds.sh``) running the example
 with its production settings. The client is httpx over HTTPS from 127.0.0.2, so
 that the client address a server reports tells nginx's (127.0.0.1) from the
 client's. Every server and nginx is started once for the module.
@@ -61,7 +61,7 @@ SECRET_KEY = "nginx-tests-" + "k" * 50
 HOST = "example.com"
 CLIENT = "127.0.0.2"
 WS_APP = "mysite.asgi_websocket:application"
-SERVERS_DIR = SNIPPETS / "servers"
+SERVERS_DIR = SNIPPETS / "server_commands"
 PRIVATE_NAME = "report 2026.txt"
 PRIVATE_BODY = b"for staff only\n"
 

@@ -1,6 +1,6 @@
 """The server catalogue (:mod:`guide.servers.catalogue`) agrees with the files it speaks for.
 
-- every ``snippets/servers/*.sh`` file has an :class:`~guide.servers.catalogue.Expect`
+- every ``snippets/server_commands/*.sh`` file has an :class:`~guide.servers.catalogue.Expect`
   in ``EXPECTATIONS``, and every entry a file, so a command can't be added to the
   docs untested;
 - each snippet is one command, for the server its name says, serving the
@@ -77,7 +77,7 @@ def test_bench_command_serves_the_bench_app_on_the_given_port(name):
 @pytest.mark.parametrize("name", list(BENCH_VARIANTS))
 def test_a_bench_variant_runs_options_a_tested_snippet_runs(name):
     """``gunicorn-asgi``: the options its command adds to Gunicorn's are those of
-    ``snippets/servers/gunicorn-asgi.sh``, which the server tests run."""
+    ``snippets/server_commands/gunicorn-asgi.sh``, which the server tests run."""
     base = SERVERS[server_name(f"{name}.sh")]
     added = set(shlex.split(BENCH_VARIANTS[name].bench_command)) - set(
         shlex.split(base.bench_command)

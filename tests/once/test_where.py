@@ -59,7 +59,10 @@ def test_a_page_with_no_close_name_lists_the_pages(capsys):
         ("tests/django/test_server_commands.py::test_sync_view[uvicorn.sh]", True),
         ("tests/django/test_server_commands.py::test_sync_view[uvicorn-root-path.sh]", False),
         ("tests/once/test_server_catalogue.py::test_name[uvicorn.sh-uvicorn]", True),
-        ("tests/once/test_build_inputs.py::test_counts[site-snippets/servers/uvicorn.sh]", True),
+        (
+            "tests/once/test_build_inputs.py::test_counts[site-snippets/server_commands/uvicorn.sh]",
+            True,
+        ),
         ('tests/once/test_block_rules.py::test_x[```bash\\n--8<-- "uvicorn.sh"\\n```\\n]', False),
         ("tests/once/test_nginx.py::test_forwarded[uvicorn]", False),
         ("tests/once/test_nginx.py::test_uvicorn_sh", False),
@@ -68,7 +71,10 @@ def test_a_page_with_no_close_name_lists_the_pages(capsys):
 )
 def test_an_id_names_a_file_by_its_whole_parametrize_id_or_a_dash_joined_part(nodeid, named):
     assert (
-        where.names(nodeid, ["snippets/servers/uvicorn.sh", "servers/uvicorn.sh", "uvicorn.sh"])
+        where.names(
+            nodeid,
+            ["snippets/server_commands/uvicorn.sh", "server_commands/uvicorn.sh", "uvicorn.sh"],
+        )
         == named
     )
 
@@ -84,7 +90,7 @@ def test_each_included_file_in_page_order_with_the_collected_tests_that_run_it(c
         "tests/browser/test_runnable.py::"
         "test_every_snippet_on_the_page_runs_with_its_doctest_output[howto/reverse-proxy/]",
     ]
-    command = [i for i, _ in by_path["snippets/servers/uvicorn-root-path.sh"].ids]
+    command = [i for i, _ in by_path["snippets/server_commands/uvicorn-root-path.sh"].ids]
     assert len(command) > 5 and all(i.endswith("[uvicorn-root-path.sh]") for i in command)
     assert {where.session_of(i) for i in command} == {"tests", "docs"}
     # No id names the nginx files: the module their rule names, whole.

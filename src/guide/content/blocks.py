@@ -65,7 +65,7 @@ RULES = (
     Rule(
         "server command",
         ("bash",),
-        ("snippets/servers/*.sh", "snippets/nginx/*.sh"),
+        ("snippets/server_commands/*.sh", "snippets/nginx/*.sh"),
         "tests/django/test_server_commands.py, tests/once/test_nginx.py",
         sections=False,
         all_shown=True,

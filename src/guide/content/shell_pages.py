@@ -9,7 +9,7 @@ from guide.content import pages
 from guide.content.transcripts import OUTPUT_SUFFIX, SUFFIX, ConsoleError
 from guide.paths import ROOT
 
-SERVER_SNIPPETS = "snippets/servers/"
+SERVER_SNIPPETS = "snippets/server_commands/"
 
 
 @dataclass(frozen=True)

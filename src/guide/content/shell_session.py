@@ -27,8 +27,8 @@ from packaging.utils import canonicalize_name
 from guide import requirements
 from guide.content.output_match import _chains, difference, matches, output_matches
 from guide.content.transcripts import HOME, ConsoleError, parse, rel
-from guide.paths import DOCUMENTED_PORT, ROOT, SNIPPETS
-from guide.servers.commands import server_argv
+from guide.paths import DOCUMENTED_PORT, ROOT
+from guide.servers.commands import SERVER_SNIPPETS_DIR, server_argv
 
 
 def nox_sessions():
@@ -192,7 +192,7 @@ class Session:
     # --- Servers -----------------------------------------------------------------
 
     def start_server(self, path):
-        """Start the server command of ``snippets/servers/<name>.sh``, as written, on a free port."""
+        """Start the server command of ``snippets/server_commands/<name>.sh``, as written, on a free port."""
         from guide.services.processes import ServerProcess, free_port
 
         self.stop_server()
@@ -213,7 +213,7 @@ class Session:
         """
         plan = scenario(path)
         if plan.get("command"):
-            self.start_server(SNIPPETS / "servers" / plan["command"])
+            self.start_server(SERVER_SNIPPETS_DIR / plan["command"])
         if self.server is None:
             raise ConsoleError(f"{rel(path)}: shown as a server's output, but no server runs")
         expected = [line.rstrip() for line in Path(path).read_text().splitlines()]
@@ -307,7 +307,7 @@ def _count(url_path):
 
 SCENARIO_FILE = "outputs.toml"
 SCENARIO_KEYS = {
-    "command": "a snippets/servers/*.sh file to start for this output (else the running server)",
+    "command": "a snippets/server_commands/*.sh file to start for this output (else the running server)",
     "requests": "[{path, headers, status}]: GET requests made before comparing",
     "ready_after": "lines to wait for before the requests, each as often as listed (per worker)",
     "sigterm_during": "a path: SIGTERM while a client reads it; compared after the exit",

@@ -5,7 +5,7 @@ A page never holds a command or its output inline. It includes files:
 - ``snippets/<section>/<page>/<name>.console``, in a ```` ```console ````
   block: ``$ `` lines are commands (a line ending in ``\\`` continues on the
   next one), the lines after a command are the output the reader should see;
-- ``snippets/servers/<name>.sh``, in a ```` ```bash ```` block: a server
+- ``snippets/server_commands/<name>.sh``, in a ```` ```bash ```` block: a server
   command (see :mod:`guide.servers.commands`), started in the background;
 - ``snippets/<section>/<page>/<name>.out``, in a ```` ```text ```` block right
   after a server command: what that server prints once it has started.

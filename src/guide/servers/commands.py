@@ -23,7 +23,7 @@ from pathlib import Path
 
 from guide.paths import DOCUMENTED_PORT, SNIPPETS
 
-SERVER_SNIPPETS_DIR = SNIPPETS / "servers"
+SERVER_SNIPPETS_DIR = SNIPPETS / "server_commands"
 
 _SHELL_OPERATORS = {"|", "||", "&", "&&", ";", ">", ">>", "<", "2>&1"}
 

@@ -1,4 +1,4 @@
-"""What each server command snippet (``snippets/servers/*.sh``) is expected to do.
+"""What each server command snippet (``snippets/server_commands/*.sh``) is expected to do.
 
 :data:`EXPECTATIONS` has one :class:`Expect` per snippet file, keyed by file name:
 the server it starts (from :mod:`guide.servers.catalogue`), what its options
@@ -159,7 +159,7 @@ EXPECTATIONS = {
         SERVERS["uvicorn"], forwarded_request_log=UVICORN_FORWARDED
     ),
 }
-"""``{snippet file name: Expect}``: one entry for each ``snippets/servers/*.sh``."""
+"""``{snippet file name: Expect}``: one entry for each ``snippets/server_commands/*.sh``."""
 
 
 def server_name(snippet_name):
