@@ -62,8 +62,8 @@ async function readCounting(reader, onBytes, chunks = null) {
   }
 }
 
-/** The chunks of a stream as one array. */
-function concat(chunks) {
+/** The chunks of a stream (or any byte arrays) as one array. */
+export function concat(chunks) {
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   let offset = 0;
   for (const c of chunks) {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { writeBundle, writeBundles } from "../bundles.mjs";
+import { concat } from "../progress.mjs";
 
 /** A bundle as guide.browser_build.bundles.write_bundle writes it (files sorted by name). */
 function makeBundle(root, files) {
@@ -14,13 +15,7 @@ function makeBundle(root, files) {
   );
   const parts = [new Uint8Array(4), header, ...contents];
   new DataView(parts[0].buffer).setUint32(0, header.byteLength, true);
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes;
+  return concat(parts);
 }
 
 /** The part of Emscripten's FS that writeBundle uses, recording the calls. */

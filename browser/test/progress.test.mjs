@@ -5,6 +5,11 @@ import { afterEach, describe, test } from "node:test";
 
 import { bootProgress, instrumentFetch, Progress } from "../progress.mjs";
 
+/** A progress event of MANIFEST's 6,500 bytes. */
+function progressEvent(phase, loaded) {
+  return { type: "progress", phase, loaded, total: 6500 };
+}
+
 const MANIFEST = {
   snapshot: "snapshot.bin",
   boot: ["pyodide.asm.wasm", "packages.bundle", "snapshot.bin"],
@@ -25,13 +30,8 @@ describe("Progress", () => {
     progress.set("packages.bundle", 10_000);
     progress.set("not-listed.whl", 10);
     progress.done("pyodide.asm.wasm", "not-listed.whl");
-    assert.deepEqual(events[0], { type: "progress", phase: "runtime", loaded: 0, total: 6500 });
-    assert.deepEqual(events.at(-1), {
-      type: "progress",
-      phase: "runtime",
-      loaded: 1300,
-      total: 6500,
-    });
+    assert.deepEqual(events[0], progressEvent("runtime", 0));
+    assert.deepEqual(events.at(-1), progressEvent("runtime", 1300));
   });
 
   test("set() reports at most every 50 ms; report() and done() always", () => {
@@ -45,12 +45,7 @@ describe("Progress", () => {
     assert.equal(events.length, 2);
     assert.equal(events[1].loaded, 200);
     progress.done("packages.bundle");
-    assert.deepEqual(events.at(-1), {
-      type: "progress",
-      phase: "packages",
-      loaded: 300,
-      total: 6500,
-    });
+    assert.deepEqual(events.at(-1), progressEvent("packages", 300));
   });
 
   test("bootProgress: manifest.boot's files, without the snapshot when starting from scratch", () => {

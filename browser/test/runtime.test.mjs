@@ -17,6 +17,11 @@ import { createProtocolHandler } from "../protocol.mjs";
 import { PyRunner, RunnerTimeoutError } from "../runner.mjs";
 import { bootNode, createNodeWorker, OUTDIR } from "./node-runtime.mjs";
 
+/** What a run of ``source`` printed (its output), for one assert.equal. */
+async function outputOf(runtime, source, options) {
+  return (await runtime.run(source, options)).output;
+}
+
 const PYODIDE_DIR = path.join(OUTDIR, "pyodide");
 const NO_BUILD = fs.existsSync(path.join(PYODIDE_DIR, "manifest.json"))
   ? null
@@ -98,64 +103,79 @@ describe("runtime (in this thread)", needsBuild, () => {
   });
 
   test("expression values are echoed with repr(), None is not, print() is captured", async () => {
-    const r = await rt.run(
-      ">>> 'a'\n'a'\n>>> None\n>>> x = 2\n>>> print(x * 21)\n42\n>>> [x]\n[2]\n",
+    assert.equal(
+      await outputOf(
+        rt,
+        ">>> 'a'\n'a'\n>>> None\n>>> x = 2\n>>> print(x * 21)\n42\n>>> [x]\n[2]\n",
+      ),
+      "'a'\n42\n[2]\n",
     );
-    assert.equal(r.output, "'a'\n42\n[2]\n");
   });
 
   test("asyncio.run() with the async ORM", async () => {
-    const r = await rt.run(
-      [
-        ">>> import asyncio",
-        ">>> from polls.models import Question",
-        ">>> async def main():",
-        "...     return [q.question_text async for q in Question.objects.order_by('pk')]",
-        ">>> asyncio.run(main())",
-      ].join("\n"),
+    assert.equal(
+      await outputOf(
+        rt,
+        [
+          ">>> import asyncio",
+          ">>> from polls.models import Question",
+          ">>> async def main():",
+          "...     return [q.question_text async for q in Question.objects.order_by('pk')]",
+          ">>> asyncio.run(main())",
+        ].join("\n"),
+      ),
+      "[\"What's new?\", 'Sync or async?', 'Which ASGI server?']\n",
     );
-    assert.equal(r.output, "[\"What's new?\", 'Sync or async?', 'Which ASGI server?']\n");
   });
 
   test("an async function calling the sync ORM raises SynchronousOnlyOperation", async () => {
-    const r = await rt.run(
-      [
-        ">>> import asyncio",
-        ">>> from polls.models import Question",
-        ">>> async def count():",
-        "...     return Question.objects.count()",
-        ">>> asyncio.run(count())",
-        ">>> await count()",
-        ">>> 'next statement runs'",
-      ].join("\n"),
+    assert.equal(
+      await outputOf(
+        rt,
+        [
+          ">>> import asyncio",
+          ">>> from polls.models import Question",
+          ">>> async def count():",
+          "...     return Question.objects.count()",
+          ">>> asyncio.run(count())",
+          ">>> await count()",
+          ">>> 'next statement runs'",
+        ].join("\n"),
+      ),
+      `${SYNC_ONLY}${SYNC_ONLY}'next statement runs'\n`,
     );
-    assert.equal(r.output, `${SYNC_ONLY}${SYNC_ONLY}'next statement runs'\n`);
   });
 
   test("await sync_to_async(...) and the async ORM at the top level", async () => {
-    const r = await rt.run(
-      [
-        ">>> from asgiref.sync import sync_to_async",
-        ">>> from polls.models import Question",
-        ">>> def titles():",
-        "...     return list(Question.objects.values_list('question_text', flat=True))",
-        ">>> len(await sync_to_async(titles)())",
-        ">>> await Question.objects.acount()",
-        ">>> async def both():",
-        "...     return await sync_to_async(Question.objects.count)(), await Question.objects.acount()",
-        ">>> await both()",
-      ].join("\n"),
+    assert.equal(
+      await outputOf(
+        rt,
+        [
+          ">>> from asgiref.sync import sync_to_async",
+          ">>> from polls.models import Question",
+          ">>> def titles():",
+          "...     return list(Question.objects.values_list('question_text', flat=True))",
+          ">>> len(await sync_to_async(titles)())",
+          ">>> await Question.objects.acount()",
+          ">>> async def both():",
+          "...     return await sync_to_async(Question.objects.count)(), await Question.objects.acount()",
+          ">>> await both()",
+        ].join("\n"),
+      ),
+      "3\n3\n(3, 3)\n",
     );
-    assert.equal(r.output, "3\n3\n(3, 3)\n");
   });
 
   test("each run starts from a fresh namespace and a pristine database", async () => {
-    const first = await rt.run(
-      ">>> from polls.models import Question\n>>> from django.utils import timezone\n" +
-        ">>> _ = Question.objects.create(question_text='new', pub_date=timezone.now())\n" +
-        ">>> Question.objects.count()\n>>> leftover = 1\n",
+    assert.equal(
+      await outputOf(
+        rt,
+        ">>> from polls.models import Question\n>>> from django.utils import timezone\n" +
+          ">>> _ = Question.objects.create(question_text='new', pub_date=timezone.now())\n" +
+          ">>> Question.objects.count()\n>>> leftover = 1\n",
+      ),
+      "4\n",
     );
-    assert.equal(first.output, "4\n");
     const second = await rt.run(
       ">>> from polls.models import Question\n>>> Question.objects.count()\n>>> leftover\n",
     );
@@ -291,30 +311,44 @@ describe("runtime (in this thread)", needsBuild, () => {
       },
       setup: true,
     };
-    const r = await rt.run(
-      ">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG, settings.ALLOWED_HOSTS\n",
-      fresh,
+    assert.equal(
+      await outputOf(
+        rt,
+        ">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG, settings.ALLOWED_HOSTS\n",
+        fresh,
+      ),
+      "('mysite.settings_production', False, ['example.com'])\n",
     );
-    assert.equal(r.output, "('mysite.settings_production', False, ['example.com'])\n");
-    const unset = await rt.run(SETTINGS_STATE, { unset: ["DJANGO_SETTINGS_MODULE"], setup: false });
-    assert.equal(unset.output, "False\n(False, False)\n");
-    const warm = await rt.run(
-      ">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG\n>>> import os\n>>> os.environ.get('LEAK')\n",
+    assert.equal(
+      await outputOf(rt, SETTINGS_STATE, { unset: ["DJANGO_SETTINGS_MODULE"], setup: false }),
+      "False\n(False, False)\n",
     );
-    assert.equal(warm.output, "('mysite.settings', True)\n");
+    assert.equal(
+      await outputOf(
+        rt,
+        ">>> from django.conf import settings\n>>> settings.SETTINGS_MODULE, settings.DEBUG\n>>> import os\n>>> os.environ.get('LEAK')\n",
+      ),
+      "('mysite.settings', True)\n",
+    );
   });
 
   test("a fresh run's changes do not reach the next fresh run (each interpreter is used once)", async () => {
-    const first = await rt.run(
-      ">>> import sys, os\n>>> sys.leak = 1\n>>> os.environ['LEAK'] = '1'\n>>> from polls.models import Question\n>>> _ = Question.objects.all().delete()\n>>> Question.objects.count()\n",
-      {},
+    assert.equal(
+      await outputOf(
+        rt,
+        ">>> import sys, os\n>>> sys.leak = 1\n>>> os.environ['LEAK'] = '1'\n>>> from polls.models import Question\n>>> _ = Question.objects.all().delete()\n>>> Question.objects.count()\n",
+        {},
+      ),
+      "0\n",
     );
-    assert.equal(first.output, "0\n");
-    const second = await rt.run(
-      ">>> import sys, os\n>>> hasattr(sys, 'leak'), os.environ.get('LEAK')\n>>> from polls.models import Question\n>>> Question.objects.count()\n",
-      {},
+    assert.equal(
+      await outputOf(
+        rt,
+        ">>> import sys, os\n>>> hasattr(sys, 'leak'), os.environ.get('LEAK')\n>>> from polls.models import Question\n>>> Question.objects.count()\n",
+        {},
+      ),
+      "(False, None)\n3\n",
     );
-    assert.equal(second.output, "(False, None)\n3\n");
   });
 
   test("not enough memory for a fresh interpreter: a clear error, and the warm runtime still runs", async () => {
@@ -340,13 +374,14 @@ describe("runtime (in this thread)", needsBuild, () => {
       bad.output,
       "Traceback (most recent call last):\n  ...\nSyntaxError: invalid syntax\n2\n",
     );
-    const good = await rt.run(">>> 2 + 2\n");
-    assert.equal(good.output, "4\n");
+    assert.equal(await outputOf(rt, ">>> 2 + 2\n"), "4\n");
   });
 
   test("a plain script (no prompts) runs as a module", async () => {
-    const r = await rt.run("import os\nprint(os.getcwd())\n1 + 1\n");
-    assert.equal(r.output, "/home/pyodide/mysite\n");
+    assert.equal(
+      await outputOf(rt, "import os\nprint(os.getcwd())\n1 + 1\n"),
+      "/home/pyodide/mysite\n",
+    );
   });
 
   test("output is truncated at 200 kB", async () => {
@@ -416,10 +451,10 @@ describe("runtime booted for a fresh run first (warmUp: false)", needsBuild, () 
     });
     assert.equal(fresh.output, "False\n");
     assert.equal(fresh.fresh.restoreMs, 0, "no restore: the booted interpreter was used");
-    const warm = await rt.run(
-      ">>> from polls.models import Question\n>>> Question.objects.count()\n",
+    assert.equal(
+      await outputOf(rt, ">>> from polls.models import Question\n>>> Question.objects.count()\n"),
+      "3\n",
     );
-    assert.equal(warm.output, "3\n");
     assert.equal((await rt.request({ path: "/polls/" })).status, 200);
     const again = await rt.run(">>> import os\n>>> os.environ['X']\n'1'\n", { env: { X: "1" } });
     assert.equal(again.output, "'1'\n");
