@@ -50,11 +50,24 @@ class Line:
         return None
 
 
+def _logical_lines(path):
+    """``(number, text)`` of each logical line: a line ending in ``\\`` goes on, and
+    ``number`` is where it starts."""
+    start, parts = None, []
+    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        start = start or number
+        if raw.endswith("\\"):
+            parts.append(raw[:-1])
+            continue
+        yield start, " ".join([*parts, raw])
+        start, parts = None, []
+    if parts:
+        yield start, " ".join(parts)
+
+
 def lines(path):
     """The requirement lines of one file, continuation lines joined (options kept apart)."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8").replace("\\\n", " ")
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in _logical_lines(path):
         line = raw.split("#", 1)[0].strip()
         if not line or line.startswith("-"):
             continue
