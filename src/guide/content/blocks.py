@@ -130,18 +130,17 @@ def block_problems(block):
         return [(include.line, f"{include.path} is not one of {allowed}: {expected}")]
     if include.section is not None and not rule.sections:
         return [(include.line, f"{include.path} is included whole, not a section")]
-    if not _exists(include.path, rule):
+    if not _exists(include.path):
         return [(include.line, f"no file {include.path}")]
     return []
 
 
-def _exists(path, rule):
-    if (ROOT / path).is_file():
-        return True
-    # A snippet with a file per Django version is included by its base name
-    # (guide.content.snippets checks that every version has one).
+def _exists(path):
+    """Whether the included file exists, or (a snippet with a file per Django
+    version, included by its base name) its variants do; guide.content.snippets
+    checks that every version has one."""
     base = ROOT / path
-    return any(base.parent.glob(f"{base.stem}-django*{base.suffix}"))
+    return base.is_file() or any(base.parent.glob(f"{base.stem}-django*{base.suffix}"))
 
 
 def problems(markdown, page):

@@ -1,11 +1,11 @@
 """The one parser of the pages: their fenced blocks, the files they include, their URLs.
 
-Used by the ``runnable`` MkDocs hook (which turns each doctest block into a
-runnable one) and by the tests that check what the pages show. A block the
-hook could not recognise would silently get no Run button, so the parser is
-strict: a ``pycon`` block holds exactly one include of a ``snippets/*.pycon``
-file, an include line is written one way (``--8<-- "path"``), and every fence
-is closed. Anything else raises :class:`PageError` naming the page, the line
+Used by the MkDocs hooks (which turn each doctest block into a runnable one)
+and by the tests that check what the pages show. A block the hook could not
+recognise would silently get no Run button, so the parser is strict: an
+include line is written one way (``--8<-- "path"``), and every fence is
+closed; what each kind of block may hold is the table of block rules,
+:mod:`guide.content.blocks`. Anything else raises :class:`PageError` naming the page, the line
 and what was expected; ``mkdocs build --strict`` then fails with it.
 """
 
@@ -108,17 +108,16 @@ def blocks(markdown, page="<page>"):
 
 
 def doctest_block_include(block):
-    """The one ``snippets/*.pycon`` include of a ``pycon`` block; raises :class:`PageError`."""
-    expected = 'one line --8<-- "snippets/....pycon" (a tested snippet), nothing else'
-    if len(block.code) != 1 or len(block.includes) != 1:
-        found = block.code[0].strip() if block.code else "an empty block"
-        raise PageError(block.page, block.line, f"a pycon block holds {expected}; found {found!r}")
-    include = block.includes[0]
-    if not (include.path.startswith("snippets/") and include.path.endswith(".pycon")):
-        raise PageError(block.page, include.line, f"a pycon block holds {expected}")
-    if include.section is not None:
-        raise PageError(block.page, include.line, "a doctest is included whole, not a section")
-    return include
+    """The one ``snippets/*.pycon`` include of a ``pycon`` block; raises :class:`PageError`.
+
+    What the block may hold is the doctest row of the table of block rules
+    (:mod:`guide.content.blocks`, which reads pages with this module).
+    """
+    from guide.content import blocks
+
+    for line, message in blocks.block_problems(block):
+        raise PageError(block.page, line, message)
+    return block.includes[0]
 
 
 def pages(docs=DOCS):
