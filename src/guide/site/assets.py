@@ -28,12 +28,15 @@ RUNTIME_BUILD = BUILD / "browser"
 RUNTIME_URL = "runtime"
 
 
-def has_diagram(html):
+def has_diagram(html, page_name):
     """Whether a page's HTML holds a Mermaid diagram; fails if Mermaid is not installed."""
     if 'class="mermaid"' not in html:
         return False
     if not MERMAID.is_file():
-        raise PluginError(f"{MERMAID.relative_to(ROOT)} is missing: run `npm ci` first.")
+        raise PluginError(
+            f"{page_name} has a diagram but {MERMAID.relative_to(ROOT)} is missing: "
+            "run `npm ci` first."
+        )
     return True
 
 

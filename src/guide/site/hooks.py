@@ -46,7 +46,7 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    if assets.has_diagram(html):
+    if assets.has_diagram(html, page.file.src_uri):
         page.meta["mermaid"] = True
         _state["diagrams"] = True
     return html

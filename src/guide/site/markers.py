@@ -5,8 +5,8 @@ Each module of :mod:`guide.site.tables` has a ``TABLES`` dict,
 such as ``<!-- bench-table -->``) gets ``render(data)`` in its place. The
 source is the name of a JSON file under ``bench/results/`` that a benchmark
 script wrote, or a function that returns the data. A missing or malformed
-source fails the build, naming the page and the source; :func:`watch` makes
-``mkdocs serve`` rebuild when a results file changes. :func:`all_tables`
+source fails the build, naming the page and the source; :func:`results_files`
+are what ``mkdocs serve`` watches, to rebuild when a benchmark writes one. :func:`all_tables`
 gathers every module's tables, so a new module needs no list to join.
 """
 
