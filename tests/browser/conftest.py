@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from guide.services.chromium import launch
+from guide.services.chromium import TEST_ARGS, launch
 from guide.services.processes import ServerProcess, free_port
 from helpers import WatchedPage
 
@@ -29,7 +29,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = launch(playwright, extra_args=TEST_ARGS)
         yield browser
         browser.close()
 

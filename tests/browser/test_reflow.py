@@ -7,12 +7,17 @@ scroll inside their own box: text inside a horizontal scroll container is
 reachable. Material's header shows the site name or the page title on one
 line with an ellipsis; both are the page's own title and heading, so the
 header is the one place allowed to shorten text. A test for each page (its id:
-the page's URL path), all in one browser context.
+the page's URL path), all in one browser context; the same load checks that the
+page asks nothing of another site (fonts, scripts, styles, images: all served
+by the site itself). What the runtime loads is checked where it runs
+(test_runnable.py asserts the same of every request a Run makes).
 
 WCAG 2.1 2.3.3 (prefers-reduced-motion): with ``reduced_motion="reduce"`` no
 element of a page has a transition or an animation that takes time; without
 it, the same page has some (so the check can fail).
 """
+
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -98,11 +103,19 @@ def test_the_pages_checked_are_those_of_the_built_site(site_dir):
 
 
 @pytest.mark.parametrize("path", SITE_PAGES, ids=page_id)
-def test_the_page_reads_at_320_px(narrow_page, site_url, path):
-    narrow_page.goto(f"{site_url}/{path}?no-prefetch")
+def test_the_page_reads_at_320_px_and_loads_nothing_from_elsewhere(
+    narrow_context, narrow_page, site_url, path
+):
+    narrow_context.requests.clear()
+    narrow_page.goto(f"{site_url}/{path}?no-prefetch", wait_until="networkidle")
     narrow_page.wait_for_selector("html[data-runnable-ready]", state="attached")
     problems = [f"/{path}: {problem}" for problem in narrow_page.evaluate(OVERFLOWS)]
     assert not problems, "at 320 px:\n" + "\n".join(problems)
+    origin = urlsplit(site_url).netloc
+    asked = [url for url in narrow_context.requests if urlsplit(url).scheme not in ("data", "blob")]
+    assert f"{site_url}/{path}?no-prefetch" in asked, "the page's requests are recorded"
+    foreign = [url for url in asked if urlsplit(url).netloc != origin]
+    assert not foreign, f"/{path} asked another site for: {foreign}"
 
 
 def test_the_check_finds_text_cut_off(narrow_page, site_url):

@@ -1,6 +1,8 @@
-"""The built site in headless Chromium: no foreign requests, copy buttons, diagrams."""
+"""The built site in headless Chromium: copy buttons, diagrams.
 
-from urllib.parse import urlsplit
+(That no page asks another site for anything is checked with each page's
+reflow test, test_reflow.py.)
+"""
 
 import pytest
 
@@ -8,31 +10,6 @@ from guide.paths import ROOT
 
 PYCON_PAGE = "howto/application-object/"
 PYCON_SNIPPET = ROOT / "snippets/howto/application_object/what_it_is.pycon"
-
-
-def page_paths(site_dir):
-    paths = []
-    for html in sorted(site_dir.rglob("index.html")):
-        rel = html.parent.relative_to(site_dir).as_posix()
-        paths.append("" if rel == "." else rel + "/")
-    return paths
-
-
-def test_no_request_leaves_the_site_origin(browser_page, site_url, site_dir):
-    origin = urlsplit(site_url).netloc
-    paths = page_paths(site_dir)
-    assert len(paths) >= 10
-    # Without the runtime's prefetch: what the runtime loads is checked where it
-    # runs (test_runnable.py asserts the same of every request a Run makes).
-    for path in paths:
-        browser_page.page.goto(site_url + "/" + path + "?no-prefetch", wait_until="networkidle")
-    foreign = [
-        url
-        for url in browser_page.requests
-        if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != origin
-    ]
-    assert not foreign, foreign
-    assert len(browser_page.requests) > len(paths)
 
 
 def expected_runnable_code(pycon_text):
