@@ -223,6 +223,10 @@ LOGGING = {
         'polls': {'handlers': ['console'], 'level': 'INFO', 'propagate': False},
         'django.request': {'handlers': ['console'], 'level': 'ERROR', 'propagate': False},
         'django.security': {'handlers': ['console'], 'level': 'WARNING', 'propagate': False},
+        # Messages the Redis channel layer drops at capacity (CHANNEL_LAYERS).
+        'channels_redis': {
+            'handlers': ['console'], 'level': 'INFO', 'propagate': False,
+        },
     },
 }
 # --8<-- [end:logging]
@@ -237,11 +241,24 @@ LOGGING = {
 # - MYSITE_CHANNEL_LAYER=memory: one process's memory; a message sent in one
 #   process never reaches a socket held by another;
 # - neither: no channel layer; sockets work, broadcasts are not sent.
+#
+# Each process waits for its messages with a blocking read on Redis of 5 s
+# (channels-redis's RedisChannelLayer.brpop_timeout). redis-py's socket timeout
+# is also 5 s by default, so the read can time out first and drop the waiting
+# socket after 5 s of silence. socket_timeout None leaves the wait to Redis's
+# 5 s (a longer timeout also works on Python 3.12+, but on 3.11 a socket closed
+# while waiting then keeps the server from shutting down). At most `capacity`
+# messages (default 100) wait for one process; the layer drops what is over it
+# and logs "channels over capacity" on channels_redis.core (shown by LOGGING).
 if os.environ.get('MYSITE_REDIS_URL'):
     CHANNEL_LAYERS = {
         'default': {
             'BACKEND': 'channels_redis.core.RedisChannelLayer',
-            'CONFIG': {'hosts': [os.environ['MYSITE_REDIS_URL']]},
+            'CONFIG': {
+                'hosts': [
+                    {'address': os.environ['MYSITE_REDIS_URL'], 'socket_timeout': None},
+                ],
+            },
         },
     }
 elif os.environ.get('MYSITE_CHANNEL_LAYER') == 'memory':

@@ -2,8 +2,9 @@
 
 A browser opens ``/ws/polls/<pk>/``; the consumer joins the question's group
 and sends the current counts. Whenever the ``vote`` view (a sync view, in
-any process) counts a vote, it sends the new counts to the group through the
-channel layer, and every consumer in the group forwards them to its socket.
+any process) counts a vote, it tells the group through the channel layer that
+the counts changed; in each process, the consumers of that question then read
+the counts once and send them to their sockets (see ``show_latest``).
 
 Bad input closes the socket with a code of its own (4003, 4007, 4009, 4011) and
 logs one line on the ``polls`` logger; the process keeps serving the others.
@@ -11,6 +12,7 @@ logs one line on the ``polls`` logger; the process keeps serving the others.
 
 import json
 import logging
+from collections import defaultdict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -30,8 +32,13 @@ MAX_MESSAGE = 4096
 UNSUPPORTED_DATA = 4003  # a binary frame: this consumer speaks JSON text only
 INVALID_PAYLOAD = 4007  # text that is not JSON
 MESSAGE_TOO_BIG = 4009  # longer than MAX_MESSAGE
-LAYER_UNAVAILABLE = 4011  # the channel layer (Redis) cannot be reached
+LAYER_UNAVAILABLE = 4011  # the channel layer (Redis) cannot be reached, or was lost
 # --8<-- [end:close_codes]
+
+try:  # what a lost Redis raises in the consumer's wait on the layer
+    from redis.exceptions import RedisError as LayerError
+except ImportError:  # no channels-redis: the in-memory layer cannot be lost
+    LayerError = OSError
 
 
 def group_name(pk):
@@ -46,9 +53,56 @@ def current_results(pk):
     return _results(Question.objects.get(pk=pk))
 
 
+# --8<-- [start:latest]
+# The sockets of this process, by question, and the questions being read now.
+watching = defaultdict(set)
+reading = {}
+
+
+async def show_latest(pk):
+    """Read question ``pk``'s counts once and send them to its sockets in this process.
+
+    Called for every "counts changed" message. A call while a read is under
+    way only asks that read to run once more when it ends, so the reads of a
+    question in a process follow one another: each sees counts at least as new
+    as the one before, and no socket is sent older counts after newer ones.
+    Any message that reaches this process after a vote was counted leads to a
+    read that includes it, so a message dropped by the layer (see
+    ``CHANNEL_LAYERS``) leaves no socket behind for good.
+    """
+    if pk in reading:
+        reading[pk] = True  # read again when the current read ends
+        return
+    reading[pk] = False
+    try:
+        while True:
+            results = await current_results(pk)
+            for consumer in list(watching[pk]):
+                await consumer.show(results)
+            if not reading[pk]:
+                break
+            reading[pk] = False
+    finally:
+        del reading[pk]
+
+
+def total(results):
+    return sum(choice["votes"] for choice in results["choices"])
+
+
+# --8<-- [end:latest]
+
+
 # --8<-- [start:consumer]
 class VotesConsumer(AsyncJsonWebsocketConsumer):
-    """Sends ``{"type": "hello", ...}`` on connect, ``{"type": "votes", ...}`` on every vote."""
+    """Sends ``{"type": "hello", ...}`` on connect, then ``{"type": "votes", ...}``."""
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except LayerError as exc:  # Redis lost while this socket waited on it
+            watching[self.pk].discard(self)
+            await self.refuse(LAYER_UNAVAILABLE, f"channel layer lost ({exc})")
 
     async def connect(self):
         self.pk = self.scope["url_route"]["kwargs"]["pk"]
@@ -66,13 +120,16 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
             except Exception as exc:  # Redis down: say so, rather than a silent socket
                 return await self.refuse(LAYER_UNAVAILABLE, f"channel layer unavailable ({exc})")
         user = self.scope["user"]
+        results = await current_results(self.pk)
+        self.shown = total(results)
         await self.send_json(
             {
                 "type": "hello",
                 "user": user.username if user.is_authenticated else None,
-                "results": await current_results(self.pk),
+                "results": results,
             }
         )
+        watching[self.pk].add(self)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Answer ``{"type": "results"}`` with the counts; close on anything malformed."""
@@ -91,7 +148,17 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
 
     async def votes_changed(self, event):
         """A ``{"type": "votes.changed"}`` group message, sent by the vote view."""
-        await self.send_json({"type": "votes", "results": event["results"]})
+        await show_latest(self.pk)
+
+    async def show(self, results):
+        """Send ``results`` unless this socket has been shown these or newer counts."""
+        if total(results) <= self.shown:  # votes are only ever added
+            return
+        self.shown = total(results)
+        try:
+            await self.send_json({"type": "votes", "results": results})
+        except Exception as exc:  # the socket is closing; its disconnect() follows
+            logger.info("poll %s: counts not sent, socket closing (%s)", self.pk, exc)
 
     async def refuse(self, code, why):
         logger.warning("poll %s: socket closed with %d: %s", self.pk, code, why)
@@ -99,6 +166,7 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code)
 
     async def disconnect(self, code):
+        watching[self.pk].discard(self)
         if not getattr(self, "closed_by_us", True) and code not in (1000, 1001):
             # The client went away without a closing handshake (1006), say.
             logger.info("poll %s: client gone, close code %s", self.pk, code)

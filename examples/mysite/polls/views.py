@@ -181,7 +181,7 @@ def vote(request, pk):
     if not updated:
         return JsonResponse({"error": f"question {pk} has no choice {choice_id}"}, status=404)
     results = _results(question)
-    broadcast(pk, results)
+    broadcast(pk)
     return JsonResponse(results)
 
 
@@ -240,14 +240,16 @@ def private_file(request, token):
 
 
 # --8<-- [start:broadcast]
-def broadcast(pk, results):
-    """Send the new counts to every socket watching question ``pk`` (polls/consumers.py).
+def broadcast(pk):
+    """Tell the sockets watching question ``pk`` that its counts changed (consumers.py).
 
-    A sync view reaches the async channel layer through ``async_to_sync``.
-    Without Channels installed (the tutorial's project) or with no channel
-    layer configured there is nothing to send. The vote is already counted: if
-    the layer (Redis) is unreachable, that is logged and the vote still
-    answers 200.
+    The message carries no counts: each process's consumers read them once
+    when it arrives (``show_latest``), so counts read by two concurrent votes
+    can never reach a page in the wrong order. A sync view reaches the async
+    channel layer through ``async_to_sync``. Without Channels installed (the
+    tutorial's project) or with no channel layer configured there is nothing
+    to send. The vote is already counted: if the layer (Redis) is unreachable,
+    that is logged and the vote still answers 200.
     """
     try:
         from channels.layers import get_channel_layer
@@ -258,9 +260,8 @@ def broadcast(pk, results):
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "votes.changed", "results": results}
     try:
-        async_to_sync(layer.group_send)(group_name(pk), message)
+        async_to_sync(layer.group_send)(group_name(pk), {"type": "votes.changed"})
     except Exception as exc:
         logger.warning("poll %s: vote counted, broadcast failed (%s)", pk, exc)
 
