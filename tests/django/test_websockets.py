@@ -285,6 +285,22 @@ def test_redis_killed_mid_run(ws_database):
             assert httpx.get(server.url + "/polls/1/", timeout=10).status_code == 200
 
 
+def test_an_unrouted_path_is_refused_with_403_and_no_traceback(ws_database):
+    """The router's last route takes any other path and closes it before accept."""
+    with serving(uvicorn_argv(), env_for(ws_database)) as server:
+        with pytest.raises(InvalidStatus) as refused:
+            connect(f"ws://127.0.0.1:{server.port}/ws/nope/", origin=ORIGIN)
+        assert refused.value.response.status_code == 403
+        assert len(wait_for_lines(server, '"WebSocket /ws/nope/" 403')) == 1
+        refusals = lines_with(server, "socket refused")
+        assert refusals == ["INFO:     polls.consumers: socket refused, no route for '/ws/nope/'"]
+        output = server.output()
+        assert "Traceback" not in output
+        assert "No route found" not in output
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            assert receive_json(ws)["type"] == "hello"
+
+
 def test_live_page_and_its_script(ws_database):
     with serving(uvicorn_argv(), env_for(ws_database)) as server:
         page = httpx.get(server.url + "/polls/1/live/", timeout=10)

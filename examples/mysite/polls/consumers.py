@@ -110,3 +110,20 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
 
 
 # --8<-- [end:consumer]
+
+
+# --8<-- [start:no_route]
+class NoRouteConsumer(AsyncJsonWebsocketConsumer):
+    """Any path no other route matches: the handshake is refused (HTTP 403).
+
+    Without it, Channels' URLRouter raises ``ValueError: No route found for
+    path ...``: an error in the application, logged by the server with a
+    traceback, and the handshake answered 500.
+    """
+
+    async def connect(self):
+        logger.info("socket refused, no route for %r", self.scope["path"])
+        await self.close()  # before accept(): the handshake is answered 403
+
+
+# --8<-- [end:no_route]
