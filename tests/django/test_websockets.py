@@ -10,6 +10,7 @@ processes (the channel layer, Redis failing) is checked on every Django.
 
 import json
 import socket
+import sys
 import time
 from contextlib import contextmanager
 
@@ -297,6 +298,25 @@ def test_an_unrouted_path_is_refused_with_403_and_no_traceback(ws_database):
         output = server.output()
         assert "Traceback" not in output
         assert "No route found" not in output
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            assert receive_json(ws)["type"] == "hello"
+
+
+DEEP_JSON = "[" * 2040 + "]" * 2040  # 4,080 characters: under MAX_MESSAGE
+
+
+def test_deeply_nested_json_closes_with_4007_on_every_python(ws_database):
+    if sys.version_info < (3, 12):  # what the consumer guards against
+        with pytest.raises(RecursionError):
+            json.loads(DEEP_JSON)
+    line = "socket closed with 4007: "
+    with serving(uvicorn_argv(), env_for(ws_database)) as server:
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            receive_json(ws)
+            ws.send(DEEP_JSON)
+            assert close_code(ws, timeout=5) == 4007
+        assert len(wait_for_lines(server, line)) == 1
+        assert "Traceback" not in server.output()
         with connect(ws_url(server), origin=ORIGIN) as ws:
             assert receive_json(ws)["type"] == "hello"
 

@@ -80,6 +80,11 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
             return await self.refuse(UNSUPPORTED_DATA, "binary frame")
         if len(text_data) > MAX_MESSAGE:
             return await self.refuse(MESSAGE_TOO_BIG, f"{len(text_data)} characters")
+        # json.loads recurses once per nested [ or {: on Python 3.11, 2,040
+        # levels (4,080 characters) raise RecursionError, not ValueError. No
+        # message needs more than a few, so refuse the text before parsing it.
+        if text_data.count("[") + text_data.count("{") > 32:
+            return await self.refuse(INVALID_PAYLOAD, "too many brackets (over 32)")
         try:
             content = json.loads(text_data)
         except ValueError:
