@@ -75,7 +75,7 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def receive(self, text_data=None, bytes_data=None):
-        """Answer ``{"type": "results"}`` with the counts; close on anything malformed."""
+        """Answer ``{"type": "results"}`` with the counts; close on malformed input."""
         if text_data is None:
             return await self.refuse(UNSUPPORTED_DATA, "binary frame")
         if len(text_data) > MAX_MESSAGE:
@@ -92,7 +92,8 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
         if content != {"type": "results"}:
             await self.send_json({"type": "error", "error": 'send {"type": "results"}'})
             return
-        await self.send_json({"type": "results", "results": await current_results(self.pk)})
+        results = await current_results(self.pk)
+        await self.send_json({"type": "results", "results": results})
 
     async def votes_changed(self, event):
         """A ``{"type": "votes.changed"}`` group message, sent by the vote view."""
