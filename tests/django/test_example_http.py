@@ -217,3 +217,26 @@ def test_vote_is_csrf_protected_validated_and_counted(wrapped_server):
         assert http.get("/polls/3/vote/").status_code == 405
         assert http.get("/polls/999/").status_code == 404
         assert _votes(http.get("/polls/3/").json()) == _votes(voted.json())
+
+
+# Form values that str.isdigit() takes for digits: a superscript two (int()
+# raises), an Arabic-Indic one (int() reads it as 1), and a number too long for
+# int() (Python's 4,300-digit limit). Each is answered 400, and nothing is counted.
+BAD_CHOICES = {"superscript-two": "²", "arabic-indic-one": "١", "4301-digits": "1" * 4301}
+
+
+@pytest.mark.parametrize("choice", BAD_CHOICES.values(), ids=BAD_CHOICES)
+def test_vote_answers_400_to_a_choice_that_is_not_ascii_digits(wrapped_server, choice):
+    logged = len(wrapped_server.output())
+    with httpx.Client(base_url=wrapped_server.url, timeout=10) as http:
+        before = http.get("/polls/1/")
+        headers = {"X-CSRFToken": http.cookies["csrftoken"]}
+        response = http.post("/polls/1/vote/", data={"choice": choice}, headers=headers)
+        assert response.status_code == 400
+        assert response.json() == {"error": "choice must be the id of one of the choices"}
+        assert http.get("/polls/1/").json() == before.json()
+        # A well-formed id that is no choice of the question is still a 404,
+        # even one past the largest id the database can hold.
+        missing = http.post("/polls/1/vote/", data={"choice": "9" * 19}, headers=headers)
+        assert missing.status_code == 404
+    assert "Traceback" not in wrapped_server.output()[logged:]

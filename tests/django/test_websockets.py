@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import time
 from contextlib import ExitStack, contextmanager
 
@@ -287,6 +288,41 @@ def test_redis_killed_mid_run(ws_database):
             assert "Exception in ASGI application" not in server.output()
             assert len(wait_for_lines(server, "vote counted, broadcast failed")) == 1
             assert httpx.get(server.url + "/polls/1/", timeout=10).status_code == 200
+
+
+def test_an_unrouted_path_is_refused_with_403_and_no_traceback(ws_database):
+    """The router's last route takes any other path and closes it before accept."""
+    with serving(uvicorn_argv(), env_for(ws_database)) as server:
+        with pytest.raises(InvalidStatus) as refused:
+            connect(f"ws://127.0.0.1:{server.port}/ws/nope/", origin=ORIGIN)
+        assert refused.value.response.status_code == 403
+        assert len(wait_for_lines(server, '"WebSocket /ws/nope/" 403')) == 1
+        refusals = lines_with(server, "socket refused")
+        assert refusals == ["INFO:     polls.consumers: socket refused, no route for '/ws/nope/'"]
+        output = server.output()
+        assert "Traceback" not in output
+        assert "No route found" not in output
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            assert receive_json(ws)["type"] == "hello"
+
+
+DEEP_JSON = "[" * 2040 + "]" * 2040  # 4,080 characters: under MAX_MESSAGE
+
+
+def test_deeply_nested_json_closes_with_4007_on_every_python(ws_database):
+    if sys.version_info < (3, 12):  # what the consumer guards against
+        with pytest.raises(RecursionError):
+            json.loads(DEEP_JSON)
+    line = "socket closed with 4007: "
+    with serving(uvicorn_argv(), env_for(ws_database)) as server:
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            receive_json(ws)
+            ws.send(DEEP_JSON)
+            assert close_code(ws, timeout=5) == 4007
+        assert len(wait_for_lines(server, line)) == 1
+        assert "Traceback" not in server.output()
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            assert receive_json(ws)["type"] == "hello"
 
 
 def test_live_page_and_its_script(ws_database):

@@ -25,3 +25,21 @@ class IgnoreShieldedCancelledError(logging.Filter):
 
 
 # --8<-- [end:shielded_cancel]
+
+
+# --8<-- [start:client_error]
+class ClientErrorWithoutTraceback(logging.Filter):
+    """Keep a refused request's message as one WARNING line, without its traceback.
+
+    Django logs every ``SuspiciousOperation`` it answers with 400 at ERROR,
+    with a traceback of its own request parsing. For a body over a size
+    limit, the message says all there is to know: which setting refused it.
+    """
+
+    def filter(self, record):
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+# --8<-- [end:client_error]

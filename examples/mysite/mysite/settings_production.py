@@ -106,3 +106,19 @@ LOGGING["loggers"]["asyncio"] = {
     "propagate": False,
 }
 # --8<-- [end:asyncio_noise]
+
+# --8<-- [start:request_limits]
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE, or more form fields than
+# DATA_UPLOAD_MAX_NUMBER_FIELDS, is answered 400 and logged on
+# django.security.<exception> at ERROR, with a traceback. Log one WARNING
+# line instead: the message names the setting that refused the request.
+LOGGING["filters"]["client_error"] = {
+    "()": "mysite.logging_filters.ClientErrorWithoutTraceback",
+}
+for name in ("RequestDataTooBig", "TooManyFieldsSent"):
+    LOGGING["loggers"][f"django.security.{name}"] = {
+        "handlers": ["console"],
+        "filters": ["client_error"],
+        "propagate": False,
+    }
+# --8<-- [end:request_limits]

@@ -132,11 +132,16 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
         watching[self.pk].add(self)
 
     async def receive(self, text_data=None, bytes_data=None):
-        """Answer ``{"type": "results"}`` with the counts; close on anything malformed."""
+        """Answer ``{"type": "results"}`` with the counts; close on malformed input."""
         if text_data is None:
             return await self.refuse(UNSUPPORTED_DATA, "binary frame")
         if len(text_data) > MAX_MESSAGE:
             return await self.refuse(MESSAGE_TOO_BIG, f"{len(text_data)} characters")
+        # json.loads recurses once per nested [ or {: on Python 3.11, 2,040
+        # levels (4,080 characters) raise RecursionError, not ValueError. No
+        # message needs more than a few, so refuse the text before parsing it.
+        if text_data.count("[") + text_data.count("{") > 32:
+            return await self.refuse(INVALID_PAYLOAD, "too many brackets (over 32)")
         try:
             content = json.loads(text_data)
         except ValueError:
@@ -144,7 +149,8 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
         if content != {"type": "results"}:
             await self.send_json({"type": "error", "error": 'send {"type": "results"}'})
             return
-        await self.send_json({"type": "results", "results": await current_results(self.pk)})
+        results = await current_results(self.pk)
+        await self.send_json({"type": "results", "results": results})
 
     async def votes_changed(self, event):
         """A ``{"type": "votes.changed"}`` group message, sent by the vote view."""
@@ -178,3 +184,20 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
 
 
 # --8<-- [end:consumer]
+
+
+# --8<-- [start:no_route]
+class NoRouteConsumer(AsyncJsonWebsocketConsumer):
+    """Any path no other route matches: the handshake is refused (HTTP 403).
+
+    Without it, Channels' URLRouter raises ``ValueError: No route found for
+    path ...``: an error in the application, logged by the server with a
+    traceback, and the handshake answered 500.
+    """
+
+    async def connect(self):
+        logger.info("socket refused, no route for %r", self.scope["path"])
+        await self.close()  # before accept(): the handshake is answered 403
+
+
+# --8<-- [end:no_route]

@@ -10,6 +10,8 @@ import logging
 import time
 
 from asgiref.sync import async_to_sync, sync_to_async
+from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import F
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, render
@@ -163,23 +165,39 @@ def detail(request, pk):
 
 
 # --8<-- [start:vote]
+class VoteForm(forms.Form):
+    """What a vote posts: ``choice``, the id of a choice, in ASCII digits.
+
+    ``str.isdigit()`` and ``\\d`` in a regular expression take other Unicode
+    digits too: "²", which ``int()`` refuses (a 500), and "١" (Arabic-Indic
+    one), which ``int()`` reads as 1. ``max_length`` keeps ``int()`` under
+    its 4,300-digit limit.
+    """
+
+    choice = forms.CharField(
+        max_length=19,  # a BigAutoField id has 19 digits at most
+        validators=[RegexValidator(r"\A[0-9]+\Z")],
+    )
+
+
 @require_POST
 def vote(request, pk):
     """Sync view that writes: one vote for ``choice`` (a form field).
 
-    CSRF-protected like any POST. The count is incremented in the database
-    (``F("votes") + 1``), not read, changed and saved in Python, so concurrent
-    votes are never lost.
+    CSRF-protected like any POST, its input validated by ``VoteForm``. The
+    count is incremented in the database (``F("votes") + 1``), not read,
+    changed and saved in Python, so concurrent votes are never lost.
     """
     question = get_object_or_404(Question, pk=pk)
-    choice_id = request.POST.get("choice", "")
-    if not choice_id.isdigit():
-        return JsonResponse({"error": "choice must be the id of one of the choices"}, status=400)
-    updated = Choice.objects.filter(pk=int(choice_id), question=question).update(
-        votes=F("votes") + 1
-    )
-    if not updated:
-        return JsonResponse({"error": f"question {pk} has no choice {choice_id}"}, status=404)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        error = "choice must be the id of one of the choices"
+        return JsonResponse({"error": error}, status=400)
+    choice_id = int(form.cleaned_data["choice"])
+    choices = Choice.objects.filter(pk=choice_id, question=question)
+    if not choices.update(votes=F("votes") + 1):
+        error = f"question {pk} has no choice {choice_id}"
+        return JsonResponse({"error": error}, status=404)
     results = _results(question)
     broadcast(pk)
     return JsonResponse(results)
