@@ -400,6 +400,9 @@ def test_idle_sockets_stay_open_across_two_processes(ws_database, redis):
     assert "Exception in ASGI application" not in outputs
 
 
+CONCURRENT_SQLITE = {"MYSITE_SQLITE_CONCURRENT": "1"}
+"""SQLite's options for concurrent writers (the production page's), as a burst of votes needs."""
+
 QUIET_SECONDS = 5
 """A socket that has shown nothing for this long after the last vote has been sent everything."""
 
@@ -444,7 +447,7 @@ async def burst(servers, sockets_per_server, votes, concurrency, paused=None):
                 response = await http.post(
                     "/polls/1/vote/", data={"choice": choice}, headers={"X-CSRFToken": token}
                 )
-                assert response.status_code == 200, response.text
+                assert response.status_code == 200, f"a vote answered {response.status_code}"
 
         try:
             await asyncio.gather(*(one(str(1 + n % 2)) for n in range(votes)))
@@ -471,7 +474,7 @@ def test_a_process_that_falls_behind_past_capacity_ends_on_the_database_count(ws
     keeps the first 100 messages for it and drops the rest, the last ones
     included, saying so on ``channels_redis.core`` (which the settings show).
     """
-    env = env_for(ws_database, MYSITE_REDIS_URL=redis.url)
+    env = env_for(ws_database, MYSITE_REDIS_URL=redis.url, **CONCURRENT_SQLITE)
     with serving(uvicorn_argv(), env) as first, serving(uvicorn_argv(), env) as second:
         database, shown = asyncio.run(burst([first, second], 10, CAPACITY + 10, 10, second))
         outputs = first.output() + second.output()
@@ -481,7 +484,7 @@ def test_a_process_that_falls_behind_past_capacity_ends_on_the_database_count(ws
 
 
 def test_no_socket_is_shown_an_older_count_after_a_newer_one(ws_database, redis):
-    env = env_for(ws_database, MYSITE_REDIS_URL=redis.url)
+    env = env_for(ws_database, MYSITE_REDIS_URL=redis.url, **CONCURRENT_SQLITE)
     with serving(uvicorn_argv(), env) as first, serving(uvicorn_argv(), env) as second:
         database, shown = asyncio.run(burst([first, second], 5, 200, 25))
     backwards = {
