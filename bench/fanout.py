@@ -14,10 +14,19 @@ client sends ``{"type": "results"}`` and waits for each answer for
 ``--seconds`` seconds: round trips per second (each answer is one database
 query). Client and server share the machine: the figures compare the layers,
 they do not size a server.
+
+Then, with the Redis layer and two uvicorn processes (the production set-up of
+the WebSockets how-to, SQLite with its options for concurrent writers), what a
+page is sent: ``--idle-sockets`` sockets held silent for ``--idle-seconds``,
+then a vote (how many were dropped meanwhile); and ``--runs`` bursts of
+``--votes`` votes, ``--concurrency`` at a time, watched by ``--sockets``
+sockets per process (in how many runs every socket ended on the database's
+count, and how many sockets were ever shown an older count after a newer one).
 """
 
 import argparse
 import asyncio
+import itertools
 import json
 import platform
 import tempfile
@@ -30,7 +39,7 @@ import httpx
 from websockets.asyncio.client import connect
 
 from guide.bench.machine import machine
-from guide.clients.websocket import ORIGIN, wait_until_serving
+from guide.clients.websocket import ORIGIN, burst, total_votes, vote, wait_until_serving, ws_url
 from guide.services.processes import example_env, free_port, migrated_database, uvicorn
 from guide.services.redis import RedisServer
 
@@ -113,20 +122,91 @@ def measure(layer, settings, args, database):
     return row
 
 
+def delivery(args, database, redis):
+    """Idle sockets and bursts of votes across two processes sharing the Redis layer."""
+    env = example_env(
+        MYSITE_SQLITE_PATH=database, MYSITE_REDIS_URL=redis.url, MYSITE_SQLITE_CONCURRENT="1"
+    )
+    quiet = ("--no-access-log", "--log-level", "warning")
+    with (
+        uvicorn(APP, free_port(), env, *quiet) as first,
+        uvicorn(APP, free_port(), env, *quiet) as second,
+    ):
+        wait_until_serving(first), wait_until_serving(second)
+        dropped = asyncio.run(idle(first, second, args.idle_sockets, args.idle_seconds))
+        print(
+            f"idle: {args.idle_sockets} sockets silent {args.idle_seconds:.0f} s, {dropped} dropped"
+        )
+        on_count = went_back = 0
+        for run in range(args.runs):
+            database_total, shown = asyncio.run(
+                burst([first, second], args.sockets, args.votes, args.concurrency)
+            )
+            ended = sum(totals[-1] == database_total for totals in shown)
+            back = sum(any(b < a for a, b in itertools.pairwise(t)) for t in shown)
+            on_count += ended == len(shown)
+            went_back += back
+            print(
+                f"run {run + 1}: {ended} of {len(shown)} sockets on {database_total}, {back} went back"
+            )
+    return {
+        "processes": 2,
+        "idle_sockets": args.idle_sockets,
+        "idle_seconds": args.idle_seconds,
+        "idle_dropped": dropped,
+        "runs": args.runs,
+        "votes": args.votes,
+        "concurrency": args.concurrency,
+        "sockets_per_process": args.sockets,
+        "runs_all_on_database_count": on_count,
+        "sockets_shown_an_older_count": went_back,
+    }
+
+
+async def idle(first, second, count, seconds):
+    """Hold ``count`` sockets (half on each process) silent, vote: how many were dropped."""
+    servers = (first, second)
+    sockets = [await connect(ws_url(servers[index % 2]), origin=ORIGIN) for index in range(count)]
+    for ws in sockets:
+        await ws.recv()  # the hello
+    await asyncio.sleep(seconds)
+    counted = total_votes((await asyncio.to_thread(vote, first.url)).json())
+    dropped = 0
+    for ws in sockets:
+        try:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            dropped += total_votes(message["results"]) != counted
+        except Exception:  # closed, or nothing came: the socket is lost to its page
+            dropped += 1
+        await ws.close()
+    return dropped
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--broadcasts", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--idle-sockets", type=int, default=10)
+    parser.add_argument("--idle-seconds", type=float, default=60.0)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--votes", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=25)
+    parser.add_argument("--sockets", type=int, default=50, help="per process, in each run")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 1000 and 1 <= args.broadcasts <= 100 and args.seconds > 0):
         parser.error("need 1 <= clients <= 1000, 1 <= broadcasts <= 100, seconds > 0")
+    if not (args.idle_sockets >= 2 and args.idle_seconds >= 0 and args.runs >= 1):
+        parser.error("need --idle-sockets >= 2, --idle-seconds >= 0, --runs >= 1")
+    if not (1 <= args.votes and 1 <= args.concurrency and 1 <= args.sockets <= 500):
+        parser.error("need --votes >= 1, --concurrency >= 1, 1 <= --sockets <= 500")
     database = migrated_database(Path(tempfile.mkdtemp(prefix="bench-ws-")) / "db.sqlite3")
     machine_info = machine()  # the load average before the servers start
     rows = [measure("in-memory", {"MYSITE_CHANNEL_LAYER": "memory"}, args, database)]
     with RedisServer() as redis:
         rows.append(measure("Redis", {"MYSITE_REDIS_URL": redis.url}, args, database))
+        delivered = delivery(args, database, redis)
     data = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info,
@@ -137,6 +217,7 @@ def main(argv=None):
         },
         "settings": {"app": APP, "workers": 1, "seconds": args.seconds},
         "results": rows,
+        "delivery": delivered,
     }
     args.out.write_text(json.dumps(data, indent=2) + "\n")
     print(f"wrote {args.out}")

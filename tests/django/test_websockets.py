@@ -11,8 +11,6 @@ processes (the channel layer, Redis failing) is checked on every Django.
 import asyncio
 import itertools
 import json
-import os
-import signal
 import socket
 import sys
 import time
@@ -23,7 +21,14 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from guide.clients.websocket import ORIGIN, session_cookie, vote, wait_until_serving, ws_url
+from guide.clients.websocket import (
+    ORIGIN,
+    burst,
+    session_cookie,
+    vote,
+    wait_until_serving,
+    ws_url,
+)
 from guide.servers.commands import command_env, server_argv
 from guide.servers.expectations import WEBSOCKET_SNIPPETS, snippet_path
 from guide.services.processes import ServerProcess, example_env, free_port, migrated_database
@@ -371,9 +376,9 @@ IDLE_SECONDS = 8
 def test_idle_sockets_stay_open_across_two_processes(ws_database, redis):
     """Sockets held silent for longer than the layer's blocking read are still served.
 
-    Each process's consumers wait on Redis with a blocking read of 5 s; if the
-    Redis client's socket timeout is not longer, the read times out first and the
-    waiting consumer dies (no close frame, a traceback), one per process every 5 s.
+    Each process's consumers wait on Redis with a blocking read of 5 s; with
+    redis-py's default socket timeout (also 5 s) the read can time out first and
+    the waiting consumer dies (no close frame, a traceback).
     """
     env = env_for(ws_database, MYSITE_REDIS_URL=redis.url)
     with (
@@ -402,65 +407,6 @@ def test_idle_sockets_stay_open_across_two_processes(ws_database, redis):
 
 CONCURRENT_SQLITE = {"MYSITE_SQLITE_CONCURRENT": "1"}
 """SQLite's options for concurrent writers (the production page's), as a burst of votes needs."""
-
-QUIET_SECONDS = 5
-"""A socket that has shown nothing for this long after the last vote has been sent everything."""
-
-
-async def burst(servers, sockets_per_server, votes, concurrency, paused=None):
-    """``votes`` votes (``concurrency`` at a time, to the first server) while
-    ``sockets_per_server`` sockets watch on each server (``paused``, if given,
-    stopped until the votes are counted).
-
-    Returns the database's counts after the burst and, for every socket, the
-    vote totals it was shown, in order (its hello's first).
-    """
-    from websockets.asyncio.client import connect as aconnect
-
-    sockets = [
-        await aconnect(ws_url(server), origin=ORIGIN, max_size=None)
-        for server in servers
-        for _ in range(sockets_per_server)
-    ]
-    shown = [[] for _ in sockets]
-    voted = asyncio.Event()
-
-    async def watch(index, ws):
-        while True:
-            try:
-                message = json.loads(await asyncio.wait_for(ws.recv(), QUIET_SECONDS))
-            except TimeoutError:
-                if voted.is_set():
-                    return
-                continue
-            shown[index].append(sum(votes_of(message["results"])))
-
-    watchers = [asyncio.create_task(watch(i, ws)) for i, ws in enumerate(sockets)]
-    async with httpx.AsyncClient(base_url=servers[0].url, timeout=30) as http:
-        token = (await http.get("/polls/1/")).cookies["csrftoken"]
-        limit = asyncio.Semaphore(concurrency)
-        if paused:
-            os.kill(paused.process.pid, signal.SIGSTOP)
-
-        async def one(choice):
-            async with limit:
-                response = await http.post(
-                    "/polls/1/vote/", data={"choice": choice}, headers={"X-CSRFToken": token}
-                )
-                assert response.status_code == 200, f"a vote answered {response.status_code}"
-
-        try:
-            await asyncio.gather(*(one(str(1 + n % 2)) for n in range(votes)))
-        finally:
-            if paused:
-                os.kill(paused.process.pid, signal.SIGCONT)
-        database = sum(votes_of((await http.get("/polls/1/")).json()))
-    voted.set()
-    await asyncio.gather(*watchers)
-    for ws in sockets:
-        await ws.close()
-    return database, shown
-
 
 CAPACITY = 100
 """channels-redis's default capacity: messages waiting for one process, beyond which it drops."""

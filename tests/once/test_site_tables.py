@@ -82,6 +82,25 @@ def test_the_fanout_table_has_a_row_per_layer_and_says_why_deliveries_are_missin
     assert "2 × `ConnectionClosedError`" in text
 
 
+def test_the_fanout_figures_say_what_pages_were_sent_across_two_processes():
+    data = markers.load("fanout.json")
+    data["delivery"] = {
+        "processes": 2,
+        "idle_sockets": 10,
+        "idle_seconds": 60.0,
+        "idle_dropped": 3,
+        "runs": 20,
+        "votes": 500,
+        "concurrency": 25,
+        "sockets_per_process": 50,
+        "runs_all_on_database_count": 19,
+        "sockets_shown_an_older_count": 4,
+    }
+    text = fanout.render(data)
+    assert "10 sockets held silent for 60 s, then a vote: 3 dropped" in text
+    assert "database's count in 19 of 20 runs, and 4 sockets" in text
+
+
 def test_a_missing_or_malformed_results_file_stops_the_build_naming_page_and_file(
     tmp_path, monkeypatch
 ):

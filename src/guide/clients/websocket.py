@@ -4,10 +4,15 @@ The servers run ``mysite.asgi_channels:application`` (the Channels router);
 the clients are the ``websockets`` package's and httpx's, over real sockets.
 """
 
+import asyncio
+import json
+import os
+import signal
 import subprocess
 import sys
 
 import httpx
+from websockets.asyncio.client import connect
 
 from guide.paths import EXAMPLE_DIR
 from guide.services.base import wait_until
@@ -20,6 +25,11 @@ ORIGIN = "http://127.0.0.1"
 def ws_url(server, pk=1):
     """The live-results socket of question ``pk`` on ``server``."""
     return f"ws://127.0.0.1:{server.port}/ws/polls/{pk}/"
+
+
+def total_votes(results):
+    """The number of votes in a question's ``results`` (what the vote view answers)."""
+    return sum(choice["votes"] for choice in results["choices"])
 
 
 def wait_until_serving(server, timeout=30.0):
@@ -77,3 +87,62 @@ def session_cookie(database, username):
     if result.returncode != 0:
         raise ServerError(f"logging {username} in failed:\n{result.stderr}")
     return result.stdout.strip()
+
+
+QUIET_SECONDS = 5
+"""A socket that has shown nothing for this long after the last vote has been sent everything."""
+
+
+async def burst(servers, sockets_per_server, votes, concurrency, paused=None):
+    """``votes`` votes (``concurrency`` at a time, to the first server) while
+    ``sockets_per_server`` sockets watch on each server (``paused``, if given,
+    stopped until the votes are counted).
+
+    Returns the database's vote total after the burst and, for every socket,
+    the vote totals it was shown, in order (its hello's first). Shared by
+    tests/django/test_websockets.py and bench/fanout.py.
+    """
+    sockets = [
+        await connect(ws_url(server), origin=ORIGIN, max_size=None)
+        for server in servers
+        for _ in range(sockets_per_server)
+    ]
+    shown = [[] for _ in sockets]
+    voted = asyncio.Event()
+
+    async def watch(index, ws):
+        while True:
+            try:
+                message = json.loads(await asyncio.wait_for(ws.recv(), QUIET_SECONDS))
+            except TimeoutError:
+                if voted.is_set():
+                    return
+                continue
+            shown[index].append(total_votes(message["results"]))
+
+    watchers = [asyncio.create_task(watch(i, ws)) for i, ws in enumerate(sockets)]
+    async with httpx.AsyncClient(base_url=servers[0].url, timeout=30) as http:
+        token = (await http.get("/polls/1/")).cookies["csrftoken"]
+        limit = asyncio.Semaphore(concurrency)
+        if paused:
+            os.kill(paused.process.pid, signal.SIGSTOP)
+
+        async def one(choice):
+            async with limit:
+                response = await http.post(
+                    "/polls/1/vote/", data={"choice": choice}, headers={"X-CSRFToken": token}
+                )
+                if response.status_code != 200:
+                    raise ServerError(f"a vote answered {response.status_code}")
+
+        try:
+            await asyncio.gather(*(one(str(1 + n % 2)) for n in range(votes)))
+        finally:
+            if paused:
+                os.kill(paused.process.pid, signal.SIGCONT)
+        database = total_votes((await http.get("/polls/1/")).json())
+    voted.set()
+    await asyncio.gather(*watchers)
+    for ws in sockets:
+        await ws.close()
+    return database, shown

@@ -4,7 +4,9 @@ A page holding ``<!-- fanout-table -->`` gets, in its place, a Markdown table
 written from the JSON that ``nox -s bench_fanout`` (``bench/fanout.py``)
 writes: for each channel layer, the time from a vote to its broadcast reaching
 every connected client (p50 / p99) and one client's request/answer round trips
-per second, with the versions, the machine and its load when it ran.
+per second, with the versions, the machine and its load when it ran; then,
+when the JSON has them, what pages were sent across two processes (idle
+sockets dropped, bursts of votes ending every socket on the database's count).
 """
 
 MARKER = "<!-- fanout-table -->"
@@ -40,7 +42,23 @@ def render(data):
             "",
             "Deliveries missing (the client's socket was closed): " + "; ".join(reasons) + ".",
         ]
+    if "delivery" in data:
+        lines += ["", delivery_text(data["delivery"])]
     return "\n".join(lines)
+
+
+def delivery_text(d):
+    """The two-process figures in a sentence each."""
+    return (
+        f"With the Redis layer and {d['processes']} uvicorn processes: "
+        f"{d['idle_sockets']} sockets held silent for {d['idle_seconds']:.0f} s, then a "
+        f"vote: {d['idle_dropped']} dropped. {d['runs']} bursts of {d['votes']} votes, "
+        f"{d['concurrency']} at a time, watched by {d['sockets_per_process']} sockets "
+        f"per process: every socket ended on the database's count in "
+        f"{d['runs_all_on_database_count']} of {d['runs']} runs, and "
+        f"{d['sockets_shown_an_older_count']} sockets were ever shown an older count "
+        "after a newer one."
+    )
 
 
 TABLES = {MARKER: ("fanout.json", render)}
