@@ -259,7 +259,7 @@ def private_file(request, token):
 
 # --8<-- [start:broadcast]
 def broadcast(pk):
-    """Tell the sockets watching question ``pk`` that its counts changed (consumers.py).
+    """Tell the sockets watching question ``pk`` (consumers.py) that its counts changed.
 
     The message carries no counts: each process's consumers read them once
     when it arrives (``show_latest``), so counts read by two concurrent votes
@@ -278,8 +278,9 @@ def broadcast(pk):
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "votes.changed"}
     try:
-        async_to_sync(layer.group_send)(group_name(pk), {"type": "votes.changed"})
+        async_to_sync(layer.group_send)(group_name(pk), message)
     except Exception as exc:
         logger.warning("poll %s: vote counted, broadcast failed (%s)", pk, exc)
 
