@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from .models import Question
+from .tokens import PROTOCOL
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,10 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
             self.closed_by_us = True
             await self.close()  # before accept(): the handshake is answered 403
             return
-        await self.accept()
+        # A client that sent a token (polls/tokens.py) offered ["polls.token",
+        # TOKEN]; the handshake must name the one accepted, never the token.
+        offered = self.scope.get("subprotocols", [])
+        await self.accept(PROTOCOL if PROTOCOL in offered else None)
         if self.channel_layer is not None:
             try:
                 await self.channel_layer.group_add(self.group, self.channel_name)
