@@ -579,3 +579,46 @@ def test_a_bad_or_expired_token_is_refused_with_403_and_one_line(one_server, ali
     assert refused.value.response.status_code == 403
     assert len(wait_for_lines(one_server, line, seen + 1)) == seen + 1
     assert "Traceback" not in one_server.output()
+
+
+RATE, BURST = 5, 10
+"""The example's limit (``polls/consumers.py``): 5 messages a second, 10 at once."""
+
+RESULTS = '{"type": "results"}'
+
+
+def test_a_flood_of_messages_is_closed_with_4008_and_one_line(one_server):
+    line = "socket closed with 4008: over 5 messages a second"
+    seen = len(lines_with(one_server, line))
+    answered = 0
+    with connect(ws_url(one_server), origin=ORIGIN) as ws:
+        receive_json(ws)
+        for _ in range(100):
+            ws.send(RESULTS)
+        try:
+            while receive_json(ws)["type"] == "results":
+                answered += 1
+        except ConnectionClosed as closed:
+            code = closed.rcvd.code if closed.rcvd else None
+    assert code == 4008
+    # The burst, and what the bucket refilled while they were answered.
+    assert BURST <= answered < BURST + 3, answered
+    assert len(wait_for_lines(one_server, line, seen + 1)) == seen + 1
+    assert "Traceback" not in one_server.output()
+    with connect(ws_url(one_server), origin=ORIGIN) as ws:
+        assert receive_json(ws)["type"] == "hello"
+
+
+def test_a_client_within_the_limit_is_served(one_server):
+    before = len(one_server.output())
+    with connect(ws_url(one_server), origin=ORIGIN) as ws:
+        receive_json(ws)
+        for _ in range(BURST):  # a burst at once,
+            ws.send(RESULTS)
+        for _ in range(BURST):
+            assert receive_json(ws)["type"] == "results"
+        for _ in range(2 * RATE):  # then just under RATE a second, for 2.5 s
+            time.sleep(1.25 / RATE)
+            ws.send(RESULTS)
+            assert receive_json(ws)["type"] == "results"
+    assert "4008" not in one_server.output()[before:]
