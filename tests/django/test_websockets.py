@@ -622,3 +622,16 @@ def test_a_client_within_the_limit_is_served(one_server):
             ws.send(RESULTS)
             assert receive_json(ws)["type"] == "results"
     assert "4008" not in one_server.output()[before:]
+
+
+def test_a_server_stopping_closes_its_sockets_with_1012_and_logs_no_client_gone(ws_database):
+    """What a rolling restart does to the sockets of the process it stops."""
+    with serving(uvicorn_argv(), env_for(ws_database)) as server:
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            receive_json(ws)
+            server.stop()  # SIGTERM, as a process manager sends it
+            assert close_code(ws, timeout=5) == 1012
+    output = server.output()
+    assert "Shutting down" in output
+    assert "client gone" not in output
+    assert "Traceback" not in output

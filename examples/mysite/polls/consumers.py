@@ -213,7 +213,9 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         watching[self.pk].discard(self)
-        if not getattr(self, "closed_by_us", True) and code not in (1000, 1001):
+        # 1000, 1001: the client closed or left the page; 1012: the server is
+        # stopping (uvicorn closes every open socket with it), a restart, say.
+        if not getattr(self, "closed_by_us", True) and code not in (1000, 1001, 1012):
             # The client went away without a closing handshake (1006), say.
             logger.info("poll %s: client gone, close code %s", self.pk, code)
         if self.channel_layer is not None:
