@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # --8<-- [start:close_codes]
 MAX_MESSAGE = 4096
-"""The longest text message accepted, in characters (a client only ever sends a few bytes)."""
+"""The longest text message accepted, in characters (a client sends a few bytes)."""
 
 # Close codes from the 4000-4999 range (RFC 6455, 7.4.2: for applications),
 # numbered after the standard code with the same meaning (1003, 1007, 1008,
@@ -50,17 +50,17 @@ class Bucket:
     """A token bucket: holds up to BURST messages, refilled at RATE a second."""
 
     def __init__(self):
-        self.tokens = BURST
+        self.allowance = BURST
         self.checked = time.monotonic()
 
     def take(self):
         """Whether one more message is allowed now (and count it)."""
         now = time.monotonic()
-        self.tokens = min(BURST, self.tokens + (now - self.checked) * RATE)
+        self.allowance = min(BURST, self.allowance + (now - self.checked) * RATE)
         self.checked = now
-        if self.tokens < 1:
+        if self.allowance < 1:
             return False
-        self.tokens -= 1
+        self.allowance -= 1
         return True
 
 
@@ -145,15 +145,18 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
             self.closed_by_us = True
             await self.close()  # before accept(): the handshake is answered 403
             return
+        # --8<-- [start:accept]
         # A client that sent a token (polls/tokens.py) offered ["polls.token",
         # TOKEN]; the handshake must name the one accepted, never the token.
         offered = self.scope.get("subprotocols", [])
         await self.accept(PROTOCOL if PROTOCOL in offered else None)
+        # --8<-- [end:accept]
         if self.channel_layer is not None:
             try:
                 await self.channel_layer.group_add(self.group, self.channel_name)
             except Exception as exc:  # Redis down: say so, rather than a silent socket
-                return await self.refuse(LAYER_UNAVAILABLE, f"channel layer unavailable ({exc})")
+                why = f"channel layer unavailable ({exc})"
+                return await self.refuse(LAYER_UNAVAILABLE, why)
         user = self.scope["user"]
         results = await current_results(self.pk)
         self.shown = total(results)
@@ -168,11 +171,13 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         """Answer ``{"type": "results"}`` with the counts; close on malformed input."""
+        # --8<-- [start:rate_check]
         if self.closed_by_us:
             return  # sent before our close reached the client: nothing to answer
         if not self.bucket.take():
             why = f"over {RATE} messages a second"
             return await self.refuse(TOO_MANY_MESSAGES, why)
+        # --8<-- [end:rate_check]
         if text_data is None:
             return await self.refuse(UNSUPPORTED_DATA, "binary frame")
         if len(text_data) > MAX_MESSAGE:
