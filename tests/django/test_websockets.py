@@ -441,3 +441,146 @@ def test_no_socket_is_shown_an_older_count_after_a_newer_one(ws_database, redis)
     assert not backwards, f"sockets shown (newer, then older) totals: {backwards}"
     stale = {index: totals[-1] for index, totals in enumerate(shown) if totals[-1] != database}
     assert not stale, f"the database counts {database}; sockets left on: {stale}"
+
+
+# --- Channels in production: a token instead of cookies, a rate limit (every Django) ---
+
+
+@pytest.fixture(scope="module")
+def one_server(ws_database):
+    """One uvicorn process serving the router, no channel layer."""
+    with serving(uvicorn_argv(), env_for(ws_database)) as server:
+        yield server
+
+
+def socket_token(server, sessionid):
+    """What a logged-in single-page app gets from the ``socket_token`` view."""
+    answer = httpx.get(
+        server.url + "/polls/socket-token/", cookies={"sessionid": sessionid}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["protocol"] == "polls.token"
+    return answer.json()["token"]
+
+
+def test_the_socket_token_view_needs_a_logged_in_user(one_server):
+    answer = httpx.get(one_server.url + "/polls/socket-token/", timeout=10)
+    assert answer.status_code == 403
+    assert answer.json() == {"error": "log in first"}
+
+
+def test_a_token_in_the_query_string_is_written_to_the_access_log(one_server, alice):
+    token = socket_token(one_server, alice)
+    with connect(f"{ws_url(one_server)}?token={token}", origin=ORIGIN) as ws:
+        assert receive_json(ws)["user"] is None  # the example reads no query string
+    logged = wait_for_lines(one_server, token)
+    assert len(logged) == 1
+    assert logged[0].endswith(f'"WebSocket /ws/polls/1/?token={token}" [accepted]')
+
+
+def test_a_token_sent_as_a_subprotocol_opens_the_socket_as_its_user(one_server, alice):
+    token = socket_token(one_server, alice)
+    seen = len(lines_with(one_server, '"WebSocket /ws/polls/1/" [accepted]'))
+    before = len(one_server.output())
+    with connect(ws_url(one_server), origin=ORIGIN, subprotocols=["polls.token", token]) as ws:
+        assert ws.subprotocol == "polls.token"  # the handshake's answer names no token
+        assert receive_json(ws)["user"] == "alice"
+    accepted = wait_for_lines(one_server, '"WebSocket /ws/polls/1/" [accepted]', seen + 1)
+    assert len(accepted) == seen + 1
+    # (A token issued in the same second is the same token: read from here on.)
+    assert token not in one_server.output()[before:]
+    # The session cookie still works as before, and without either, no user.
+    cookie = {"Cookie": f"sessionid={alice}"}
+    with connect(ws_url(one_server), origin=ORIGIN, additional_headers=cookie) as ws:
+        assert ws.subprotocol is None
+        assert receive_json(ws)["user"] == "alice"
+    with connect(ws_url(one_server), origin=ORIGIN) as ws:
+        assert receive_json(ws)["user"] is None
+
+
+def expired(token):
+    """``token``'s user, signed ``MAX_AGE`` + 1 seconds ago."""
+    from django.core import signing
+
+    from polls import tokens
+
+    signer = tokens.signer()
+    pk = signer.unsign_object(token)
+    signer.timestamp = lambda: signing.b62_encode(int(time.time()) - tokens.MAX_AGE - 1)
+    return signer.sign_object(pk)
+
+
+BAD_TOKENS = {
+    "tampered": (lambda token: token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), "bad token"),
+    "expired": (expired, "token expired"),
+    "missing": (None, "bad token"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_TOKENS)
+def test_a_bad_or_expired_token_is_refused_with_403_and_one_line(one_server, alice, case):
+    spoil, why = BAD_TOKENS[case]
+    offered = ["polls.token"] + ([spoil(socket_token(one_server, alice))] if spoil else [])
+    line = f"polls.tokens: socket refused for /ws/polls/1/: {why}"
+    seen = len(lines_with(one_server, line))
+    with pytest.raises(InvalidStatus) as refused:
+        connect(ws_url(one_server), origin=ORIGIN, subprotocols=offered)
+    assert refused.value.response.status_code == 403
+    assert len(wait_for_lines(one_server, line, seen + 1)) == seen + 1
+    assert "Traceback" not in one_server.output()
+
+
+RATE, BURST = 5, 10
+"""The example's limit (``polls/consumers.py``): 5 messages a second, 10 at once."""
+
+RESULTS = '{"type": "results"}'
+
+
+def test_a_flood_of_messages_is_closed_with_4008_and_one_line(one_server):
+    line = "socket closed with 4008: over 5 messages a second"
+    seen = len(lines_with(one_server, line))
+    answered = 0
+    with connect(ws_url(one_server), origin=ORIGIN) as ws:
+        receive_json(ws)
+        for _ in range(100):
+            ws.send(RESULTS)
+        try:
+            while receive_json(ws)["type"] == "results":
+                answered += 1
+        except ConnectionClosed as closed:
+            code = closed.rcvd.code if closed.rcvd else None
+    assert code == 4008
+    # The burst, and what the bucket refilled while they were answered.
+    assert BURST <= answered < BURST + 3, answered
+    assert len(wait_for_lines(one_server, line, seen + 1)) == seen + 1
+    assert "Traceback" not in one_server.output()
+    with connect(ws_url(one_server), origin=ORIGIN) as ws:
+        assert receive_json(ws)["type"] == "hello"
+
+
+def test_a_client_within_the_limit_is_served(one_server):
+    before = len(one_server.output())
+    with connect(ws_url(one_server), origin=ORIGIN) as ws:
+        receive_json(ws)
+        for _ in range(BURST):  # a burst at once,
+            ws.send(RESULTS)
+        for _ in range(BURST):
+            assert receive_json(ws)["type"] == "results"
+        for _ in range(2 * RATE):  # then just under RATE a second, for 2.5 s
+            time.sleep(1.25 / RATE)
+            ws.send(RESULTS)
+            assert receive_json(ws)["type"] == "results"
+    assert "4008" not in one_server.output()[before:]
+
+
+def test_a_server_stopping_closes_its_sockets_with_1012_and_logs_no_client_gone(ws_database):
+    """What a rolling restart does to the sockets of the process it stops."""
+    with serving(uvicorn_argv(), env_for(ws_database)) as server:
+        with connect(ws_url(server), origin=ORIGIN) as ws:
+            receive_json(ws)
+            server.stop()  # SIGTERM, as a process manager sends it
+            assert close_code(ws, timeout=5) == 1012
+    output = server.output()
+    assert "Shutting down" in output
+    assert "client gone" not in output
+    assert "Traceback" not in output

@@ -24,6 +24,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from polls.routing import websocket_urlpatterns  # noqa: E402
+from polls.tokens import TokenAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -31,9 +32,10 @@ application = ProtocolTypeRouter(
         "http": django_application,
         # A WebSocket handshake whose Origin is not in ALLOWED_HOSTS is refused
         # (HTTP 403) before any consumer runs; the others get the Django user
-        # from the session cookie (scope["user"]), then the URL routing.
+        # from the session cookie (scope["user"]), or from a token sent as a
+        # subprotocol (polls/tokens.py), then the URL routing.
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -6,34 +6,65 @@ any process) counts a vote, it tells the group through the channel layer that
 the counts changed; in each process, the consumers of that question then read
 the counts once and send them to their sockets (see ``show_latest``).
 
-Bad input closes the socket with a code of its own (4003, 4007, 4009, 4011) and
-logs one line on the ``polls`` logger; the process keeps serving the others.
+Bad input, or more messages than ``RATE`` and ``BURST`` allow, closes the
+socket with a code of its own (4003, 4007, 4008, 4009, 4011) and logs one line
+on the ``polls`` logger; the process keeps serving the others.
 """
 
 import json
 import logging
+import time
 from collections import defaultdict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from .models import Question
+from .tokens import PROTOCOL
 
 logger = logging.getLogger(__name__)
 
 # --8<-- [start:close_codes]
 MAX_MESSAGE = 4096
-"""The longest text message accepted, in characters (a client only ever sends a few bytes)."""
+"""The longest text message accepted, in characters (a client sends a few bytes)."""
 
 # Close codes from the 4000-4999 range (RFC 6455, 7.4.2: for applications),
-# numbered after the standard code with the same meaning (1003, 1007, 1009,
-# 1011). A server may refuse to send the standard ones itself: Daphne (through
-# Autobahn) only sends 1000 and 3000-4999, and turns any other into an error.
+# numbered after the standard code with the same meaning (1003, 1007, 1008,
+# 1009, 1011). A server may refuse to send the standard ones itself: Daphne
+# (through Autobahn) only sends 1000 and 3000-4999, and turns any other into an error.
 UNSUPPORTED_DATA = 4003  # a binary frame: this consumer speaks JSON text only
 INVALID_PAYLOAD = 4007  # text that is not JSON
+TOO_MANY_MESSAGES = 4008  # a policy violation: more than RATE and BURST allow
 MESSAGE_TOO_BIG = 4009  # longer than MAX_MESSAGE
 LAYER_UNAVAILABLE = 4011  # the channel layer (Redis) cannot be reached, or was lost
 # --8<-- [end:close_codes]
+
+# --8<-- [start:rate]
+RATE = 5
+"""Messages a second a socket may send, on average (the live page sends none)."""
+BURST = 10
+"""Messages a socket may send at once, after a quiet moment."""
+
+
+class Bucket:
+    """A token bucket: holds up to BURST messages, refilled at RATE a second."""
+
+    def __init__(self):
+        self.allowance = BURST
+        self.checked = time.monotonic()
+
+    def take(self):
+        """Whether one more message is allowed now (and count it)."""
+        now = time.monotonic()
+        self.allowance = min(BURST, self.allowance + (now - self.checked) * RATE)
+        self.checked = now
+        if self.allowance < 1:
+            return False
+        self.allowance -= 1
+        return True
+
+
+# --8<-- [end:rate]
 
 try:  # what a lost Redis raises in the consumer's wait on the layer
     from redis.exceptions import RedisError as LayerError
@@ -108,17 +139,24 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
         self.pk = self.scope["url_route"]["kwargs"]["pk"]
         self.group = group_name(self.pk)
         self.closed_by_us = False
+        self.bucket = Bucket()
         if not await Question.objects.filter(pk=self.pk).aexists():
             logger.warning("poll %s: socket refused, no such question", self.pk)
             self.closed_by_us = True
             await self.close()  # before accept(): the handshake is answered 403
             return
-        await self.accept()
+        # --8<-- [start:accept]
+        # A client that sent a token (polls/tokens.py) offered ["polls.token",
+        # TOKEN]; the handshake must name the one accepted, never the token.
+        offered = self.scope.get("subprotocols", [])
+        await self.accept(PROTOCOL if PROTOCOL in offered else None)
+        # --8<-- [end:accept]
         if self.channel_layer is not None:
             try:
                 await self.channel_layer.group_add(self.group, self.channel_name)
             except Exception as exc:  # Redis down: say so, rather than a silent socket
-                return await self.refuse(LAYER_UNAVAILABLE, f"channel layer unavailable ({exc})")
+                why = f"channel layer unavailable ({exc})"
+                return await self.refuse(LAYER_UNAVAILABLE, why)
         user = self.scope["user"]
         results = await current_results(self.pk)
         self.shown = total(results)
@@ -133,6 +171,13 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         """Answer ``{"type": "results"}`` with the counts; close on malformed input."""
+        # --8<-- [start:rate_check]
+        if self.closed_by_us:
+            return  # sent before our close reached the client: nothing to answer
+        if not self.bucket.take():
+            why = f"over {RATE} messages a second"
+            return await self.refuse(TOO_MANY_MESSAGES, why)
+        # --8<-- [end:rate_check]
         if text_data is None:
             return await self.refuse(UNSUPPORTED_DATA, "binary frame")
         if len(text_data) > MAX_MESSAGE:
@@ -173,7 +218,9 @@ class VotesConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         watching[self.pk].discard(self)
-        if not getattr(self, "closed_by_us", True) and code not in (1000, 1001):
+        # 1000, 1001: the client closed or left the page; 1012: the server is
+        # stopping (uvicorn closes every open socket with it), a restart, say.
+        if not getattr(self, "closed_by_us", True) and code not in (1000, 1001, 1012):
             # The client went away without a closing handshake (1006), say.
             logger.info("poll %s: client gone, close code %s", self.pk, code)
         if self.channel_layer is not None:

@@ -15,4 +15,5 @@ urlpatterns = [
     path("request/", views.request_info, name="request_info"),
     path("private/<str:token>/", views.private_file, name="private_file"),
     path("<int:pk>/live/", views.live, name="live"),
+    path("socket-token/", views.socket_token, name="socket_token"),
 ]

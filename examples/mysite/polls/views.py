@@ -293,3 +293,17 @@ def live(request, pk):
     """The live results page: counts pushed over a WebSocket, votes sent with fetch()."""
     question = get_object_or_404(Question, pk=pk)
     return render(request, "polls/live.html", {"question": question})
+
+
+# --8<-- [start:socket_token]
+def socket_token(request):
+    """A token for a client without cookies to open sockets as this user (tokens.py)."""
+    from .tokens import MAX_AGE, PROTOCOL, socket_token
+
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "log in first"}, status=403)
+    token = socket_token(request.user)
+    return JsonResponse({"protocol": PROTOCOL, "token": token, "max_age": MAX_AGE})
+
+
+# --8<-- [end:socket_token]
