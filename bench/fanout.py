@@ -1,4 +1,4 @@
-"""WebSocket fan-out and round trips under one uvicorn process; writes bench/results/fanout.json.
+"""WebSocket fan-out and answers under one uvicorn process; writes bench/results/fanout.json.
 
     nox -s bench_fanout                  # 200 clients, 5 broadcasts per layer
     nox -s bench_fanout -- --clients 50
@@ -10,9 +10,9 @@ migrated SQLite database), connects ``--clients`` WebSocket clients to
 ``/ws/polls/1/``, then, ``--broadcasts`` times, sends one vote through the sync
 ``vote`` view and records, for every client, the time from sending the vote to
 receiving its broadcast: p50 and p99 over all clients and broadcasts. Then one
-client sends ``{"type": "results"}`` and waits for each answer for
-``--seconds`` seconds: round trips per second (each answer is one database
-query). Client and server share the machine: the figures compare the layers,
+client sends ``{"type": "results"}`` ``--answers`` times, half a second apart
+(the consumer limits how fast a socket may send): p50 of the time to each
+answer (one database query). Client and server share the machine: the figures compare the layers,
 they do not size a server.
 
 Then, with the Redis layer and two uvicorn processes (the production set-up of
@@ -42,6 +42,9 @@ from guide.bench.machine import machine
 from guide.clients.websocket import ORIGIN, burst, total_votes, vote, wait_until_serving, ws_url
 from guide.services.processes import example_env, free_port, migrated_database, uvicorn
 from guide.services.redis import RedisServer
+
+SPACING = 0.5
+"""Seconds between one client's requests: well within the consumer's rate limit."""
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fanout.json"
 APP = "mysite.asgi_channels:application"
@@ -84,16 +87,19 @@ async def fan_out(server, clients, broadcasts):
     return delays, missing
 
 
-async def round_trips(server, seconds):
+async def answers(server, count):
+    """One client asks ``count`` times, ``SPACING`` apart: p50 ms from request to answer."""
     url = f"ws://127.0.0.1:{server.port}/ws/polls/1/"
+    times = []
     async with connect(url, origin=ORIGIN) as ws:
         await ws.recv()
-        count, began = 0, time.perf_counter()
-        while time.perf_counter() - began < seconds:
+        for _ in range(count):
+            sent = time.perf_counter()
             await ws.send('{"type": "results"}')
             await ws.recv()
-            count += 1
-        return count / (time.perf_counter() - began)
+            times.append((time.perf_counter() - sent) * 1000)
+            await asyncio.sleep(SPACING)
+    return percentile(times, 0.50)
 
 
 def measure(layer, settings, args, database):
@@ -102,7 +108,7 @@ def measure(layer, settings, args, database):
     with uvicorn(APP, port, env, "--no-access-log", "--log-level", "warning") as server:
         wait_until_serving(server)
         delays, missing = asyncio.run(fan_out(server, args.clients, args.broadcasts))
-        per_second = asyncio.run(round_trips(server, args.seconds))
+        answer_ms = asyncio.run(answers(server, args.answers))
     row = {
         "layer": layer,
         "clients": args.clients,
@@ -112,12 +118,12 @@ def measure(layer, settings, args, database):
         "missing_reasons": missing,
         "p50_ms": percentile(delays, 0.50),
         "p99_ms": percentile(delays, 0.99),
-        "round_trips_per_second": per_second,
+        "answer_p50_ms": answer_ms,
     }
     print(
         f"{layer:9} {args.clients} clients: broadcast p50 {row['p50_ms']:.1f} ms, "
         f"p99 {row['p99_ms']:.1f} ms, {row['missing']} missing {missing or ''}; "
-        f"one client: {per_second:.0f} round trips/s"
+        f"one client: answered in {answer_ms:.1f} ms (p50)"
     )
     return row
 
@@ -186,7 +192,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--broadcasts", type=int, default=5)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--answers", type=int, default=20)
     parser.add_argument("--idle-sockets", type=int, default=10)
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument("--runs", type=int, default=20)
@@ -195,8 +201,8 @@ def main(argv=None):
     parser.add_argument("--sockets", type=int, default=50, help="per process, in each run")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    if not (1 <= args.clients <= 1000 and 1 <= args.broadcasts <= 100 and args.seconds > 0):
-        parser.error("need 1 <= clients <= 1000, 1 <= broadcasts <= 100, seconds > 0")
+    if not (1 <= args.clients <= 1000 and 1 <= args.broadcasts <= 100 and args.answers >= 1):
+        parser.error("need 1 <= clients <= 1000, 1 <= broadcasts <= 100, answers >= 1")
     if not (args.idle_sockets >= 2 and args.idle_seconds >= 0 and args.runs >= 1):
         parser.error("need --idle-sockets >= 2, --idle-seconds >= 0, --runs >= 1")
     if not (1 <= args.votes and 1 <= args.concurrency and 1 <= args.sockets <= 500):
@@ -215,7 +221,7 @@ def main(argv=None):
             name: version(name)
             for name in ("django", "channels", "channels-redis", "uvicorn", "websockets")
         },
-        "settings": {"app": APP, "workers": 1, "seconds": args.seconds},
+        "settings": {"app": APP, "workers": 1, "answers": args.answers},
         "results": rows,
         "delivery": delivered,
     }

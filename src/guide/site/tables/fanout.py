@@ -3,8 +3,8 @@
 A page holding ``<!-- fanout-table -->`` gets, in its place, a Markdown table
 written from the JSON that ``nox -s bench_fanout`` (``bench/fanout.py``)
 writes: for each channel layer, the time from a vote to its broadcast reaching
-every connected client (p50 / p99) and one client's request/answer round trips
-per second, with the versions, the machine and its load when it ran; then,
+every connected client (p50 / p99) and the time one client waits for an
+answer (p50), with the versions, the machine and its load when it ran; then,
 when the JSON has them, what pages were sent across two processes (idle
 sockets dropped, bursts of votes ending every socket on the database's count).
 """
@@ -23,14 +23,14 @@ def render(data):
         "process, clients on the same machine.",
         "",
         "| Channel layer | Clients | Broadcasts | Vote to client, p50 / p99 (ms) | Missing "
-        "| One client, round trips/s |",
+        "| One client, request to answer, p50 (ms) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row['layer']} | {row['clients']} | {row['broadcasts']} "
             f"| {row['p50_ms']:.0f} / {row['p99_ms']:.0f} | {row['missing']} "
-            f"| {row['round_trips_per_second']:.0f} |"
+            f"| {row['answer_p50_ms']:.1f} |"
         )
     reasons = [
         f"{row['layer']}: {count} × `{reason}`"
