@@ -7,15 +7,16 @@ Debian packages first), or with nox directly once those are on PATH::
     nox -s serve     # the site on http://127.0.0.1:8000/
     nox -s example   # the example project under uvicorn on 127.0.0.1:8001
     nox -s tests     # the Django-dependent tests on Django 5.2, 6.0 and 6.1
-    nox -s docs      # the site built strictly (once), and the checks of the pages
+    nox -s docs      # the site built strictly (once), the checks of the pages, every snippet
     nox -s browser   # the built site in headless Chromium
     nox -s publish   # the deployable site in build/publish
 
 Each thing is done once per run: the runtime and the site are built only when
 their inputs changed (a hash of the inputs is kept beside each build) and are
 shared by the sessions that need them; each snippet runs once per Django
-version; checks that do not depend on the Django version run once, in the
-``docs`` session.
+version (the default Django's in the ``docs`` session, the others' in their
+``tests`` session); checks that do not depend on the Django version run once,
+in the ``docs`` session.
 """
 
 import os
@@ -48,6 +49,9 @@ DEFAULT_PYTHON, DEFAULT_DJANGO = MATRIX[-1]
 TESTS_PER_DJANGO = "tests/django"
 TESTS_ONCE = "tests/once"
 TESTS_BROWSER = "tests/browser"
+# Every snippet, as a doctest: run on the default Django by the docs session
+# (what readers know as the check of the docs), so its tests session skips them.
+SNIPPET_TESTS = "tests/django/test_snippets.py"
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -112,10 +116,10 @@ def build_site(session):
     return SITE_OUT
 
 
-def run_on_site(session, folder, site_dir, dist):
-    """pytest on ``folder`` (and the session's arguments), two workers, with the built site."""
+def run_on_site(session, folders, site_dir, dist):
+    """pytest on ``folders`` (and the session's arguments), two workers, with the built site."""
     env = {"SITE_DIR": str(site_dir), "BROWSER_BUILD": str(RUNTIME_OUT)}
-    session.run("pytest", "-n", "2", "--dist", dist, folder, *session.posargs, env=env)
+    session.run("pytest", "-n", "2", "--dist", dist, *folders, *session.posargs, env=env)
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -174,18 +178,28 @@ def tests(session, django):
     # snippet processes, each test its own.
     # A server's own behaviour is the same whichever Django it serves: checked
     # once, with the newest Django (tests/django/test_server_commands.py, SERVER_FACT).
-    once = [] if django == DEFAULT_DJANGO else ["-m", "not server_fact"]
+    # The default Django's snippets run in the docs session (nox -s docs).
+    if django == DEFAULT_DJANGO:
+        once = [f"--ignore={SNIPPET_TESTS}"]
+    else:
+        once = ["-m", "not server_fact"]
     session.run("pytest", "-n", "2", "--dist", "worksteal", *once, TESTS_PER_DJANGO)
 
 
 @nox.session(python=DEFAULT_PYTHON)
 def docs(session):
-    """Build the site strictly (broken links and malformed blocks fail), then check the pages."""
+    """Build the site strictly (broken links and malformed blocks fail), check the pages,
+    and run every snippet as a doctest on the default Django."""
     install(session, "tests", "docs", "browser-build", django=DEFAULT_DJANGO)
     site_dir = build_site(session)
     # loadfile: all of a file's tests on one worker, so a module that starts
     # servers once (tests/once/test_nginx.py) starts them once in all.
-    run_on_site(session, TESTS_ONCE, site_dir, dist="loadfile")
+    if session.posargs:  # a selection: one run
+        run_on_site(session, [TESTS_ONCE, SNIPPET_TESTS], site_dir, dist="loadfile")
+        return
+    run_on_site(session, [TESTS_ONCE], site_dir, dist="loadfile")
+    # The snippets (one process each) spread over both workers.
+    session.run("pytest", "-n", "2", "--dist", "worksteal", SNIPPET_TESTS)
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -198,7 +212,7 @@ def browser(session):
     install(session, "tests", "docs", "browser-build", "browser-tests", django=DEFAULT_DJANGO)
     site_dir = build_site(session)
     # Two Chromiums at a time (2 cores): each page's test loads its own runtime.
-    run_on_site(session, TESTS_BROWSER, site_dir, dist="worksteal")
+    run_on_site(session, [TESTS_BROWSER], site_dir, dist="worksteal")
 
 
 @nox.session(python=DEFAULT_PYTHON)
