@@ -31,7 +31,7 @@ sys.exit(guide["main"](["packages", "test", "--dry-run"]))
 
 def apt_get_install(package):
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-qq", package]
+    install = ["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=120", package]
     if subprocess.run(install, env=env, capture_output=True).returncode != 0:
         subprocess.run(["apt-get", "update", "-qq"], env=env, check=True, capture_output=True)
         subprocess.run(install, env=env, check=True, capture_output=True)
