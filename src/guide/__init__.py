@@ -5,6 +5,7 @@ reached by editing ``sys.path``. Laid out by role:
 
 - :mod:`guide.paths`: where the project's folders are, and the supported versions.
 - :mod:`guide.requirements`: the one reader of the pinned ``requirements/*.txt`` files.
+- :mod:`guide.outdated`: the pins with newer releases (``nox -s outdated``).
 - :mod:`guide.content`: what the pages are made of. The snippet model
   (``snippets``), the page parser (``pages``), the table of what each kind of
   block may hold and which test runs it (``blocks``), the doctest runner
