@@ -1,5 +1,6 @@
 """The MkDocs events of the site, in one place (``hooks/guide_hooks.py`` hands them here).
 
+- ``on_config``: the site URL checked (:mod:`guide.site.site_url`).
 - ``on_pre_build``: the snippet model, loaded once per build.
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
@@ -18,9 +19,17 @@ from mkdocs.exceptions import PluginError
 
 from guide.content import blocks, pages
 from guide.content import snippets as model
-from guide.site import assets, editor_bundle, markers, runnable_blocks
+from guide.site import assets, editor_bundle, markers, runnable_blocks, site_url
 
 _state = {}
+
+
+def on_config(config):
+    try:
+        config["site_url"] = site_url.check(config["site_url"] or "")
+    except site_url.SiteURLError as exc:
+        raise PluginError(f"{exc} (set {site_url.ENV}, or mkdocs.yml's site_url)") from exc
+    return config
 
 
 def on_pre_build(config):
