@@ -340,10 +340,10 @@ def test_published_site_names_no_loopback_address(public_site):
 
     The pages do link to the reader's own local server ("open
     http://127.0.0.1:8000/"): a page's body may name a loopback URL its
-    Markdown writes, nothing else may (its head, 404.html, sitemap.xml).
+    Markdown writes, nothing else may (its head, 404.html, sitemap.xml, llms.txt).
     """
     out = public_site
-    for name in ("sitemap.xml", "404.html"):
+    for name in ("sitemap.xml", "404.html", "llms.txt"):
         assert (out / name).is_file(), name
         assert _loopback_urls((out / name).read_text(encoding="utf-8")) == [], name
     locs = publish.sitemap_urls(out)
