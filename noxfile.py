@@ -9,7 +9,7 @@ Debian packages first), or with nox directly once those are on PATH::
     nox -s tests     # the Django-dependent tests on Django 5.2, 6.0 and 6.1
     nox -s docs      # the site built strictly (once), the checks of the pages, every snippet
     nox -s browser   # the built site in headless Chromium
-    nox -s publish   # the deployable site in build/publish
+    nox -s publish -- --site-url URL   # the deployable site in build/publish
     nox -s outdated  # the pinned packages that have newer releases (not in CI)
 
 Each thing is done once per run: the runtime and the site are built only when
@@ -62,6 +62,10 @@ nox.options.error_on_missing_interpreters = True
 # Never let uv download an interpreter: use the ones on this machine.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+# The public URL is for `nox -s publish` alone (which passes it to its build):
+# every other build, and `nox -s serve`, keeps mkdocs.yml's local URL.
+SITE_URL_ENV = "GUIDE_SITE_URL"
+PUBLIC_SITE_URL = os.environ.pop(SITE_URL_ENV, "")
 
 
 def install(session, *requirements, django=None):
@@ -82,9 +86,9 @@ def npm_ci(session):
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
 
 
-def _inputs_digest(session, kind):
+def _inputs_digest(session, kind, env=None):
     """The hash of what the ``kind`` build is made from (``python -m guide.build_inputs``)."""
-    return session.run("python", "-m", "guide.build_inputs", kind, silent=True).strip()
+    return session.run("python", "-m", "guide.build_inputs", kind, silent=True, env=env).strip()
 
 
 def _up_to_date(session, out, digest):
@@ -105,13 +109,17 @@ def build_runtime(session):
     (RUNTIME_OUT / ".inputs-sha256").write_text(digest)
 
 
-def build_site(session):
-    """``mkdocs build --strict`` into build/site unless up to date; returns the folder."""
+def build_site(session, public_url=None):
+    """``mkdocs build --strict`` into build/site unless up to date; returns the folder.
+
+    ``public_url``: the URL it is published at (else mkdocs.yml's local one).
+    """
     build_runtime(session)
-    digest = _inputs_digest(session, "site")
+    env = {SITE_URL_ENV: public_url} if public_url else None
+    digest = _inputs_digest(session, "site", env=env)
     if not _up_to_date(session, SITE_OUT, digest):
         started = time.perf_counter()
-        session.run("mkdocs", "build", "--strict", "--quiet", "-d", str(SITE_OUT))
+        session.run("mkdocs", "build", "--strict", "--quiet", "-d", str(SITE_OUT), env=env)
         session.log(f"site built in {time.perf_counter() - started:.1f} s")
         (SITE_OUT / ".inputs-sha256").write_text(digest)
     return SITE_OUT
@@ -242,11 +250,35 @@ def serve(session):
 
 @nox.session(python=DEFAULT_PYTHON)
 def publish(session):
-    """Write the deployable site (runtime included, precompressed) to build/publish."""
+    """Write the deployable site (runtime included, precompressed) to build/publish.
+
+    ``nox -s publish -- [OUT_DIR] --site-url URL``: URL is where the site will
+    be served from (canonical links, sitemap.xml, llms.txt), e.g.
+    https://example.org/guide/; without the option, $GUIDE_SITE_URL.
+    """
+    out, public_url, args = PUBLISH_OUT, PUBLIC_SITE_URL, list(session.posargs)
+    while args:
+        arg = args.pop(0)
+        if arg == "--site-url" and args:
+            public_url = args.pop(0)
+        elif arg.startswith("--site-url="):
+            public_url = arg.split("=", 1)[1]
+        elif not arg.startswith("-"):
+            out = Path(arg)
+        else:
+            session.error(f"unknown argument {arg!r} (nox -s publish -- [OUT_DIR] --site-url URL)")
+    if not public_url:
+        session.error(
+            "publishing needs the URL the site will be served from: ./guide publish "
+            f"--site-url https://example.org/guide/ (or set {SITE_URL_ENV})"
+        )
     install(session, "docs", "browser-build")
-    site_dir = build_site(session)
-    out = Path(session.posargs[0]) if session.posargs else PUBLISH_OUT
-    session.run("python", "-m", "guide.site.publish", str(site_dir), str(out))
+    # A bad URL stops here, in one line, before anything is built (guide.site.site_url).
+    public_url = session.run("python", "-m", "guide.site.site_url", public_url, silent=True).strip()
+    site_dir = build_site(session, public_url)
+    session.run(
+        "python", "-m", "guide.site.publish", str(site_dir), str(out), "--site-url", public_url
+    )
 
 
 @nox.session(python=DEFAULT_PYTHON)

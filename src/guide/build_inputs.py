@@ -3,14 +3,16 @@
 ``nox`` keeps the hash beside each build (``build/browser/.inputs-sha256``,
 ``build/site/.inputs-sha256``) and rebuilds when it differs. :data:`INPUTS`
 lists, per build, the files and folders it reads; a folder counts every file
-under it, so a new file there joins by itself. Local state (caches, compiled
-files, databases) is left out.
+under it, so a new file there joins by itself, and ``env`` names the
+environment variables it reads (the site's public URL). Local state (caches,
+compiled files, databases) is left out.
 
 ``python -m guide.build_inputs runtime|site`` prints the hash (what the
 noxfile asks for).
 """
 
 import hashlib
+import os
 import sys
 
 from guide.paths import ROOT
@@ -29,10 +31,12 @@ INPUTS = {
         ],
         "folders": ["browser", "examples/mysite", "src/guide"],
         "skip": ("/test/",),
+        "env": (),
     },
     # The site: the pages and what they include or draw from (the benchmark
     # results, the pins the servers table names, the version list that orders
-    # the version tabs), the hooks, and the runtime it copies (by its own hash).
+    # the version tabs), the hooks, the runtime it copies (by its own hash), and
+    # the URL it is built for (mkdocs.yml reads GUIDE_SITE_URL).
     "site": {
         "files": [
             "mkdocs.yml",
@@ -51,6 +55,7 @@ INPUTS = {
             "requirements",
         ],
         "skip": (),
+        "env": ("GUIDE_SITE_URL",),
     },
 }
 
@@ -68,9 +73,13 @@ def paths(kind, root=ROOT):
     return found
 
 
-def digest(kind, root=ROOT):
-    """A hash of the ``kind`` build's inputs: their paths and contents."""
+def digest(kind, root=ROOT, environ=None):
+    """A hash of the ``kind`` build's inputs: their paths and contents, and its variables."""
+    environ = os.environ if environ is None else environ
     sha = hashlib.sha256()
+    for name in INPUTS[kind]["env"]:
+        value = environ.get(name)
+        sha.update(f"${name}\0".encode() + (b"(unset)" if value is None else value.encode()))
     for path in paths(kind, root):
         sha.update(path.relative_to(root).as_posix().encode() + b"\0")
         sha.update(path.read_bytes() if path.is_file() else b"(missing)")

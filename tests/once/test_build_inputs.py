@@ -78,3 +78,13 @@ def test_a_new_page_counts_and_local_state_does_not(tmp_path):
     assert build_inputs.digest("site", root) == before
     (root / "docs/new-page.md").write_text("# New\n")
     assert build_inputs.digest("site", root) != before
+
+
+def test_the_site_is_rebuilt_for_another_public_url(tmp_path):
+    root = _tree(tmp_path)
+    local = build_inputs.digest("site", root, environ={})
+    public = build_inputs.digest("site", root, environ={"GUIDE_SITE_URL": "https://example.org/"})
+    assert public != local
+    assert build_inputs.digest("runtime", root, environ={}) == build_inputs.digest(
+        "runtime", root, environ={"GUIDE_SITE_URL": "https://example.org/"}
+    )

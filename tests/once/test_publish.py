@@ -1,15 +1,18 @@
 """guide.site.publish: the folder a static host serves.
 
 Most tests publish a small fake site made in tmp_path, so they run in every
-test session without building anything. The last one publishes the real site
-when SITE_DIR is set (the docs session builds it) and serves the result with
-``python -m http.server``.
+test session without building anything. The last ones publish the real site:
+the docs session's build (SITE_DIR), served with ``python -m http.server``,
+and one built for a public URL, which must name no loopback address where
+the site's own URL goes.
 """
 
 import gzip
 import hashlib
 import json
+import os
 import random
+import re
 import subprocess
 import sys
 import urllib.request
@@ -19,8 +22,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from guide.browser_build.build import JS_FILES
+from guide.content import pages
+from guide.paths import DOCS, ROOT
 from guide.services.processes import ServerProcess, free_port
-from guide.site import publish
+from guide.site import publish, site_url
 
 PAGE = "<!doctype html><html><body>" + "<p>Django on ASGI, the runnable guide.</p>" * 200
 RUNNER = "export class PyRunner {}\n" * 100
@@ -244,3 +249,123 @@ def test_real_site_published_and_served(site_dir, tmp_path):
             status, content_type, body = _get(base + path)
             assert (status, content_type) == (200, "text/html"), path
             assert b"</html>" in body, path
+
+
+# -- the public URL ---------------------------------------------------------------------
+
+PUBLIC_URL = "https://example.org/guide/"
+
+
+@pytest.mark.parametrize(
+    ("url", "checked"),
+    [
+        ("https://example.org/guide/", "https://example.org/guide/"),
+        ("https://example.org/guide", "https://example.org/guide/"),
+        ("http://docs.example.org", "http://docs.example.org/"),
+    ],
+)
+def test_site_url_accepts_http_urls(url, checked):
+    assert site_url.check(url) == checked
+
+
+@pytest.mark.parametrize(
+    "url", ["example.org/guide/", "ftp://example.org/", "https:///guide/", "https://a b/", ""]
+)
+def test_site_url_refuses_anything_else_in_one_line(url, capsys):
+    with pytest.raises(site_url.SiteURLError):
+        site_url.check(url)
+    assert site_url.main([url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not http(s)://host/path/" in err, err
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("localhost", True),
+        ("[::1]", True),
+        ("0.0.0.0", True),
+        ("example.org", False),
+        ("10.0.0.1", False),
+    ],
+)
+def test_loopback_hosts(host, loopback):
+    assert site_url.is_loopback(host) is loopback
+
+
+def test_publish_refuses_a_site_built_for_another_url(fake_site, tmp_path, capsys):
+    _write(
+        fake_site / "sitemap.xml",
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>http://127.0.0.1:8000/</loc></url></urlset>",
+    )
+    argv = [fake_site, tmp_path / "out", "--site-url", PUBLIC_URL]
+    _fails(argv, capsys, f"was built for another URL than {PUBLIC_URL}")
+    _fails([fake_site, tmp_path / "out", "--site-url", "example.org"], capsys, "is not http(s)")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture(scope="module")
+def public_site(tmp_path_factory):
+    """The site built for :data:`PUBLIC_URL` (as ``nox -s publish`` builds it), and published."""
+    site = tmp_path_factory.mktemp("public-site")
+    env = {**os.environ, site_url.ENV: PUBLIC_URL}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    if not (site / publish.RUNTIME / "runner.mjs").is_file():
+        pytest.fail("build/browser has no runtime: build it first (nox -s docs does)")
+    out = tmp_path_factory.mktemp("public-publish")
+    publish.publish(site, out, log=lambda message: None, site_url=PUBLIC_URL)
+    return out
+
+
+URL = re.compile(r"\b[a-z][a-z0-9+.-]*://(\[[^\]]*\]|[^/\s\"'<>:?#]+)", re.IGNORECASE)
+LINK = re.compile(r"""\b(?:href|src|content)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+
+
+def _loopback_urls(text):
+    return sorted({m.group(0) for m in URL.finditer(text) if site_url.is_loopback(m.group(1))})
+
+
+def test_published_site_names_no_loopback_address(public_site):
+    """No canonical link, sitemap entry, 404 link or llms.txt entry names this machine.
+
+    The pages do link to the reader's own local server ("open
+    http://127.0.0.1:8000/"): a page's body may name a loopback URL its
+    Markdown writes, nothing else may (its head, 404.html, sitemap.xml, llms.txt).
+    """
+    out = public_site
+    for name in ("sitemap.xml", "404.html", "llms.txt"):
+        assert (out / name).is_file(), name
+        assert _loopback_urls((out / name).read_text(encoding="utf-8")) == [], name
+    locs = publish.sitemap_urls(out)
+    assert locs and all(loc.startswith(PUBLIC_URL) for loc in locs), locs
+    checked = 0
+    for page in pages.pages():
+        html_path = out / pages.url_of(page) / "index.html"
+        html = html_path.read_text(encoding="utf-8")
+        head, _, body = html.partition("</head>")
+        assert _loopback_urls(head) == [], f"{html_path.relative_to(out)}: <head>"
+        source = page.read_text(encoding="utf-8")
+        for link in LINK.findall(body):
+            for url in _loopback_urls(link):
+                assert url in source, (
+                    f"{html_path.relative_to(out)} links {link}, which "
+                    f"{page.relative_to(DOCS)} does not write"
+                )
+        checked += 1
+    assert checked == len(pages.pages()) > 10
+
+
+def test_published_page_has_the_public_canonical_link(public_site):
+    html = (public_site / "howto" / "application-object" / "index.html").read_text()
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', html)
+    assert canonical and canonical.group(1) == PUBLIC_URL + "howto/application-object/"

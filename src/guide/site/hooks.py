@@ -1,13 +1,16 @@
 """The MkDocs events of the site, in one place (``hooks/guide_hooks.py`` hands them here).
 
+- ``on_config``: the site URL checked (:mod:`guide.site.site_url`), the
+  ``llms.txt`` sections taken from the nav (:mod:`guide.site.llms`).
 - ``on_pre_build``: the snippet model, loaded once per build.
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
-  (:mod:`guide.site.runnable_blocks`), tables drawn in place of their markers
+  (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
   (:mod:`guide.site.markers`).
 - ``on_page_content`` / ``on_post_page``: Mermaid, served by the site itself, on
   the pages that have a diagram.
-- ``on_post_build``: the code editor bundled, Mermaid and the browser runtime copied.
+- ``on_post_build``: the code editor bundled, Mermaid and the browser runtime
+  copied, ``verified.json`` written (:mod:`guide.site.verified`).
 - ``on_serve``: ``mkdocs serve`` also watches the benchmark results.
 
 The guide's own errors become :class:`mkdocs.exceptions.PluginError`, which
@@ -18,13 +21,32 @@ from mkdocs.exceptions import PluginError
 
 from guide.content import blocks, pages
 from guide.content import snippets as model
-from guide.site import assets, editor_bundle, markers, runnable_blocks
+from guide.site import (
+    assets,
+    editor_bundle,
+    llms,
+    markers,
+    runnable_blocks,
+    site_url,
+    verified,
+)
 
 _state = {}
 
 
+def on_config(config):
+    try:
+        if config["site_url"]:  # (a test's minimal mkdocs.yml may have none)
+            config["site_url"] = site_url.check(config["site_url"])
+    except site_url.SiteURLError as exc:
+        raise PluginError(f"{exc} (set {site_url.ENV}, or mkdocs.yml's site_url)") from exc
+    llms.configure(config)
+    return config
+
+
 def on_pre_build(config):
     _state["diagrams"] = False
+    _state["shown"] = {}
     _state["tables"] = markers.all_tables()
     try:
         _state["snippets"] = model.load()
@@ -37,9 +59,12 @@ def on_page_markdown(markdown, page, config, files):
     path = page.file.abs_src_path
     try:
         blocks.check(markdown, path)
+        shown = []
         markdown = runnable_blocks.render(
-            markdown, path, _state["snippets"], _state["browser_django"]
+            markdown, path, _state["snippets"], _state["browser_django"], shown
         )
+        for snippet in shown:
+            _state["shown"].setdefault(snippet.rel, (snippet, set()))[1].add(page.url)
     except pages.PageError as exc:
         raise PluginError(str(exc)) from exc
     return markers.fill(markdown, page.file.src_path, _state["tables"])
@@ -61,6 +86,7 @@ def on_post_page(output, page, config):
 def on_post_build(config):
     editor_bundle.bundle(config["site_dir"])
     assets.copy_runtime(config["site_dir"])
+    verified.write(config["site_dir"], _state["shown"])
     if _state.get("diagrams"):
         assets.copy_mermaid(config["site_dir"])
 

@@ -18,7 +18,9 @@ gets:
 - ``.nojekyll``, so GitHub Pages serves the files as they are.
 
 It refuses a SITE_DIR that is not a built site or whose runtime is missing or
-incomplete (checked against the runtime's ``manifest.json``).
+incomplete (checked against the runtime's ``manifest.json``). With
+``--site-url URL`` (what ``nox -s publish`` passes) it also refuses a site
+built for another URL (its ``sitemap.xml``), such as a local build.
 """
 
 import argparse
@@ -28,9 +30,11 @@ import json
 import re
 import shutil
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from guide.browser_build.build import JS_FILES
+from guide.site import site_url as site_urls
 
 RUNTIME = "runtime"
 """Where the site has the runtime: ``RUNTIME_URL`` in :mod:`guide.site.assets`."""
@@ -122,6 +126,30 @@ def check_site(site):
             raise PublishError(f"{path} does not match manifest.json (size or sha256)")
 
 
+def sitemap_urls(site):
+    """The page URLs ``site``'s ``sitemap.xml`` lists."""
+    try:
+        tree = ET.parse(site / "sitemap.xml")
+    except (OSError, ET.ParseError) as error:
+        raise PublishError(f"{site / 'sitemap.xml'} cannot be read ({error})") from None
+    return [el.text.strip() for el in tree.iter() if el.tag.endswith("}loc") and el.text]
+
+
+def check_site_url(site, url):
+    """Raise :class:`PublishError` unless ``url`` is valid and ``site`` was built for it."""
+    try:
+        url = site_urls.check(url)
+    except site_urls.SiteURLError as error:
+        raise PublishError(str(error)) from None
+    other = [loc for loc in sitemap_urls(site) if not loc.startswith(url)]
+    if other:
+        raise PublishError(
+            f"{site} was built for another URL than {url} (its sitemap.xml lists {other[0]}): "
+            f"build it with {site_urls.ENV}={url} (nox -s publish -- --site-url {url} does)"
+        )
+    return url
+
+
 def prepare_out(site, out):
     """Make ``out`` an empty folder; refuse one that holds anything but an earlier publish."""
     site, out = site.resolve(), out.resolve()
@@ -170,10 +198,15 @@ def headers_file(paths):
     return "\n".join(blocks) + "\n"
 
 
-def publish(site, out, log=print):
-    """Copy ``site`` to ``out`` with ``.gz`` files, ``_headers`` and ``.nojekyll``; return totals."""
+def publish(site, out, log=print, site_url=None):
+    """Copy ``site`` to ``out`` with ``.gz`` files, ``_headers`` and ``.nojekyll``; return totals.
+
+    ``site_url``: the URL ``site`` must have been built for (see :func:`check_site_url`).
+    """
     site, out = Path(site), Path(out)
     check_site(site)
+    if site_url is not None:
+        check_site_url(site, site_url)
     prepare_out(site, out)
     totals = {"files": 0, "bytes": 0, "gz_files": 0, "gz_source_bytes": 0, "gz_bytes": 0}
     not_worth = {}
@@ -216,9 +249,12 @@ def main(argv=None):
     )
     parser.add_argument("site_dir", type=Path, help="the built site (mkdocs build -d SITE_DIR)")
     parser.add_argument("out_dir", type=Path, help="the folder to write (emptied first)")
+    parser.add_argument(
+        "--site-url", help="the URL the site is served from, which it must have been built for"
+    )
     args = parser.parse_args(argv)
     try:
-        publish(args.site_dir, args.out_dir)
+        publish(args.site_dir, args.out_dir, site_url=args.site_url)
     except PublishError as error:
         print(f"guide.site.publish: {error}", file=sys.stderr)
         return 2

@@ -15,6 +15,9 @@ the line and what was expected, instead of silently getting no Run button.
 - A snippet that needs a process of its own (``env``, ``unset``, ``setup =
   false``) gets ``data-fresh`` (JSON, :func:`guide.content.snippets.browser_fresh`):
   the page runs it in a fresh interpreter.
+- Under each block, one quiet line says what it is tested on ("Tested on
+  Django 5.2, 6.0, 6.1", :func:`guide.site.verified.line`), outside the
+  runnable ``div`` (the page's script adds its Run bar and output inside it).
 - A snippet that cannot run in the browser (its ``snippets.toml`` gives a
   reason, or it is for another Django release than the runtime ships) gets ``data-browser-skip="reason"``, and the page
   says it runs on a server only, and why.
@@ -27,6 +30,7 @@ import json
 
 from guide.content import pages
 from guide.content import snippets as model
+from guide.site import verified
 
 
 def _runnable(snippet, indent, browser_django):
@@ -46,13 +50,16 @@ def _runnable(snippet, indent, browser_django):
         f"{indent}```",
         "",
         f"{indent}</div>",
+        "",
+        f'{indent}<p class="tested-on">{html.escape(verified.line(snippet))}</p>',
     ]
 
 
-def _block(block, include, snippets, browser_django):
+def _block(block, include, snippets, browser_django, shown):
     found = model.variants(snippets, include.path)
     if not found:
         raise pages.PageError(block.page, include.line, f"no snippet {include.path}")
+    shown.extend(found)
     indent = block.indent
     if len(found) == 1 and found[0].django is None:
         return ["", *_runnable(found[0], indent, browser_django), ""]
@@ -63,8 +70,12 @@ def _block(block, include, snippets, browser_django):
     return out
 
 
-def render(markdown, page, snippets, browser_django):
-    """``markdown`` with every ``pycon`` block made runnable; raises :class:`~guide.content.pages.PageError`."""
+def render(markdown, page, snippets, browser_django, shown=None):
+    """``markdown`` with every ``pycon`` block made runnable; raises :class:`~guide.content.pages.PageError`.
+
+    ``shown``: a list that gets every snippet the blocks show (variants included).
+    """
+    shown = [] if shown is None else shown
     found = [
         (block, pages.doctest_block_include(block))
         for block in pages.blocks(markdown, page)
@@ -72,5 +83,5 @@ def render(markdown, page, snippets, browser_django):
     ]
     lines = markdown.splitlines()
     for block, include in reversed(found):
-        lines[block.line - 1 : block.end] = _block(block, include, snippets, browser_django)
+        lines[block.line - 1 : block.end] = _block(block, include, snippets, browser_django, shown)
     return "\n".join(lines) + "\n"
