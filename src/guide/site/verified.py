@@ -3,8 +3,9 @@
 The one version list (``pyproject.toml``'s ``[[tool.guide.matrix]]``,
 :data:`guide.paths.MATRIX`) says which Django release is tested on which
 Python; a snippet runs on every release, a variant (``NAME-djangoX.Y.pycon``)
-on its own only. Each runs in ``nox -s "tests(djangoX.Y)"`` as the pytest
-test :func:`test_id` names (``tests/django/test_snippets.py`` parametrises
+on its own only. Each runs as the pytest test :func:`test_id` names, in
+``nox -s docs`` on the default (newest) Django and in ``nox -s "tests(djangoX.Y)"``
+on the others (``tests/django/test_snippets.py`` parametrises
 ``test_snippet`` by the snippet's path under ``snippets/``).
 
 The hooks collect the snippets the pages include while they render them
@@ -29,9 +30,13 @@ def test_id(snippet):
     return f"{SNIPPET_TEST}[{snippet.rel}]"
 
 
-def session(django):
-    """The nox session that runs the tests on Django ``django``: ``tests(django6.1)``."""
-    return f"tests(django{django})"
+def session(django, matrix=MATRIX):
+    """The nox session that runs the snippets on Django ``django``.
+
+    ``docs`` for the default Django (the last of the version list), which runs
+    every snippet there; ``tests(django5.2)`` for the others.
+    """
+    return "docs" if django == matrix[-1][0] else f"tests(django{django})"
 
 
 def tested_on(snippet, matrix=MATRIX):
@@ -51,7 +56,7 @@ def entry(snippet, pages, matrix=MATRIX):
         "pages": sorted(pages),
         "django": [django for django, _ in tested_on(snippet, matrix)],
         "tested_on": [
-            {"django": django, "python": python, "nox_session": session(django)}
+            {"django": django, "python": python, "nox_session": session(django, matrix)}
             for django, python in tested_on(snippet, matrix)
         ],
         "test": test_id(snippet),
