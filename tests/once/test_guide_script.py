@@ -19,6 +19,9 @@ from guide.paths import ROOT
 
 # The system's python3 (./guide needs nothing else): the user cannot read root's virtualenvs.
 PYTHON = "/usr/bin/python3"
+# root's tools (useradd, userdel, runuser, dpkg's helpers) live in the sbin folders,
+# which the PATH CI runs with may leave out.
+ROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MISSING = "guide-test-never-installed"
 # ./guide loaded as a module, one package added that is never present, then its CLI.
 RUN = f"""
@@ -29,8 +32,16 @@ sys.exit(guide["main"](["packages", "test", "--dry-run"]))
 """
 
 
+def tool(name):
+    """The full path of root's command ``name`` (found in :data:`ROOT_PATH`)."""
+    path = shutil.which(name, path=ROOT_PATH)
+    if path is None:
+        pytest.fail(f"{name} is not installed (Debian's passwd / util-linux provide it)")
+    return path
+
+
 def apt_get_install(package):
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "PATH": ROOT_PATH}
     install = ["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=120", package]
     if subprocess.run(install, env=env, capture_output=True).returncode != 0:
         subprocess.run(["apt-get", "update", "-qq"], env=env, check=True, capture_output=True)
@@ -42,7 +53,7 @@ def unprivileged_user():
     """``(name, sudoers file, folder with a copy of ./guide)``; all removed afterwards."""
     if os.geteuid() != 0:
         pytest.skip("making a user with passwordless sudo needs root (CI runs as root)")
-    if shutil.which("sudo") is None:
+    if shutil.which("sudo", path=ROOT_PATH) is None:
         apt_get_install("sudo")  # Debian's; the rest of the suite does not need it
     name = f"guidetest{os.getpid()}"
     sudoers = Path("/etc/sudoers.d") / name
@@ -51,20 +62,20 @@ def unprivileged_user():
         folder.chmod(0o755)
         shutil.copy(ROOT / "guide", folder / "guide")
         (folder / "guide").chmod(0o755)
-        subprocess.run(["useradd", "--no-create-home", name], check=True)
+        subprocess.run([tool("useradd"), "--no-create-home", name], check=True)
         sudoers.write_text(f"{name} ALL=(ALL) NOPASSWD: ALL\n")
         sudoers.chmod(0o440)
         yield name, sudoers, folder
     finally:
         sudoers.unlink(missing_ok=True)
-        subprocess.run(["userdel", name], capture_output=True)
+        subprocess.run([tool("userdel"), name], capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_as(user, folder):
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(folder), "LANG": "C.UTF-8"}
     return subprocess.run(
-        ["runuser", "-u", user, "--", PYTHON, "-c", RUN, str(folder / "guide")],
+        [tool("runuser"), "-u", user, "--", PYTHON, "-c", RUN, str(folder / "guide")],
         env=env,
         cwd=folder,
         capture_output=True,
