@@ -539,19 +539,23 @@ RESULTS = '{"type": "results"}'
 def test_a_flood_of_messages_is_closed_with_4008_and_one_line(one_server):
     line = "socket closed with 4008: over 5 messages a second"
     seen = len(lines_with(one_server, line))
-    answered = 0
+    answered, code = 0, None
     with connect(ws_url(one_server), origin=ORIGIN) as ws:
         receive_json(ws)
-        for _ in range(100):
-            ws.send(RESULTS)
+        try:
+            for _ in range(100):
+                ws.send(RESULTS)
+        except ConnectionClosed:
+            pass  # closed by the server before the flood was all sent (a busy machine)
         try:
             while receive_json(ws)["type"] == "results":
                 answered += 1
         except ConnectionClosed as closed:
             code = closed.rcvd.code if closed.rcvd else None
     assert code == 4008
-    # The burst, and what the bucket refilled while they were answered.
-    assert BURST <= answered < BURST + 3, answered
+    # The burst, and what the bucket refilled while they were answered (more on a
+    # busy machine, where answering takes longer), never the whole flood.
+    assert BURST <= answered < 50, answered
     assert len(wait_for_lines(one_server, line, seen + 1)) == seen + 1
     assert "Traceback" not in one_server.output()
     with connect(ws_url(one_server), origin=ORIGIN) as ws:
