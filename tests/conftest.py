@@ -7,8 +7,6 @@ The example project is importable in-process (for ASGI-level tests that call
 import fnmatch
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -16,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from guide.paths import ROOT
 from guide.services.processes import example_env, free_port, migrated_database, uvicorn
+from helpers import build_site
 
 _DB_DIR = Path(tempfile.mkdtemp(prefix="mysite-tests-"))
 DB_PATH = _DB_DIR / "db.sqlite3"
@@ -75,15 +73,7 @@ def site_dir(tmp_path_factory):
     """The built site: $SITE_DIR if the nox session built it, else a fresh strict build."""
     if os.environ.get("SITE_DIR"):
         return Path(os.environ["SITE_DIR"])
-    out = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+    return build_site(tmp_path_factory.mktemp("site"))
 
 
 # -- skips are allowed only where tests/allowed_skips.toml lists them ----------------

@@ -5,12 +5,17 @@ classes that a test calls.
 """
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 from guide.content.pages import pages, url_of
+from guide.paths import ROOT
 from guide.services.processes import ServerError, example_env
+from guide.site import site_url
 
 # A key `check --deploy` accepts (50+ characters, 5+ distinct, not "django-insecure-").
 PRODUCTION_SECRET_KEY = "k3y-" + "".join(chr(ord("a") + (i * 7) % 26) for i in range(60)) + "-Z9!x"
@@ -31,6 +36,31 @@ def production_env(database, static_root, allowed_hosts, secret_key=PRODUCTION_S
         MYSITE_SQLITE_PATH=database,
         **more,
     )
+
+
+def production_env_with_module(tmp_path_factory, database, name, text):
+    """:func:`production_env` (no collectstatic: for responses that use no static file),
+    with a settings module ``name`` of ``text`` importable (a test's variant of the settings)."""
+    modules = tmp_path_factory.mktemp("settings")
+    (modules / f"{name}.py").write_text(text)
+    static_root = tmp_path_factory.mktemp("staticfiles")
+    return production_env(database, static_root, "mysite.example", PYTHONPATH=modules)
+
+
+def build_site(out, public_url=None):
+    """``mkdocs build --strict`` of the guide into ``out``, for ``public_url`` when given."""
+    env = dict(os.environ)
+    if public_url:
+        env[site_url.ENV] = public_url
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
 
 
 def failed_start(server):

@@ -9,20 +9,17 @@ site stay under the prefix and lead to its pages, and no request leaves the
 prefix.
 """
 
-import os
 import subprocess
-import sys
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
 
 from guide.clients.run_button import press_run
-from guide.paths import ROOT
 from guide.services.nginx import Nginx, shared_dir
 from guide.services.processes import free_port
 from guide.site import publish
-from helpers import WatchedPage
+from helpers import WatchedPage, build_site
 
 PREFIX = "/some/prefix/"
 RUN_MS = 120_000  # the runtime loads (busy 2-core machine)
@@ -51,16 +48,7 @@ def served():
     port = free_port()
     base = f"http://127.0.0.1:{port}{PREFIX}"
     www = shared_dir("subpath-www-")
-    site = www / "built"
-    env = {**os.environ, "GUIDE_SITE_URL": base}
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stdout + build.stderr
+    site = build_site(www / "built", public_url=base)
     out = www / PREFIX.strip("/")
     publish.publish(site, out, log=lambda _: None)
     subprocess.run(["chmod", "-R", "a+rX", str(www)], check=True)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from guide.services.processes import free_port, uvicorn
-from helpers import production_env
+from helpers import production_env_with_module
 
 REQUESTS = 200
 WITHOUT_SECTION = (
@@ -24,11 +24,8 @@ WITHOUT_SECTION = (
 
 @pytest.fixture(scope="module")
 def prod_env(database, tmp_path_factory):
-    modules = tmp_path_factory.mktemp("settings")
-    (modules / "settings_without_section.py").write_text(WITHOUT_SECTION)
-    static_root = tmp_path_factory.mktemp("staticfiles")
-    env = production_env(database, static_root, "mysite.example", PYTHONPATH=modules)
-    return env  # no collectstatic: no response here uses a static file
+    name = "settings_without_section"
+    return production_env_with_module(tmp_path_factory, database, name, WITHOUT_SECTION)
 
 
 def scan(settings_module, env):

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from guide.services.processes import free_port, uvicorn
-from helpers import production_env
+from helpers import production_env_with_module
 
 REQUESTS = 5
 LOGGERS = ("django.security.RequestDataTooBig", "django.security.TooManyFieldsSent")
@@ -31,11 +31,8 @@ TOO_MANY = "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_
 
 @pytest.fixture(scope="module")
 def prod_env(database, tmp_path_factory):
-    modules = tmp_path_factory.mktemp("settings")
-    (modules / "settings_without_limits_section.py").write_text(WITHOUT_SECTION)
-    static_root = tmp_path_factory.mktemp("staticfiles")
-    env = production_env(database, static_root, "mysite.example", PYTHONPATH=modules)
-    return env  # no collectstatic: no response here uses a static file
+    name = "settings_without_limits_section"
+    return production_env_with_module(tmp_path_factory, database, name, WITHOUT_SECTION)
 
 
 def post_too_much(settings_module, env):

@@ -10,7 +10,6 @@ the site's own URL goes.
 import gzip
 import hashlib
 import json
-import os
 import random
 import re
 import subprocess
@@ -23,9 +22,10 @@ import pytest
 
 from guide.browser_build.build import JS_FILES
 from guide.content import pages
-from guide.paths import DOCS, ROOT
+from guide.paths import DOCS
 from guide.services.processes import ServerProcess, free_port
 from guide.site import publish, site_url
+from helpers import build_site
 
 PAGE = "<!doctype html><html><body>" + "<p>Django on ASGI, the runnable guide.</p>" * 200
 RUNNER = "export class PyRunner {}\n" * 100
@@ -310,16 +310,7 @@ def test_publish_refuses_a_site_built_for_another_url(fake_site, tmp_path, capsy
 @pytest.fixture(scope="module")
 def public_site(tmp_path_factory):
     """The site built for :data:`PUBLIC_URL` (as ``nox -s publish`` builds it), and published."""
-    site = tmp_path_factory.mktemp("public-site")
-    env = {**os.environ, site_url.ENV: PUBLIC_URL}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    site = build_site(tmp_path_factory.mktemp("public-site"), PUBLIC_URL)
     if not (site / publish.RUNTIME / "runner.mjs").is_file():
         pytest.fail("build/browser has no runtime: build it first (nox -s docs does)")
     out = tmp_path_factory.mktemp("public-publish")
