@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from guide.services.processes import example_env, free_port, migrated_database, uvicorn
-from helpers import build_site
 
 _DB_DIR = Path(tempfile.mkdtemp(prefix="mysite-tests-"))
 DB_PATH = _DB_DIR / "db.sqlite3"
@@ -73,6 +72,8 @@ def site_dir(tmp_path_factory):
     """The built site: $SITE_DIR if the nox session built it, else a fresh strict build."""
     if os.environ.get("SITE_DIR"):
         return Path(os.environ["SITE_DIR"])
+    from helpers import build_site  # here: a copy of this file elsewhere has no helpers
+
     return build_site(tmp_path_factory.mktemp("site"))
 
 
