@@ -57,6 +57,7 @@ from guide.bench.machine import machine
 from guide.clients.run_button import press_run
 from guide.paths import ROOT
 from guide.services.chromium import CHROMIUM, launch
+from guide.site import runtime_files
 from guide.site.publish import COMPRESSIBLE
 
 PAGE = "howto/application-object/"
@@ -218,8 +219,12 @@ def main(argv=None):
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
     args = parser.parse_args(argv)
-    if not (args.site / "runtime" / "runner.mjs").is_file():
-        parser.error(f"{args.site} has no runtime/: build the runtime and the site first")
+    try:
+        _, manifest = runtime_files.read_served(args.site / runtime_files.RUNTIME_DIR)
+    except runtime_files.ServedRuntimeError as error:
+        parser.error(
+            f"{args.site} has no complete runtime/ ({error}): build the runtime and the site first"
+        )
     if not 1 <= args.runs <= 20:
         parser.error("--runs must be 1-20")
     from playwright.sync_api import sync_playwright
@@ -282,7 +287,6 @@ def main(argv=None):
         print(
             f"  {mode:<5} " + ", ".join(f"{n} {median(p[n] for p in per_phase):.0f}" for n in names)
         )
-    manifest = json.loads((args.site / "runtime" / "pyodide" / "manifest.json").read_text())
     data = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {**machine_info, "load_average_at_end": float(load)},

@@ -7,7 +7,8 @@ import {
   Downloads,
   fetchBytes,
   firstUnreachable,
-  memoiseCoreFetches,
+  importModule,
+  routeRuntimeFetches,
 } from "./fetch.mjs";
 import { checkedFetcher } from "./integrity.mjs";
 import {
@@ -30,8 +31,13 @@ import { cacheCompiledWasm } from "./wasm-cache.mjs";
  * Django up for the warm interpreter.
  *
  * options:
- *   loadPyodide   the function exported by pyodide.mjs
  *   indexURL      URL (or, under Node, directory path) of the built pyodide/ folder, ending in "/"
+ *   manifestURL   its manifest (default: indexURL + "manifest.json"). The site serves
+ *                 every file under a name with its content hash in it
+ *                 (guide.site.runtime_files): the manifest's `urls` maps each file's
+ *                 name to the name it is served under, and every download here and
+ *                 Pyodide's own go through that map (routeRuntimeFetches)
+ *   loadPyodide   the function exported by pyodide.mjs (default: imported from indexURL)
  *   fetchBytes    (urlOrPath) => Promise<Uint8Array>   (default: fetch)
  *   onProgress    ({type: "progress", phase, loaded, total}) => void
  *   instrument    wrap fetch for byte progress (browser workers; default false)
@@ -56,8 +62,9 @@ import { cacheCompiledWasm } from "./wasm-cache.mjs";
  * only), snapshot (taking it, from scratch only), setup, total.
  */
 export async function bootRuntime({
-  loadPyodide,
+  loadPyodide: givenLoadPyodide,
   indexURL,
+  manifestURL = `${indexURL}manifest.json`,
   fetchBytes: getBytes = fetchBytes,
   onProgress = () => {},
   instrument = false,
@@ -66,12 +73,14 @@ export async function bootRuntime({
 }) {
   const t0 = performance.now();
   const timings = {};
-  const manifest = JSON.parse(new TextDecoder().decode(await getBytes(`${indexURL}manifest.json`)));
+  const manifest = JSON.parse(new TextDecoder().decode(await getBytes(manifestURL)));
   const snapshotFile = snapshotToUse(manifest, useSnapshot);
   const progress = bootProgress(manifest, snapshotFile, onProgress);
   progress.report("runtime");
   const wasmCache = cacheCompiledWasm();
-  memoiseCoreFetches(indexURL, wasmCache);
+  routeRuntimeFetches(indexURL, wasmCache, manifest.urls);
+  const servedAs = (file) => indexURL + (manifest.urls?.[file] ?? file);
+  const loadPyodide = givenLoadPyodide ?? (await importModule(servedAs("pyodide.mjs"))).loadPyodide;
   const fetchChecked = checkedFetcher(getBytes, indexURL, manifest);
   // The snapshot and the bundles download while Pyodide's own files do.
   const downloads = new Downloads(fetchChecked, progress);
@@ -83,7 +92,10 @@ export async function bootRuntime({
     stdout: (line) => printed.stdout.push(line),
     stderr: (line) => printed.stderr.push(line),
   });
-  const restoreFrom = restorer(loadPyodide, options, await import(`${indexURL}pyodide.asm.mjs`));
+  const asmModule = await importModule(servedAs("pyodide.asm.mjs"));
+  // Pyodide would import pyodide.asm.mjs by that name: hand it the one imported here.
+  options.createPyodideModule = asmModule.default;
+  const restoreFrom = restorer(loadPyodide, options, asmModule);
   /**
    * Pyodide's own message ("Program terminated with exit(1)") rarely names
    * the cause: name a core file that cannot be fetched.

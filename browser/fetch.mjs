@@ -1,7 +1,8 @@
 // Fetching the runtime's files: fetchBytes for browsers and workers, the
-// core files Pyodide fetches itself (named when a start fails), those files
-// answered from memory for every interpreter after the first, and the build's
-// own files (the snapshot, the bundles) downloading at once (Downloads).
+// core files Pyodide fetches itself (named when a start fails), every fetch of
+// the runtime routed to the name its file is served under (and Pyodide's own
+// files answered from memory for every interpreter after the first), and the
+// build's own files (the snapshot, the bundles) downloading at once (Downloads).
 
 /** The files loadPyodide() fetches itself. */
 export const CORE_FILES = [
@@ -44,26 +45,34 @@ export async function firstUnreachable(indexURL, files) {
 }
 
 /**
- * Every later interpreter of this worker fetches the files loadPyodide()
- * fetches itself again (Pyodide starts the download before any hook of ours
- * runs). Answer those from memory: the .wasm with an empty body once its
- * compiled module is cached (wasm-cache.mjs ignores the response), the
- * standard library and the lock file with the bytes of their first download.
+ * Route the runtime's own fetches under `indexURL` (called once per worker):
+ *
+ * - to the name each file is served under: `urls` (manifest.json's, when the
+ *   site serves the files under names with their content hash, which lets a
+ *   browser keep them for a year) maps a file's name to that name. Everything
+ *   here, and Pyodide itself, asks for a file by its name;
+ * - from memory for every interpreter after the first: they fetch the files
+ *   loadPyodide() fetches itself again (Pyodide starts the download before any
+ *   hook of ours runs). The .wasm gets an empty body once its compiled module
+ *   is cached (wasm-cache.mjs ignores the response); the standard library and
+ *   the lock file get the bytes of their first download.
  */
-export function memoiseCoreFetches(indexURL, wasmCache) {
-  if (typeof globalThis.fetch !== "function" || globalThis.fetch.__guideMemo) return;
+export function routeRuntimeFetches(indexURL, wasmCache, urls = {}) {
+  if (typeof globalThis.fetch !== "function" || globalThis.fetch.__guideRoute) return;
   const original = globalThis.fetch;
   const kept = new Map();
-  const memo = async (input, init) => {
+  const route = async (input, init) => {
     const url = typeof input === "string" ? input : (input?.url ?? String(input));
     if (!url.startsWith(indexURL)) return original(input, init);
     const file = url.slice(indexURL.length);
     if (file === "pyodide.asm.wasm" && (wasmCache?.module || wasmCache?.compiling)) {
       return new Response(new Uint8Array(0), { headers: { "Content-Type": "application/wasm" } });
     }
-    if (file !== "python_stdlib.zip" && file !== "pyodide-lock.json") return original(input, init);
+    const fetchServed = () =>
+      urls[file] ? original(indexURL + urls[file], init) : original(input, init);
+    if (file !== "python_stdlib.zip" && file !== "pyodide-lock.json") return fetchServed();
     if (kept.has(file)) return new Response(kept.get(file));
-    const response = await original(input, init);
+    const response = await fetchServed();
     if (!response.ok) return response;
     const bytes = new Uint8Array(await response.arrayBuffer());
     kept.set(file, bytes);
@@ -73,8 +82,17 @@ export function memoiseCoreFetches(indexURL, wasmCache) {
       headers: response.headers,
     });
   };
-  memo.__guideMemo = true;
-  globalThis.fetch = memo;
+  route.__guideRoute = true;
+  globalThis.fetch = route;
+}
+
+/** import() of one of the runtime's modules, failing with a message that names it. */
+export async function importModule(url) {
+  try {
+    return await import(url);
+  } catch (error) {
+    throw new Error(`Could not load ${url}: ${error.message}`);
+  }
 }
 
 /**

@@ -35,6 +35,7 @@ export class PyRunner {
    * @param {object} [options]
    * @param {string|URL} [options.workerURL]  worker.mjs (default: next to this file)
    * @param {string} [options.indexURL]       the built pyodide/ folder (default: the worker's ./pyodide/)
+   * @param {string} [options.manifestURL]    its manifest (default: the folder's manifest.json)
    * @param {string} [options.application]   ASGI application for request(), e.g. "mysite.asgi_wrapped:application"
    * @param {number} [options.timeoutMs]      per run/request (default 10000)
    * @param {(url: URL|string) => Worker} [options.createWorker]  for tests / other environments
@@ -42,12 +43,14 @@ export class PyRunner {
   constructor({
     workerURL,
     indexURL,
+    manifestURL,
     application,
     timeoutMs = DEFAULT_TIMEOUT_MS,
     createWorker,
   } = {}) {
     this.workerURL = workerURL ?? new URL("./worker.mjs", import.meta.url);
     this.indexURL = indexURL;
+    this.manifestURL = manifestURL;
     this.application = application;
     this.timeoutMs = timeoutMs;
     this.createWorker = createWorker ?? ((url) => new Worker(url, { type: "module" }));
@@ -104,6 +107,7 @@ export class PyRunner {
     };
     const message = { type: "init" };
     if (this.indexURL) message.indexURL = String(this.indexURL);
+    if (this.manifestURL) message.manifestURL = String(this.manifestURL);
     if (this.application) message.application = this.application;
     if (!warm) message.warm = false;
     if (snapshot !== undefined) message.snapshot = Boolean(snapshot);

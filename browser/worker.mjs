@@ -3,7 +3,9 @@
 //
 // Messages in (main thread -> worker) and out (worker -> main thread):
 //
-//   {type: "init", indexURL?, application?, warm?, snapshot?}   warm: false when the first run
+//   {type: "init", indexURL?, manifestURL?, application?, warm?, snapshot?}
+//       manifestURL: the manifest (default: indexURL's manifest.json; the site names
+//       its own, whose name carries its content hash); warm: false when the first run
 //       needs a fresh interpreter (the booted one then serves it; Django is set up
 //       with mysite.settings only when a warm run or a request comes); snapshot:
 //       false boots Python from scratch instead of from the build's memory snapshot
@@ -34,15 +36,9 @@ const handle = createProtocolHandler({
   post: (message) => self.postMessage(message),
   boot: async (onProgress, init) => {
     const indexURL = new URL(init.indexURL ?? "./pyodide/", import.meta.url).href;
-    let pyodideModule;
-    try {
-      pyodideModule = await import(`${indexURL}pyodide.mjs`);
-    } catch (error) {
-      throw new Error(`Could not load ${indexURL}pyodide.mjs: ${error.message}`);
-    }
     return bootRuntime({
-      loadPyodide: pyodideModule.loadPyodide,
       indexURL,
+      manifestURL: init.manifestURL && new URL(init.manifestURL, import.meta.url).href,
       onProgress,
       instrument: true,
       warmUp: init.warm ?? true,

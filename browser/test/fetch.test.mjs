@@ -7,7 +7,8 @@ import {
   Downloads,
   fetchBytes,
   firstUnreachable,
-  memoiseCoreFetches,
+  importModule,
+  routeRuntimeFetches,
 } from "../fetch.mjs";
 
 const original = globalThis.fetch;
@@ -78,7 +79,7 @@ describe("firstUnreachable", () => {
   });
 });
 
-describe("memoiseCoreFetches", () => {
+describe("routeRuntimeFetches", () => {
   test("the standard library and the lock file are downloaded once; the .wasm is not, once compiled", async () => {
     const seen = serve({
       "http://site/p/python_stdlib.zip": new Uint8Array([5, 6]),
@@ -87,9 +88,9 @@ describe("memoiseCoreFetches", () => {
       "http://site/p/packages.bundle": new Uint8Array(1),
     });
     const wasmCache = { module: null, compiling: null };
-    memoiseCoreFetches("http://site/p/", wasmCache);
+    routeRuntimeFetches("http://site/p/", wasmCache);
     const memo = globalThis.fetch;
-    memoiseCoreFetches("http://site/p/", wasmCache); // once per worker
+    routeRuntimeFetches("http://site/p/", wasmCache); // once per worker
     assert.equal(globalThis.fetch, memo);
     for (let i = 0; i < 2; i++) {
       assert.deepEqual(
@@ -116,6 +117,47 @@ describe("memoiseCoreFetches", () => {
         "packages.bundle",
         "pyodide.asm.wasm",
       ],
+    );
+  });
+});
+
+describe("routeRuntimeFetches with the names files are served under", () => {
+  test("a file asked for by its name is fetched under its hashed name; others as asked", async () => {
+    const seen = serve({
+      "http://site/p/python_stdlib.0123456789ab.zip": new Uint8Array([7]),
+      "http://site/p/snapshot.ba9876543210.bin": new Uint8Array([8]),
+      "http://site/p/unlisted.txt": new Uint8Array([9]),
+      "http://elsewhere/x": new Uint8Array([1]),
+    });
+    routeRuntimeFetches("http://site/p/", null, {
+      "python_stdlib.zip": "python_stdlib.0123456789ab.zip",
+      "snapshot.bin": "snapshot.ba9876543210.bin",
+    });
+    for (let i = 0; i < 2; i++) {
+      const stdlib = await fetch("http://site/p/python_stdlib.zip");
+      assert.deepEqual(new Uint8Array(await stdlib.arrayBuffer()), new Uint8Array([7]));
+    }
+    const snapshot = await fetchBytes("http://site/p/snapshot.bin");
+    assert.deepEqual(snapshot, new Uint8Array([8]));
+    await fetch("http://site/p/unlisted.txt");
+    await fetch("http://elsewhere/x");
+    assert.deepEqual(
+      seen.map(([url]) => url),
+      [
+        "http://site/p/python_stdlib.0123456789ab.zip", // once: kept for later interpreters
+        "http://site/p/snapshot.ba9876543210.bin",
+        "http://site/p/unlisted.txt",
+        "http://elsewhere/x",
+      ],
+    );
+  });
+});
+
+describe("importModule", () => {
+  test("a module that cannot be loaded is named in the error", async () => {
+    await assert.rejects(
+      importModule("file:///nonexistent/runtime/pyodide.0123456789ab.mjs"),
+      /^Error: Could not load file:\/\/\/nonexistent\/runtime\/pyodide\.0123456789ab\.mjs: /,
     );
   });
 });

@@ -48,7 +48,7 @@ def test_runtime_loads_only_when_asked(browser_page, site_url):
     page.wait_for_selector("html[data-runnable-prefetch='off']", state="attached")
     assert not [url for url in browser_page.requests if "/runtime/" in url]
     # Asked: pressing Run loads it.
-    with page.expect_request("**/runtime/pyodide/pyodide.asm.wasm", timeout=15_000):
+    with page.expect_request("**/runtime/pyodide/pyodide.asm.*.wasm", timeout=15_000):
         page.locator("div.runnable .runnable-run").first.click()
 
 
@@ -58,7 +58,7 @@ def test_runtime_prefetches_once_a_runnable_block_is_on_screen(browser_page, sit
     page.goto(f"{site_url}/{PAGE}", wait_until="networkidle")
     page.wait_for_selector("html[data-runnable-prefetch='waiting']", state="attached")
     assert not [url for url in browser_page.requests if "/runtime/" in url], "nothing in view yet"
-    with page.expect_request("**/runtime/pyodide/pyodide.asm.wasm", timeout=15_000):
+    with page.expect_request("**/runtime/pyodide/pyodide.asm.*.wasm", timeout=15_000):
         page.locator("div.runnable").first.scroll_into_view_if_needed()
 
 
@@ -159,7 +159,7 @@ def test_missing_runtime_file_is_reported_plainly(browser_page, site_url):
     browser_page.allow_console_error(
         r"^Error: Failed to load '[^']+/python_stdlib\.zip': request failed\."
     )
-    page.route("**/runtime/pyodide/python_stdlib.zip", lambda route: route.fulfill(status=404))
+    page.route("**/runtime/pyodide/python_stdlib.*.zip", lambda route: route.fulfill(status=404))
     page.goto(f"{site_url}/{PAGE}")
     page.wait_for_selector("html[data-runnable-ready]")
     block = page.locator("div.runnable").first
@@ -174,7 +174,7 @@ def test_missing_runtime_file_is_reported_plainly(browser_page, site_url):
 def test_snapshot_failing_its_sha256_check_is_reported(browser_page, site_url):
     page = browser_page.page
     page.route(
-        "**/runtime/pyodide/snapshot.bin",
+        "**/runtime/pyodide/snapshot.*.bin",
         lambda route: route.fulfill(status=200, body=b"not the snapshot"),
     )
     page.goto(f"{site_url}/{PAGE}?no-prefetch")
@@ -205,7 +205,8 @@ def test_python_starts_from_the_snapshot_unless_asked_not_to(browser_page, site_
     timings = json.loads(page.locator("html").get_attribute("data-runtime-timings"))
     # From the snapshot nothing is imported in the page ("project"); from scratch it is.
     assert ("project" in timings) is not snapshot, timings
-    assert ("snapshot.bin" in fetched) is snapshot, fetched
+    from_snapshot = any(re.fullmatch(r"snapshot\.[0-9a-f]{12}\.bin", name) for name in fetched)
+    assert from_snapshot is snapshot, fetched
 
 
 def test_browser_without_webassembly_is_told_so(chromium, site_url):

@@ -20,11 +20,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from guide.browser_build.build import JS_FILES
 from guide.content import pages
 from guide.paths import DOCS
 from guide.services.processes import ServerProcess, free_port
-from guide.site import publish, site_url
+from guide.site import publish, runtime_files, site_url
 from helpers import build_site
 
 PAGE = "<!doctype html><html><body>" + "<p>Django on ASGI, the runnable guide.</p>" * 200
@@ -38,29 +37,38 @@ def _write(path, data):
     path.write_bytes(data)
 
 
-def _runtime(runtime):
-    """A fake runtime with the files guide.site.publish requires and a matching manifest."""
-    noise = random.Random(8).randbytes(20_000)  # incompressible, like a deflated wheel
-    for name in JS_FILES:
-        _write(runtime / name, RUNNER)
-    _write(runtime / ".gitignore", "*\n")
-    _write(runtime / ".inputs-sha256", "0" * 64)
-    pyodide = runtime / "pyodide"
-    files = {
-        "pyodide.mjs": RUNNER.encode(),
-        "pyodide.asm.mjs": RUNNER.encode() * 10,
-        "pyodide.asm.wasm": b"\0asm\1\0\0\0" + bytes(range(256)) * 400,
-        "python_stdlib.zip": noise,
-        "django-6.1.3-cp314-none-any.whl": noise[::-1],
-        "pyodide-lock.json": json.dumps({"packages": {}}).encode(),
-    }
-    for name, data in files.items():
-        _write(pyodide / name, data)
+FAKE_FILES = {
+    "pyodide.mjs": RUNNER.encode(),
+    "pyodide.asm.mjs": RUNNER.encode() * 10,
+    "pyodide.asm.wasm": b"\0asm\1\0\0\0" + bytes(range(256)) * 400,
+    "python_stdlib.zip": random.Random(8).randbytes(20_000),  # incompressible, like a wheel
+    "django-6.1.3-cp314-none-any.whl": random.Random(9).randbytes(20_000),
+    "pyodide-lock.json": json.dumps({"packages": {}}).encode(),
+}
+
+
+def _runtime(site, tmp_path):
+    """A fake runtime build (tmp_path/build: the files and a manifest), served in ``site``."""
+    build = tmp_path / "build"
+    _write(build / "runner.mjs", RUNNER)
+    _write(build / "worker.mjs", 'import { ready } from "./boot.mjs";\nself.onmessage = ready;\n')
+    _write(build / "boot.mjs", "export function ready() {}\n" + "// the boot\n" * 300)
+    _write(build / ".gitignore", "*\n")
+    for name, data in FAKE_FILES.items():
+        _write(build / "pyodide" / name, data)
     manifest = {
         name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in files.items()
+        for name, data in FAKE_FILES.items()
     }
-    _write(pyodide / "manifest.json", json.dumps({"files": manifest}))
+    _write(build / "pyodide" / "manifest.json", json.dumps({"files": manifest}))
+    served = runtime_files.prepare(tmp_path / "stage", build)
+    runtime_files.install(served, site)
+    return served
+
+
+def _served(name):
+    """The served name of a fake runtime file."""
+    return runtime_files.hashed_name(name, hashlib.sha256(FAKE_FILES[name]).hexdigest())
 
 
 @pytest.fixture
@@ -73,7 +81,7 @@ def fake_site(tmp_path):
     _write(site / "assets" / "javascripts" / "bundle.5cfa9f6f.min.js", "var a = 1;\n" * 300)
     _write(site / "assets" / "javascripts" / "runnable.mjs", "export {};\n" * 300)
     _write(site / "assets" / "images" / "favicon.png", random.Random(1).randbytes(500))
-    _runtime(site / "runtime")
+    _runtime(site, tmp_path)
     return site
 
 
@@ -97,18 +105,16 @@ def test_publish_copies_the_site_with_gz_files(fake_site, tmp_path, capsys):
         assert (out / rel).read_bytes() == (fake_site / rel).read_bytes()
     gz_files = sorted(p for p in files if p.endswith(".gz"))
     assert "index.html.gz" in gz_files
-    assert "runtime/pyodide/pyodide.asm.wasm.gz" in gz_files
-    assert "runtime/runner.mjs.gz" in gz_files
+    assert f"runtime/pyodide/{_served('pyodide.asm.wasm')}.gz" in gz_files
+    assert any(re.fullmatch(r"runtime/runner\.[0-9a-f]{12}\.mjs\.gz", p) for p in gz_files)
     for rel in gz_files:
         packed = (out / rel).read_bytes()
         assert gzip.decompress(packed) == (out / rel.removesuffix(".gz")).read_bytes()
         assert packed[4:8] == b"\0\0\0\0", "mtime 0: the same bytes on every run"
     # Deflated archives do not shrink by 10 %: no .gz for them; images are not tried.
-    assert "runtime/pyodide/python_stdlib.zip.gz" not in files
-    assert "runtime/pyodide/django-6.1.3-cp314-none-any.whl.gz" not in files
+    assert f"runtime/pyodide/{_served('python_stdlib.zip')}.gz" not in files
+    assert f"runtime/pyodide/{_served('django-6.1.3-cp314-none-any.whl')}.gz" not in files
     assert "assets/images/favicon.png.gz" not in files
-    # The runtime's build leftovers are not published.
-    assert "runtime/.gitignore" not in files and "runtime/.inputs-sha256" not in files
     assert (out / ".nojekyll").is_file()
 
     assert totals["files"] == len(expected)
@@ -137,14 +143,23 @@ def test_headers_file(fake_site, tmp_path):
     out = tmp_path / "out"
     publish.publish(fake_site, out, log=lambda message: None)
     rules = _rules((out / "_headers").read_text())
-    assert rules["/runtime/pyodide/pyodide.asm.wasm"]["Content-Type"] == "application/wasm"
-    for mjs in ("/runtime/runner.mjs", "/runtime/pyodide/pyodide.asm.mjs"):
-        assert rules[mjs]["Content-Type"] == "text/javascript"
+    wasm = rules[f"/runtime/pyodide/{_served('pyodide.asm.wasm')}"]
+    assert wasm["Content-Type"] == "application/wasm"
     assert rules["/assets/javascripts/runnable.mjs"]["Content-Type"] == "text/javascript"
-    hashed = rules["/assets/javascripts/bundle.5cfa9f6f.min.js"]
-    assert hashed["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert rules["/runtime/*"]["Cache-Control"] == "no-cache"
-    assert "/index.html" not in rules
+    year = "public, max-age=31536000, immutable"
+    assert rules["/assets/javascripts/bundle.5cfa9f6f.min.js"]["Cache-Control"] == year
+    # Every file of the runtime is named by its content, and kept for a year.
+    runtime = sorted(p for p in _published(out) if p.startswith("runtime/"))
+    runtime = [p for p in runtime if not p.endswith(".gz")]
+    assert len(runtime) == len(FAKE_FILES) + 3  # + the manifest, the runner, the worker
+    for rel in runtime:
+        assert rules["/" + rel]["Cache-Control"] == year, rel
+        if rel.endswith(".mjs"):
+            assert rules["/" + rel]["Content-Type"] == "text/javascript", rel
+    # Pages are revalidated, at both of their URLs; nothing else is.
+    for url in ("/", "/index.html", "/howto/", "/howto/index.html", "/404.html"):
+        assert rules[url] == {"Cache-Control": "no-cache"}, url
+    assert "/runtime/*" not in rules
 
 
 def test_publish_again_replaces_the_earlier_output(fake_site, tmp_path):
@@ -170,13 +185,27 @@ def test_refuses_what_is_not_a_built_site(tmp_path, capsys):
 
 
 def test_refuses_a_site_without_the_runtime(fake_site, tmp_path, capsys):
-    (fake_site / "runtime" / "pyodide" / "pyodide.asm.wasm").unlink()
+    (fake_site / "runtime" / "pyodide" / _served("pyodide.asm.wasm")).unlink()
     _fails([fake_site, tmp_path / "out"], capsys, "no complete browser runtime")
 
 
 def test_refuses_a_runtime_that_does_not_match_its_manifest(fake_site, tmp_path, capsys):
-    _write(fake_site / "runtime" / "pyodide" / "python_stdlib.zip", b"truncated")
-    _fails([fake_site, tmp_path / "out"], capsys, "does not match manifest.json")
+    _write(fake_site / "runtime" / "pyodide" / _served("python_stdlib.zip"), b"truncated")
+    _fails([fake_site, tmp_path / "out"], capsys, "does not match manifest.")
+
+
+def test_refuses_a_runtime_file_under_its_plain_name(fake_site, tmp_path, capsys):
+    pyodide = fake_site / "runtime" / "pyodide"
+    (pyodide / _served("python_stdlib.zip")).rename(pyodide / "python_stdlib.zip")
+    _fails([fake_site, tmp_path / "out"], capsys, "is listed in manifest.")
+
+
+def test_refuses_two_manifests(fake_site, tmp_path, capsys):
+    (manifest,) = (fake_site / "runtime" / "pyodide").glob("manifest.*.json")
+    data = manifest.read_bytes() + b" "
+    sha = hashlib.sha256(data).hexdigest()
+    _write(manifest.with_name(runtime_files.hashed_name("manifest.json", sha)), data)
+    _fails([fake_site, tmp_path / "out"], capsys, "should hold one manifest.HASH.json")
 
 
 def test_refuses_an_out_dir_it_did_not_write(fake_site, tmp_path, capsys):
@@ -221,8 +250,9 @@ def _get(url):
 def test_real_site_published_and_served(site_dir, tmp_path):
     """The docs session's site (the site_dir fixture builds one when SITE_DIR is not set)."""
     site = site_dir
-    if not (site / publish.RUNTIME / "runner.mjs").is_file():
+    if not (site / publish.RUNTIME).is_dir():
         pytest.fail(f"{site} has no runtime: build it first (nox -s docs does both)")
+    entry, manifest = runtime_files.read_served(site / publish.RUNTIME)
     out = tmp_path / "publish"
     totals = publish.publish(site, out)
     assert totals["gz_files"] > 0
@@ -231,11 +261,13 @@ def test_real_site_published_and_served(site_dir, tmp_path):
     argv = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)]
     with ServerProcess(argv, port, cwd=out) as server:
         base = server.url
-        status, content_type, body = _get(f"{base}/{publish.RUNTIME}/pyodide/pyodide.asm.wasm")
+        wasm = manifest["urls"]["pyodide.asm.wasm"]
+        status, content_type, body = _get(f"{base}/{publish.RUNTIME}/pyodide/{wasm}")
         assert (status, content_type) == (200, "application/wasm")
         assert body[:4] == b"\0asm"
-        status, content_type, _ = _get(f"{base}/{publish.RUNTIME}/runner.mjs")
-        assert (status, content_type) == (200, "text/javascript")
+        for module in (entry["runner"], entry["worker"]):
+            status, content_type, _ = _get(f"{base}/{publish.RUNTIME}/{module}")
+            assert (status, content_type) == (200, "text/javascript")
 
         # Every page the site lists in its sitemap, and its 404 page.
         locs = [
@@ -311,7 +343,7 @@ def test_publish_refuses_a_site_built_for_another_url(fake_site, tmp_path, capsy
 def public_site(tmp_path_factory):
     """The site built for :data:`PUBLIC_URL` (as ``nox -s publish`` builds it), and published."""
     site = build_site(tmp_path_factory.mktemp("public-site"), PUBLIC_URL)
-    if not (site / publish.RUNTIME / "runner.mjs").is_file():
+    if not (site / publish.RUNTIME).is_dir():
         pytest.fail("build/browser has no runtime: build it first (nox -s docs does)")
     out = tmp_path_factory.mktemp("public-publish")
     publish.publish(site, out, log=lambda message: None, site_url=PUBLIC_URL)

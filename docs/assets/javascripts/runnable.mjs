@@ -31,7 +31,11 @@
  * first; data-path and data-headers fill the form.
  */
 
-const RUNTIME_URL = new URL("../../runtime/runner.mjs", import.meta.url);
+// The runtime's entry points, whose names carry their content hash (so that a
+// browser keeps them for a year): guide.site.runtime_files writes them into
+// every page as <meta name="guide-runtime" content='{"runner", "worker",
+// "manifest"}'>, relative to the site's runtime/ folder.
+const RUNTIME_DIR = new URL("../../runtime/", import.meta.url);
 const EDITOR_URL = new URL("../vendor/editor.mjs", import.meta.url);
 const EDITOR_LABEL = "Editable snippet: Python statements after >>> prompts";
 const EDITOR_HINT =
@@ -54,8 +58,15 @@ let runnerPromise = null;
 /** The one PyRunner of this page (the runtime module is imported on first use). */
 function getRunner() {
   if (!runnerPromise) {
-    runnerPromise = import(RUNTIME_URL.href)
-      .then(({ PyRunner }) => new PyRunner(RUNNER_OPTIONS))
+    runnerPromise = runtimeEntry()
+      .then(async (entry) => {
+        const { PyRunner } = await import(entry.runner);
+        return new PyRunner({
+          ...RUNNER_OPTIONS,
+          workerURL: entry.worker,
+          manifestURL: entry.manifest,
+        });
+      })
       .catch((error) => {
         runnerPromise = null; // let a later press try again
         throw new Error(
@@ -65,6 +76,15 @@ function getRunner() {
       });
   }
   return runnerPromise;
+}
+
+/** The runtime's entry points as URLs, from the page's <meta name="guide-runtime">. */
+async function runtimeEntry() {
+  const meta = document.querySelector('meta[name="guide-runtime"]');
+  if (!meta) throw new Error("this build of the site has no runtime");
+  const names = JSON.parse(meta.content);
+  const url = (name) => new URL(name, RUNTIME_DIR).href;
+  return { runner: url(names.runner), worker: url(names.worker), manifest: url(names.manifest) };
 }
 
 /** What a run of `block` needs first: a fresh interpreter (data-fresh), or the warm one. */

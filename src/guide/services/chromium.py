@@ -48,3 +48,23 @@ def launch(playwright, executable=None, extra_args=()):
     return playwright.chromium.launch(
         executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args]
     )
+
+
+def launch_persistent(browser_type, user_data_dir, extra_args=()):
+    """A headless browser context with a profile in ``user_data_dir``: a reader's browser.
+
+    Unlike :func:`launch`'s contexts (which keep no disk cache, and only small
+    responses in memory), it keeps an HTTP cache on disk, as a reader's browser
+    does between visits. ``browser_type``: ``playwright.chromium`` (or a launched
+    browser's ``browser_type``). Close the context to end the browser.
+    """
+    if not shutil.which(CHROMIUM):
+        raise ChromiumMissing(
+            f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)"
+        )
+    return browser_type.launch_persistent_context(
+        str(user_data_dir),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, *extra_args],
+    )

@@ -6,10 +6,8 @@ The site must load nothing from another origin.
   exists, so pages that contain a diagram get the npm package's
   ``mermaid.min.js``, copied into the built site and loaded before Material's
   bundle. ``npm ci`` provides ``node_modules``.
-- The browser runtime (Pyodide, the wheels, the example project), built by
-  ``python -m guide.browser_build.build build/browser`` (``nox -s serve`` does it), is copied to ``runtime/``. If it
-  has not been built, the site still builds and reads normally; the Run
-  buttons then say that the runtime could not load.
+
+The browser runtime is served by the site too (:mod:`guide.site.runtime_files`).
 """
 
 import logging
@@ -18,14 +16,12 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from guide.paths import BUILD, ROOT
+from guide.paths import ROOT
 
 log = logging.getLogger("mkdocs.hooks.guide")
 
 MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 MERMAID_URL = "assets/vendor/mermaid.min.js"
-RUNTIME_BUILD = BUILD / "browser"
-RUNTIME_URL = "runtime"
 
 
 def has_diagram(html, page_name):
@@ -50,14 +46,3 @@ def copy_mermaid(site_dir):
     target = Path(site_dir) / MERMAID_URL
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(MERMAID, target)
-
-
-def copy_runtime(site_dir):
-    """The built browser runtime into the site's ``runtime/``, if it was built."""
-    if (RUNTIME_BUILD / "runner.mjs").is_file():
-        shutil.copytree(RUNTIME_BUILD, Path(site_dir) / RUNTIME_URL, dirs_exist_ok=True)
-    else:
-        log.info(
-            "browser runtime not built (python -m guide.browser_build.build build/browser): "
-            "Run buttons will say so"
-        )

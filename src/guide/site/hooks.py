@@ -8,14 +8,18 @@
   (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
   (:mod:`guide.site.markers`).
 - ``on_page_content`` / ``on_post_page``: Mermaid, served by the site itself, on
-  the pages that have a diagram.
+  the pages that have a diagram; the browser runtime's entry points named in
+  every page (:mod:`guide.site.runtime_files`, laid out in ``on_pre_build``).
 - ``on_post_build``: the code editor bundled, Mermaid and the browser runtime
-  copied, ``verified.json`` written (:mod:`guide.site.verified`).
+  (under content-hashed names) copied, ``verified.json`` written (:mod:`guide.site.verified`).
 - ``on_serve``: ``mkdocs serve`` also watches the benchmark results.
 
 The guide's own errors become :class:`mkdocs.exceptions.PluginError`, which
 stops ``mkdocs build --strict`` with the page, the line and what to write.
 """
+
+import logging
+import tempfile
 
 from mkdocs.exceptions import PluginError
 
@@ -27,11 +31,13 @@ from guide.site import (
     llms,
     markers,
     runnable_blocks,
+    runtime_files,
     site_url,
     verified,
 )
 
 _state = {}
+log = logging.getLogger("mkdocs.hooks.guide")
 
 
 def on_config(config):
@@ -53,6 +59,13 @@ def on_pre_build(config):
         _state["browser_django"] = model.browser_django()
     except model.SnippetError as exc:
         raise PluginError(str(exc)) from exc
+    _state["stage"] = tempfile.TemporaryDirectory(prefix="guide-runtime-")
+    _state["runtime"] = runtime_files.prepare(_state["stage"].name)
+    if _state["runtime"] is None:
+        log.info(
+            "browser runtime not built (python -m guide.browser_build.build build/browser): "
+            "Run buttons will say so"
+        )
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -80,12 +93,16 @@ def on_page_content(html, page, config, files):
 def on_post_page(output, page, config):
     if page.meta.get("mermaid"):
         output = assets.load_mermaid(output, page.url)
+    if _state["runtime"]:
+        output = output.replace("</head>", _state["runtime"].meta_tag() + "</head>", 1)
     return output
 
 
 def on_post_build(config):
     editor_bundle.bundle(config["site_dir"])
-    assets.copy_runtime(config["site_dir"])
+    if _state["runtime"]:
+        runtime_files.install(_state["runtime"], config["site_dir"])
+    _state.pop("stage").cleanup()
     verified.write(config["site_dir"], _state["shown"])
     if _state.get("diagrams"):
         assets.copy_mermaid(config["site_dir"])

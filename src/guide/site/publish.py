@@ -12,13 +12,14 @@ gets:
   deflated already and gain 2-10 %, so they get none (tzdata's wheel gains 34 %);
 - ``_headers`` (read by Netlify and Cloudflare Pages): ``application/wasm`` for
   ``.wasm`` (``WebAssembly.instantiateStreaming`` refuses anything else),
-  ``text/javascript`` for ``.mjs``, a year's caching for files whose name
-  carries a content hash, and revalidation for the runtime, whose names do not
-  (a stale copy would fail Pyodide's sha256 check);
+  ``text/javascript`` for ``.mjs``, a year's caching (``immutable``) for files
+  whose name carries a content hash (Material's bundles, and every file of the
+  runtime: :mod:`guide.site.runtime_files`), and revalidation for the pages,
+  which name the runtime's files;
 - ``.nojekyll``, so GitHub Pages serves the files as they are.
 
 It refuses a SITE_DIR that is not a built site or whose runtime is missing or
-incomplete (checked against the runtime's ``manifest.json``). With
+incomplete (every file checked against the runtime's served manifest). With
 ``--site-url URL`` (what ``nox -s publish`` passes) it also refuses a site
 built for another URL (its ``sitemap.xml``), such as a local build.
 """
@@ -26,28 +27,17 @@ built for another URL (its ``sitemap.xml``), such as a local build.
 import argparse
 import gzip
 import hashlib
-import json
 import re
 import shutil
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from guide.browser_build.build import JS_FILES
+from guide.site import runtime_files
 from guide.site import site_url as site_urls
 
-RUNTIME = "runtime"
-"""Where the site has the runtime: ``RUNTIME_URL`` in :mod:`guide.site.assets`."""
-
-RUNTIME_FILES = (
-    *JS_FILES,
-    "pyodide/pyodide.mjs",
-    "pyodide/pyodide.asm.mjs",
-    "pyodide/pyodide.asm.wasm",
-    "pyodide/pyodide-lock.json",
-    "pyodide/manifest.json",
-)
-"""Files the runtime cannot start without (``guide.browser_build.build`` writes them)."""
+RUNTIME = runtime_files.RUNTIME_DIR
+"""Where the site has the runtime (:mod:`guide.site.runtime_files`)."""
 
 SITE_FILES = ("index.html", "sitemap.xml")
 """Files every ``mkdocs build`` writes."""
@@ -79,7 +69,8 @@ HASHED_NAME = re.compile(r"[.-][0-9a-f]{8,}[.-]")
 """A file name with a content hash in it (Material's ``bundle.5cfa9f6f.min.js``)."""
 
 CACHE_HASHED = "public, max-age=31536000, immutable"
-CACHE_RUNTIME = "no-cache"
+CACHE_PAGE = "no-cache"
+"""Pages are revalidated: a new build's runtime names reach a returning reader at once."""
 
 MARKER = ".nojekyll"
 
@@ -105,25 +96,14 @@ def check_site(site):
         raise PublishError(
             f"{site} is not a built site (no {', '.join(missing)}): build it first (mkdocs build)"
         )
-    runtime = site / RUNTIME
-    missing = [name for name in RUNTIME_FILES if not (runtime / name).is_file()]
-    if missing:
-        raise PublishError(
-            f"{site} has no complete browser runtime in {RUNTIME}/ (missing "
-            f"{', '.join(missing)}): build it (python -m guide.browser_build.build build/browser, or nox -s publish), "
-            "then the site again"
-        )
-    manifest_path = runtime / "pyodide" / "manifest.json"
     try:
-        files = json.loads(manifest_path.read_text(encoding="utf-8"))["files"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise PublishError(f"{manifest_path} is not a runtime manifest ({error})") from None
-    for name, info in sorted(files.items()):
-        path = runtime / "pyodide" / name
-        if not path.is_file():
-            raise PublishError(f"{path} is listed in manifest.json but missing")
-        if path.stat().st_size != info["size"] or sha256_file(path) != info["sha256"]:
-            raise PublishError(f"{path} does not match manifest.json (size or sha256)")
+        runtime_files.read_served(site / RUNTIME)
+    except runtime_files.ServedRuntimeError as error:
+        raise PublishError(
+            f"{site} has no complete browser runtime in {RUNTIME}/ ({error}): build it "
+            "(python -m guide.browser_build.build build/browser, or nox -s publish), "
+            "then the site again"
+        ) from None
 
 
 def sitemap_urls(site):
@@ -182,19 +162,20 @@ def headers_file(paths):
         "# Other hosts: send these types, and use the .gz files if they can.",
     ]
     for rel in paths:
-        url = "/" + rel
-        content_type = CONTENT_TYPES.get(Path(rel).suffix)
         lines = []
+        content_type = CONTENT_TYPES.get(Path(rel).suffix)
         if content_type:
             lines.append(f"  Content-Type: {content_type}")
         if HASHED_NAME.search(Path(rel).name):
             lines.append(f"  Cache-Control: {CACHE_HASHED}")
-        if lines:
-            blocks.append(url + "\n" + "\n".join(lines))
-    blocks.append(
-        f"# The runtime's names carry no content hash: revalidate (a 304 costs nothing).\n"
-        f"/{RUNTIME}/*\n  Cache-Control: {CACHE_RUNTIME}"
-    )
+        elif rel.endswith(".html"):
+            lines.append(f"  Cache-Control: {CACHE_PAGE}")
+        if not lines:
+            continue
+        urls = ["/" + rel]
+        if rel == "index.html" or rel.endswith("/index.html"):
+            urls.insert(0, "/" + rel.removesuffix("index.html"))  # the page's own URL
+        blocks += [url + "\n" + "\n".join(lines) for url in urls]
     return "\n".join(blocks) + "\n"
 
 

@@ -1,0 +1,85 @@
+"""guide.site.runtime_files: the runtime under content-hashed names, from a small fake build."""
+
+import hashlib
+import json
+import re
+
+import pytest
+
+from guide.site import runtime_files
+
+
+def _build(root, stdlib=b"stdlib v1", boot='export function boot() { return "booted"; }\n'):
+    files = {"python_stdlib.zip": stdlib, "pyodide.asm.wasm": b"\0asm wasm"}
+    (root / "pyodide").mkdir(parents=True)
+    for name, data in files.items():
+        (root / "pyodide" / name).write_bytes(data)
+    manifest = {
+        "files": {
+            name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in files.items()
+        }
+    }
+    (root / "pyodide" / "manifest.json").write_text(json.dumps(manifest))
+    (root / "runner.mjs").write_text("export class PyRunner {}\n")
+    (root / "worker.mjs").write_text('import { boot } from "./boot.mjs";\nself.boot = boot;\n')
+    (root / "boot.mjs").write_text(boot)
+    return root
+
+
+def test_hashed_names():
+    assert (
+        runtime_files.hashed_name("pyodide.asm.wasm", "ab" * 32) == "pyodide.asm.abababababab.wasm"
+    )
+    assert runtime_files.hashed_name("LICENSE", "cd" * 32) == "LICENSE.cdcdcdcdcdcd"
+
+
+def test_every_file_is_served_under_its_hash_and_the_worker_is_one_module(tmp_path):
+    served = runtime_files.prepare(tmp_path / "stage", _build(tmp_path / "build"))
+    site = tmp_path / "site"
+    runtime_files.install(served, site)
+    runtime = site / "runtime"
+    on_disk = sorted(p.relative_to(runtime).as_posix() for p in runtime.rglob("*") if p.is_file())
+    assert on_disk == sorted(served.files)
+    for rel in on_disk:
+        name = rel.rsplit("/", 1)[-1]
+        digest = hashlib.sha256((runtime / rel).read_bytes()).hexdigest()
+        assert f".{digest[:12]}." in name, rel
+    worker = (runtime / served.entry["worker"]).read_text()
+    assert "import" not in worker and "booted" in worker, "boot.mjs bundled into the worker"
+    entry, manifest = runtime_files.read_served(runtime)
+    assert entry == served.entry
+    assert set(manifest["urls"]) == {"python_stdlib.zip", "pyodide.asm.wasm"}
+    # The pages name the entry points.
+    meta = served.meta_tag()
+    content = re.fullmatch(r'<meta name="guide-runtime" content="([^"]*)">', meta).group(1)
+    assert json.loads(content.replace("&quot;", '"')) == served.entry
+
+
+def test_a_new_build_renames_only_what_changed(tmp_path):
+    """A returning reader's browser keeps every file a new build did not change."""
+    before = runtime_files.prepare(tmp_path / "s1", _build(tmp_path / "b1"))
+    after = runtime_files.prepare(tmp_path / "s2", _build(tmp_path / "b2", stdlib=b"stdlib v2"))
+    renamed = set(before.files) ^ set(after.files)
+    assert {p.split("/")[-1].split(".")[0] for p in renamed} == {"python_stdlib", "manifest"}
+    again = runtime_files.prepare(
+        tmp_path / "s3",
+        _build(tmp_path / "b3", boot='export function boot() { return "again"; }\n'),
+    )
+    assert set(before.files) ^ set(again.files) == {
+        before.entry["worker"],
+        again.entry["worker"],
+    }, "a change in a module the worker imports renames the worker only"
+
+
+def test_no_build_no_runtime(tmp_path):
+    assert runtime_files.prepare(tmp_path / "stage", tmp_path / "nothing") is None
+
+
+def test_a_runtime_with_a_renamed_file_is_refused(tmp_path):
+    served = runtime_files.prepare(tmp_path / "stage", _build(tmp_path / "build"))
+    runtime_files.install(served, tmp_path / "site")
+    runtime = tmp_path / "site" / "runtime"
+    (runtime / served.entry["runner"]).write_text("export class PyRunner { changed() {} }\n")
+    with pytest.raises(runtime_files.ServedRuntimeError, match="one runner.HASH.mjs"):
+        runtime_files.read_served(runtime)
