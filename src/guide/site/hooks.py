@@ -6,7 +6,8 @@
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
   (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
-  (:mod:`guide.site.markers`).
+  (:mod:`guide.site.markers`). A page's errors name the line of its file, front matter
+  counted.
 - ``on_page_content`` / ``on_post_page``: Mermaid, served by the site itself, on
   the pages that have a diagram.
 - ``on_post_build``: the code editor bundled, Mermaid and the browser runtime
@@ -66,7 +67,8 @@ def on_page_markdown(markdown, page, config, files):
         for snippet in shown:
             _state["shown"].setdefault(snippet.rel, (snippet, set()))[1].add(page.url)
     except pages.PageError as exc:
-        raise PluginError(str(exc)) from exc
+        line = exc.line + pages.front_matter_lines(page.file.content_string)
+        raise PluginError(str(pages.PageError(exc.page, line, exc.message))) from exc
     return markers.fill(markdown, page.file.src_path, _state["tables"])
 
 
