@@ -13,7 +13,8 @@ reached by editing ``sys.path``. Laid out by role:
   files (``transcripts``, ``output_match``, ``shell_session``, ``shell_pages``).
 - :mod:`guide.site`: what the MkDocs hooks call. Runnable doctest blocks
   (``runnable_blocks``), the tables drawn from the catalogue and the benchmark
-  results (``tables``, ``markers``), vendored assets, and the built site
+  results (``tables``, ``markers``), the lists of pages drawn from the nav
+  (``page_lists``), vendored assets, and the built site
   published (``publish``) or served gzipped (``gzip_proxy``).
 - :mod:`guide.servers`: the ASGI servers. Their catalogue (``catalogue``, from
   ``servers.toml``), what each server command snippet must show

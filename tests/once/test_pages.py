@@ -119,11 +119,19 @@ def test_every_page_of_the_site_parses_and_renders():
         runnable_blocks.render(page.read_text(encoding="utf-8"), page, SNIPPETS_BY_REL, "6.1")
 
 
-def test_the_strict_build_fails_on_a_malformed_block(tmp_path):
-    """`mkdocs build --strict` stops with the page and the line (the hook's PluginError)."""
+@pytest.mark.parametrize(
+    ("front_matter", "line"),
+    [("", 5), ("---\ndescription: A page.\n---\n\n", 9)],
+    ids=["plain", "front-matter"],
+)
+def test_the_strict_build_fails_on_a_malformed_block(tmp_path, front_matter, line):
+    """`mkdocs build --strict` stops with the page and the line of its file (the hook's
+    PluginError), front matter counted."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "index.md").write_text("# Page\n\nSome text.\n\n```pycon\n>>> 1 + 1\n2\n```\n")
+    (docs / "index.md").write_text(
+        front_matter + "# Page\n\nSome text.\n\n```pycon\n>>> 1 + 1\n2\n```\n"
+    )
     config = tmp_path / "mkdocs.yml"
     config.write_text(
         f"site_name: t\ndocs_dir: {docs}\nhooks:\n  - {ROOT / 'hooks' / 'guide_hooks.py'}\n"
@@ -147,7 +155,7 @@ def test_the_strict_build_fails_on_a_malformed_block(tmp_path):
     )
     assert result.returncode != 0
     assert (
-        f"{docs / 'index.md'}:5: a pycon block (doctest) holds one line"
+        f"{docs / 'index.md'}:{line}: a pycon block (doctest) holds one line"
         in result.stdout + result.stderr
     )
 

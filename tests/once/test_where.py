@@ -150,7 +150,9 @@ def test_the_report_says_the_session_of_each_test_and_how_to_run_them(
     assert where.main(["howto/reverse-proxy"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("docs/howto/reverse-proxy.md: ")
-    assert "line 93  doctest: snippets/howto/reverse_proxy/forwarded.pycon\n" in out
+    source = (DOCS / "howto" / "reverse-proxy.md").read_text(encoding="utf-8").splitlines()
+    line = source.index('--8<-- "snippets/howto/reverse_proxy/forwarded.pycon"') + 1
+    assert f"line {line}  doctest: snippets/howto/reverse_proxy/forwarded.pycon\n" in out
     assert (
         "    tests    tests/django/test_snippets.py::test_snippet[howto/reverse_proxy/forwarded.pycon]\n"
         in out

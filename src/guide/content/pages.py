@@ -28,7 +28,7 @@ class PageError(ValueError):
     """A page holds a block or include the guide cannot check or run."""
 
     def __init__(self, page, line, message):
-        self.page, self.line = page, line
+        self.page, self.line, self.message = page, line, message
         super().__init__(f"{_name(page)}:{line}: {message}")
 
 
@@ -118,6 +118,18 @@ def doctest_block_include(block):
     for line, message in blocks.block_problems(block):
         raise PageError(block.page, line, message)
     return block.includes[0]
+
+
+def front_matter_lines(source):
+    """How many lines of a page's file come before the Markdown MkDocs renders (front matter).
+
+    MkDocs hands the hooks a page without its front matter, so a line counted
+    there is this many lines above the same line in the file.
+    """
+    from mkdocs.utils.meta import get_data
+
+    markdown, _ = get_data(source)
+    return source.count("\n") - markdown.count("\n")
 
 
 def pages(docs=DOCS):

@@ -2,11 +2,14 @@
 
 - ``on_config``: the site URL checked (:mod:`guide.site.site_url`), the
   ``llms.txt`` sections taken from the nav (:mod:`guide.site.llms`).
-- ``on_pre_build``: the snippet model, loaded once per build.
+- ``on_pre_build``: the snippet model and the nav's pages (titles, descriptions), read once per
+  build.
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
   (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
-  (:mod:`guide.site.markers`).
+  (:mod:`guide.site.markers`), lists of pages drawn from the nav in place of theirs
+  (:mod:`guide.site.page_lists`). A page's errors name the line of its file,
+  front matter counted.
 - ``on_page_content`` / ``on_post_page``: Mermaid, served by the site itself, on
   the pages that have a diagram; the browser runtime's entry points named in
   every page (:mod:`guide.site.runtime_files`, laid out in ``on_pre_build``).
@@ -30,6 +33,7 @@ from guide.site import (
     editor_bundle,
     llms,
     markers,
+    page_lists,
     runnable_blocks,
     runtime_files,
     site_url,
@@ -54,6 +58,7 @@ def on_pre_build(config):
     _state["diagrams"] = False
     _state["shown"] = {}
     _state["tables"] = markers.all_tables()
+    _state["sections"] = page_lists.sections(config["nav"], config["docs_dir"])
     try:
         _state["snippets"] = model.load()
         _state["browser_django"] = model.browser_django()
@@ -79,7 +84,9 @@ def on_page_markdown(markdown, page, config, files):
         for snippet in shown:
             _state["shown"].setdefault(snippet.rel, (snippet, set()))[1].add(page.url)
     except pages.PageError as exc:
-        raise PluginError(str(exc)) from exc
+        line = exc.line + pages.front_matter_lines(page.file.content_string)
+        raise PluginError(str(pages.PageError(exc.page, line, exc.message))) from exc
+    markdown = page_lists.fill(markdown, page.file.src_uri, _state["sections"])
     return markers.fill(markdown, page.file.src_path, _state["tables"])
 
 
