@@ -1,13 +1,16 @@
 """The MkDocs events of the site, in one place (``hooks/guide_hooks.py`` hands them here).
 
-- ``on_config``: the site URL checked (:mod:`guide.site.site_url`), the
+- ``on_config``: the site URL and the repository's URL checked
+  (:mod:`guide.site.site_url`, :mod:`guide.site.repository`), the
   ``llms.txt`` sections taken from the nav (:mod:`guide.site.llms`).
 - ``on_pre_build``: the snippet model, loaded once per build.
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
   (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
   (:mod:`guide.site.markers`).
-- ``on_page_content`` / ``on_post_page``: Mermaid, served by the site itself, on
+- ``on_page_content``: each repository path shown made a link to it
+  (:mod:`guide.site.repo_links`; before the plugins, so ``llms.txt`` has the
+  links too), and Mermaid (with ``on_post_page``), served by the site itself, on
   the pages that have a diagram.
 - ``on_post_build``: the code editor bundled, Mermaid and the browser runtime
   copied, ``verified.json`` written (:mod:`guide.site.verified`).
@@ -18,6 +21,7 @@ stops ``mkdocs build --strict`` with the page, the line and what to write.
 """
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 
 from guide.content import blocks, pages
 from guide.content import snippets as model
@@ -26,6 +30,8 @@ from guide.site import (
     editor_bundle,
     llms,
     markers,
+    repo_links,
+    repository,
     runnable_blocks,
     site_url,
     verified,
@@ -40,11 +46,19 @@ def on_config(config):
             config["site_url"] = site_url.check(config["site_url"])
     except site_url.SiteURLError as exc:
         raise PluginError(f"{exc} (set {site_url.ENV}, or mkdocs.yml's site_url)") from exc
+    try:
+        if config["repo_url"]:
+            config["repo_url"] = repository.check(config["repo_url"])
+            _state["branch"] = repository.branch(config["edit_uri"])
+    except repository.RepoURLError as exc:
+        raise PluginError(f"{exc} (set {repository.ENV}, or mkdocs.yml's repo_url)") from exc
     llms.configure(config)
     return config
 
 
 def on_pre_build(config):
+    repository.files.cache_clear()  # (mkdocs serve: a file added since the last build)
+    repository.folders.cache_clear()
     _state["diagrams"] = False
     _state["shown"] = {}
     _state["tables"] = markers.all_tables()
@@ -70,7 +84,9 @@ def on_page_markdown(markdown, page, config, files):
     return markers.fill(markdown, page.file.src_path, _state["tables"])
 
 
+@event_priority(50)  # before mkdocs-llmstxt turns the page into Markdown
 def on_page_content(html, page, config, files):
+    html = repo_links.link(html, config["repo_url"], _state.get("branch"))
     if assets.has_diagram(html, page.file.src_uri):
         page.meta["mermaid"] = True
         _state["diagrams"] = True
