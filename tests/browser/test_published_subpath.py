@@ -18,7 +18,7 @@ import pytest
 from guide.clients.run_button import press_run
 from guide.services.nginx import Nginx, shared_dir
 from guide.services.processes import free_port
-from guide.site import publish
+from guide.site import example_download, publish
 from helpers import WatchedPage, build_site
 
 PREFIX = "/some/prefix/"
@@ -62,6 +62,8 @@ def test_the_types_a_static_host_must_send(served):
     assert (wasm.status_code, wasm.headers["content-type"]) == (200, "application/wasm")
     module = httpx.get(base + f"{publish.RUNTIME}/runner.mjs", timeout=30)
     assert module.headers["content-type"].startswith("text/javascript")
+    download = httpx.get(base + example_download.URL, timeout=30)
+    assert (download.status_code, download.headers["content-type"]) == (200, "application/zip")
     page = httpx.get(base, headers={"Accept-Encoding": "gzip"}, timeout=30)
     assert page.headers.get("content-encoding") == "gzip", "gzip_static sends the .gz file"
 

@@ -4,6 +4,8 @@
   (:mod:`guide.site.site_url`, :mod:`guide.site.repository`), the
   ``llms.txt`` sections taken from the nav (:mod:`guide.site.llms`).
 - ``on_pre_build``: the snippet model, loaded once per build.
+- ``on_files``: the example project's download added to the site
+  (:mod:`guide.site.example_download`).
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
   (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
@@ -22,12 +24,14 @@ stops ``mkdocs build --strict`` with the page, the line and what to write.
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
 
 from guide.content import blocks, pages
 from guide.content import snippets as model
 from guide.site import (
     assets,
     editor_bundle,
+    example_download,
     llms,
     markers,
     repo_links,
@@ -67,6 +71,11 @@ def on_pre_build(config):
         _state["browser_django"] = model.browser_django()
     except model.SnippetError as exc:
         raise PluginError(str(exc)) from exc
+
+
+def on_files(files, config):
+    files.append(File.generated(config, example_download.URL, content=example_download.build()))
+    return files
 
 
 def on_page_markdown(markdown, page, config, files):
