@@ -9,7 +9,8 @@
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
   (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
-  (:mod:`guide.site.markers`).
+  (:mod:`guide.site.markers`), the repository's clone command in place of its
+  marker (:mod:`guide.site.clone_command`).
 - ``on_page_content``: each repository path shown made a link to it
   (:mod:`guide.site.repo_links`; before the plugins, so ``llms.txt`` has the
   links too), and Mermaid (with ``on_post_page``), served by the site itself, on
@@ -30,6 +31,7 @@ from guide.content import blocks, pages
 from guide.content import snippets as model
 from guide.site import (
     assets,
+    clone_command,
     editor_bundle,
     example_download,
     llms,
@@ -90,7 +92,8 @@ def on_page_markdown(markdown, page, config, files):
             _state["shown"].setdefault(snippet.rel, (snippet, set()))[1].add(page.url)
     except pages.PageError as exc:
         raise PluginError(str(exc)) from exc
-    return markers.fill(markdown, page.file.src_path, _state["tables"])
+    markdown = markers.fill(markdown, page.file.src_path, _state["tables"])
+    return clone_command.fill(markdown, config["repo_url"])
 
 
 @event_priority(50)  # before mkdocs-llmstxt turns the page into Markdown
