@@ -9,7 +9,7 @@ Debian packages first), or with nox directly once those are on PATH::
     nox -s tests     # the Django-dependent tests on Django 5.2, 6.0 and 6.1
     nox -s docs      # the site built strictly (once), the checks of the pages, every snippet
     nox -s browser   # the built site in headless Chromium
-    nox -s publish -- --site-url URL   # the deployable site in build/publish
+    nox -s publish -- --site-url URL [--repo-url URL]   # the deployable site in build/publish
     nox -s outdated  # the pinned packages that have newer releases (not in CI)
 
 Each thing is done once per run: the runtime and the site are built only when
@@ -66,6 +66,9 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 # every other build, and `nox -s serve`, keeps mkdocs.yml's local URL.
 SITE_URL_ENV = "GUIDE_SITE_URL"
 PUBLIC_SITE_URL = os.environ.pop(SITE_URL_ENV, "")
+# The same for the repository's URL (the links to it: guide.site.repository).
+REPO_URL_ENV = "GUIDE_REPO_URL"
+PUBLIC_REPO_URL = os.environ.pop(REPO_URL_ENV, "")
 
 
 def install(session, *requirements, django=None):
@@ -109,13 +112,17 @@ def build_runtime(session):
     (RUNTIME_OUT / ".inputs-sha256").write_text(digest)
 
 
-def build_site(session, public_url=None):
+def build_site(session, public_url=None, repo_url=None):
     """``mkdocs build --strict`` into build/site unless up to date; returns the folder.
 
-    ``public_url``: the URL it is published at (else mkdocs.yml's local one).
+    ``public_url``: the URL it is published at (else mkdocs.yml's local one);
+    ``repo_url``: its repository's (else no links to it).
     """
     build_runtime(session)
-    env = {SITE_URL_ENV: public_url} if public_url else None
+    env = {SITE_URL_ENV: public_url} if public_url else {}
+    if repo_url:
+        env[REPO_URL_ENV] = repo_url
+    env = env or None
     digest = _inputs_digest(session, "site", env=env)
     if not _up_to_date(session, SITE_OUT, digest):
         started = time.perf_counter()
@@ -252,21 +259,33 @@ def serve(session):
 def publish(session):
     """Write the deployable site (runtime included, precompressed) to build/publish.
 
-    ``nox -s publish -- [OUT_DIR] --site-url URL``: URL is where the site will
-    be served from (canonical links, sitemap.xml, llms.txt), e.g.
-    https://example.org/guide/; without the option, $GUIDE_SITE_URL.
+    ``nox -s publish -- [OUT_DIR] --site-url URL [--repo-url URL]``: the site
+    URL is where the site will be served from (canonical links, sitemap.xml,
+    llms.txt), e.g. https://example.org/guide/; without the option,
+    $GUIDE_SITE_URL. The repository URL is where its source is (the header's
+    link, the paths the pages show as links), e.g.
+    https://github.com/owner/repo; without the option, $GUIDE_REPO_URL, and
+    without either, no links to a repository.
     """
     out, public_url, args = PUBLISH_OUT, PUBLIC_SITE_URL, list(session.posargs)
+    repo_url = PUBLIC_REPO_URL
     while args:
         arg = args.pop(0)
         if arg == "--site-url" and args:
             public_url = args.pop(0)
         elif arg.startswith("--site-url="):
             public_url = arg.split("=", 1)[1]
+        elif arg == "--repo-url" and args:
+            repo_url = args.pop(0)
+        elif arg.startswith("--repo-url="):
+            repo_url = arg.split("=", 1)[1]
         elif not arg.startswith("-"):
             out = Path(arg)
         else:
-            session.error(f"unknown argument {arg!r} (nox -s publish -- [OUT_DIR] --site-url URL)")
+            session.error(
+                f"unknown argument {arg!r} "
+                "(nox -s publish -- [OUT_DIR] --site-url URL [--repo-url URL])"
+            )
     if not public_url:
         session.error(
             "publishing needs the URL the site will be served from: ./guide publish "
@@ -275,7 +294,11 @@ def publish(session):
     install(session, "docs", "browser-build")
     # A bad URL stops here, in one line, before anything is built (guide.site.site_url).
     public_url = session.run("python", "-m", "guide.site.site_url", public_url, silent=True).strip()
-    site_dir = build_site(session, public_url)
+    if repo_url:
+        repo_url = session.run(
+            "python", "-m", "guide.site.repository", repo_url, silent=True
+        ).strip()
+    site_dir = build_site(session, public_url, repo_url)
     session.run(
         "python", "-m", "guide.site.publish", str(site_dir), str(out), "--site-url", public_url
     )

@@ -2,6 +2,7 @@
 
 from guide.site.hooks import (  # noqa: F401  (MkDocs calls them by name)
     on_config,
+    on_files,
     on_page_content,
     on_page_markdown,
     on_post_build,

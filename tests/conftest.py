@@ -77,6 +77,15 @@ def site_dir(tmp_path_factory):
     return build_site(tmp_path_factory.mktemp("site"))
 
 
+@pytest.fixture(scope="session")
+def public_site_dir(tmp_path_factory):
+    """The site built as the Pages workflow builds it: for its public URL, with links to
+    its repository (``helpers.PUBLIC_URL``, ``helpers.REPO_URL``)."""
+    from helpers import PUBLIC_URL, REPO_URL, build_site
+
+    return build_site(tmp_path_factory.mktemp("public-site"), PUBLIC_URL, REPO_URL)
+
+
 # -- skips are allowed only where tests/allowed_skips.toml lists them ----------------
 
 ALLOWED_SKIPS = Path(__file__).with_name("allowed_skips.toml")

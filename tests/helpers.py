@@ -15,7 +15,7 @@ import pytest
 from guide.content.pages import pages, url_of
 from guide.paths import ROOT
 from guide.services.processes import ServerError, example_env
-from guide.site import site_url
+from guide.site import repository, site_url
 
 # A key `check --deploy` accepts (50+ characters, 5+ distinct, not "django-insecure-").
 PRODUCTION_SECRET_KEY = "k3y-" + "".join(chr(ord("a") + (i * 7) % 26) for i in range(60)) + "-Z9!x"
@@ -47,11 +47,19 @@ def production_env_with_module(tmp_path_factory, database, name, text):
     return production_env(database, static_root, "mysite.example", PYTHONPATH=modules)
 
 
-def build_site(out, public_url=None):
-    """``mkdocs build --strict`` of the guide into ``out``, for ``public_url`` when given."""
-    env = dict(os.environ)
+PUBLIC_URL = "https://example.org/guide/"
+REPO_URL = "https://github.com/example/django-asgi-guide"
+"""Where the Pages workflow's build says the site and its repository are, in the tests."""
+
+
+def build_site(out, public_url=None, repo_url=None):
+    """``mkdocs build --strict`` of the guide into ``out``, for ``public_url`` when given,
+    with links to the repository at ``repo_url`` when given."""
+    env = {k: v for k, v in os.environ.items() if k != repository.ENV}
     if public_url:
         env[site_url.ENV] = public_url
+    if repo_url:
+        env[repository.ENV] = repo_url
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
         cwd=ROOT,

@@ -14,8 +14,11 @@ reached by editing ``sys.path``. Laid out by role:
 - :mod:`guide.site`: what the MkDocs hooks call. Runnable doctest blocks
   (``runnable_blocks``), the tables drawn from the catalogue and the benchmark
   results (``tables``, ``markers``), the lists of pages drawn from the nav
-  (``page_lists``), vendored assets, and the built site
-  published (``publish``) or served gzipped (``gzip_proxy``).
+  (``page_lists``), vendored assets, the browser runtime under content-hashed
+  names (``runtime_files``), the links to the repository (``repository``,
+  ``repo_links``, ``clone_command``), the example project's download
+  (``example_download``), and the built site published (``publish``) or
+  served gzipped (``gzip_proxy``).
 - :mod:`guide.servers`: the ASGI servers. Their catalogue (``catalogue``, from
   ``servers.toml``), what each server command snippet must show
   (``expectations``) and the command parser (``commands``).

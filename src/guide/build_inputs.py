@@ -3,9 +3,11 @@
 ``nox`` keeps the hash beside each build (``build/browser/.inputs-sha256``,
 ``build/site/.inputs-sha256``) and rebuilds when it differs. :data:`INPUTS`
 lists, per build, the files and folders it reads; a folder counts every file
-under it, so a new file there joins by itself, and ``env`` names the
-environment variables it reads (the site's public URL). Local state (caches,
-compiled files, databases) is left out.
+under it, so a new file there joins by itself, ``env`` names the
+environment variables it reads (the site's public URL), and
+``repository_files`` says whether the names of all the repository's files
+count (the site links the paths it shows only to files that exist). Local
+state (caches, compiled files, databases) is left out.
 
 ``python -m guide.build_inputs runtime|site`` prints the hash (what the
 noxfile asks for).
@@ -13,9 +15,11 @@ noxfile asks for).
 
 import hashlib
 import os
+import subprocess
 import sys
 
 from guide.paths import ROOT
+from guide.site import repository
 
 LOCAL_STATE = ("/.cache/", "__pycache__", "/staticfiles/", "db.sqlite3")
 
@@ -32,11 +36,14 @@ INPUTS = {
         "folders": ["browser", "examples/mysite", "src/guide"],
         "skip": ("/test/",),
         "env": (),
+        "repository_files": False,
     },
     # The site: the pages and what they include or draw from (the benchmark
     # results, the pins the servers table names, the version list that orders
-    # the version tabs), the hooks, the runtime it copies (by its own hash), and
-    # the URL it is built for (mkdocs.yml reads GUIDE_SITE_URL).
+    # the version tabs), the hooks, the runtime it copies (by its own hash), the
+    # URL it is built for and its repository's (mkdocs.yml reads GUIDE_SITE_URL and
+    # GUIDE_REPO_URL), and the repository's file names (the paths pages show link
+    # to existing files: guide.site.repository).
     "site": {
         "files": [
             "mkdocs.yml",
@@ -48,6 +55,7 @@ INPUTS = {
             "docs",
             "snippets",
             "hooks",
+            "overrides",
             "examples/mysite",
             "src/guide",
             "editor",
@@ -55,7 +63,8 @@ INPUTS = {
             "requirements",
         ],
         "skip": (),
-        "env": ("GUIDE_SITE_URL",),
+        "env": ("GUIDE_SITE_URL", "GUIDE_REPO_URL"),
+        "repository_files": True,
     },
 }
 
@@ -80,6 +89,12 @@ def digest(kind, root=ROOT, environ=None):
     for name in INPUTS[kind]["env"]:
         value = environ.get(name)
         sha.update(f"${name}\0".encode() + (b"(unset)" if value is None else value.encode()))
+    if INPUTS[kind]["repository_files"]:
+        try:
+            names = sorted(repository.files(root))
+        except (OSError, subprocess.CalledProcessError):
+            names = ["(not a git checkout)"]
+        sha.update("\0".join(names).encode() + b"\0\0")
     for path in paths(kind, root):
         sha.update(path.relative_to(root).as_posix().encode() + b"\0")
         sha.update(path.read_bytes() if path.is_file() else b"(missing)")

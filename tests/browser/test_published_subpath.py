@@ -21,7 +21,7 @@ from guide.clients.run_button import press_run
 from guide.services.chromium import TEST_ARGS, launch_persistent
 from guide.services.nginx import Nginx, shared_dir
 from guide.services.processes import free_port
-from guide.site import publish, runtime_files
+from guide.site import example_download, publish, runtime_files
 from helpers import WatchedPage, build_site
 
 PREFIX = "/some/prefix/"
@@ -98,6 +98,8 @@ def test_the_types_and_caching_a_static_host_must_send(served):
         response = httpx.get(runtime + module, timeout=30)
         assert response.headers["content-type"].startswith("text/javascript")
         assert response.headers["cache-control"] == year
+    download = httpx.get(base + example_download.URL, timeout=30)
+    assert (download.status_code, download.headers["content-type"]) == (200, "application/zip")
     page = httpx.get(base, headers={"Accept-Encoding": "gzip"}, timeout=30)
     assert page.headers.get("content-encoding") == "gzip", "gzip_static sends the .gz file"
     assert page.headers["cache-control"] == "no-cache", "pages are revalidated"

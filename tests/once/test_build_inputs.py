@@ -5,13 +5,14 @@ checks that the hash nox compares changes with it (or, for local state, does not
 """
 
 import shutil
+import subprocess
 
 import pytest
 
 from guide import build_inputs
 from guide.paths import ROOT
 from guide.servers import catalogue
-from guide.site import markers
+from guide.site import markers, repository
 
 
 def _tree(tmp_path, extra=()):
@@ -88,3 +89,21 @@ def test_the_site_is_rebuilt_for_another_public_url(tmp_path):
     assert build_inputs.digest("runtime", root, environ={}) == build_inputs.digest(
         "runtime", root, environ={"GUIDE_SITE_URL": "https://example.org/"}
     )
+
+
+def test_the_site_is_rebuilt_for_another_repository_url(tmp_path):
+    root = _tree(tmp_path)
+    local = build_inputs.digest("site", root, environ={})
+    linked = build_inputs.digest("site", root, environ={"GUIDE_REPO_URL": "https://github.com/o/r"})
+    assert linked != local
+
+
+def test_the_site_is_rebuilt_when_a_file_of_the_repository_is_added(tmp_path):
+    """Its pages link the paths they show only where a file is there (guide.site.repo_links)."""
+    root = _tree(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    before = build_inputs.digest("site", root)
+    (root / "tests").mkdir(exist_ok=True)
+    (root / "tests" / "test_new.py").write_text("")
+    repository.files.cache_clear()
+    assert build_inputs.digest("site", root) != before

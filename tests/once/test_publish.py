@@ -23,8 +23,8 @@ import pytest
 from guide.content import pages
 from guide.paths import DOCS
 from guide.services.processes import ServerProcess, free_port
-from guide.site import publish, runtime_files, site_url
-from helpers import build_site
+from guide.site import example_download, publish, runtime_files, site_url
+from helpers import PUBLIC_URL
 
 PAGE = "<!doctype html><html><body>" + "<p>Django on ASGI, the runnable guide.</p>" * 200
 RUNNER = "export class PyRunner {}\n" * 100
@@ -268,6 +268,10 @@ def test_real_site_published_and_served(site_dir, tmp_path):
         for module in (entry["runner"], entry["worker"]):
             status, content_type, _ = _get(f"{base}/{publish.RUNTIME}/{module}")
             assert (status, content_type) == (200, "text/javascript")
+        # The example's download: a zip browsers save (the README: no rule needed).
+        status, content_type, body = _get(f"{base}/{example_download.URL}")
+        assert (status, content_type) == (200, "application/zip")
+        assert body == (site / example_download.URL).read_bytes()
 
         # Every page the site lists in its sitemap, and its 404 page.
         locs = [
@@ -284,8 +288,6 @@ def test_real_site_published_and_served(site_dir, tmp_path):
 
 
 # -- the public URL ---------------------------------------------------------------------
-
-PUBLIC_URL = "https://example.org/guide/"
 
 
 @pytest.mark.parametrize(
@@ -340,9 +342,9 @@ def test_publish_refuses_a_site_built_for_another_url(fake_site, tmp_path, capsy
 
 
 @pytest.fixture(scope="module")
-def public_site(tmp_path_factory):
+def public_site(public_site_dir, tmp_path_factory):
     """The site built for :data:`PUBLIC_URL` (as ``nox -s publish`` builds it), and published."""
-    site = build_site(tmp_path_factory.mktemp("public-site"), PUBLIC_URL)
+    site = public_site_dir
     if not (site / publish.RUNTIME).is_dir():
         pytest.fail("build/browser has no runtime: build it first (nox -s docs does)")
     out = tmp_path_factory.mktemp("public-publish")

@@ -1,18 +1,25 @@
 """The MkDocs events of the site, in one place (``hooks/guide_hooks.py`` hands them here).
 
-- ``on_config``: the site URL checked (:mod:`guide.site.site_url`), the
+- ``on_config``: the site URL and the repository's URL checked
+  (:mod:`guide.site.site_url`, :mod:`guide.site.repository`), the
   ``llms.txt`` sections taken from the nav (:mod:`guide.site.llms`).
 - ``on_pre_build``: the snippet model and the nav's pages (titles, descriptions), read once per
-  build.
+  build; the browser runtime laid out under content-hashed names
+  (:mod:`guide.site.runtime_files`).
+- ``on_files``: the example project's download added to the site
+  (:mod:`guide.site.example_download`).
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
   (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
   (:mod:`guide.site.markers`), lists of pages drawn from the nav in place of theirs
-  (:mod:`guide.site.page_lists`). A page's errors name the line of its file,
-  front matter counted.
-- ``on_page_content`` / ``on_post_page``: Mermaid, served by the site itself, on
-  the pages that have a diagram; the browser runtime's entry points named in
-  every page (:mod:`guide.site.runtime_files`, laid out in ``on_pre_build``).
+  (:mod:`guide.site.page_lists`), the repository's clone command in place of its
+  marker (:mod:`guide.site.clone_command`). A page's errors name the line of its
+  file, front matter counted.
+- ``on_page_content``: each repository path shown made a link to it
+  (:mod:`guide.site.repo_links`; before the plugins, so ``llms.txt`` has the
+  links too), and Mermaid (with ``on_post_page``), served by the site itself, on
+  the pages that have a diagram.
+- ``on_post_page``: the browser runtime's entry points named in every page.
 - ``on_post_build``: the code editor bundled, Mermaid and the browser runtime
   (under content-hashed names) copied, ``verified.json`` written (:mod:`guide.site.verified`).
 - ``on_serve``: ``mkdocs serve`` also watches the benchmark results.
@@ -25,15 +32,21 @@ import logging
 import tempfile
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
 
 from guide.content import blocks, pages
 from guide.content import snippets as model
 from guide.site import (
     assets,
+    clone_command,
     editor_bundle,
+    example_download,
     llms,
     markers,
     page_lists,
+    repo_links,
+    repository,
     runnable_blocks,
     runtime_files,
     site_url,
@@ -50,11 +63,19 @@ def on_config(config):
             config["site_url"] = site_url.check(config["site_url"])
     except site_url.SiteURLError as exc:
         raise PluginError(f"{exc} (set {site_url.ENV}, or mkdocs.yml's site_url)") from exc
+    try:
+        if config["repo_url"]:
+            config["repo_url"] = repository.check(config["repo_url"])
+            _state["branch"] = repository.branch(config["edit_uri"])
+    except repository.RepoURLError as exc:
+        raise PluginError(f"{exc} (set {repository.ENV}, or mkdocs.yml's repo_url)") from exc
     llms.configure(config)
     return config
 
 
 def on_pre_build(config):
+    repository.files.cache_clear()  # (mkdocs serve: a file added since the last build)
+    repository.folders.cache_clear()
     _state["diagrams"] = False
     _state["shown"] = {}
     _state["tables"] = markers.all_tables()
@@ -73,6 +94,11 @@ def on_pre_build(config):
         )
 
 
+def on_files(files, config):
+    files.append(File.generated(config, example_download.URL, content=example_download.build()))
+    return files
+
+
 def on_page_markdown(markdown, page, config, files):
     path = page.file.abs_src_path
     try:
@@ -87,10 +113,13 @@ def on_page_markdown(markdown, page, config, files):
         line = exc.line + pages.front_matter_lines(page.file.content_string)
         raise PluginError(str(pages.PageError(exc.page, line, exc.message))) from exc
     markdown = page_lists.fill(markdown, page.file.src_uri, _state["sections"])
-    return markers.fill(markdown, page.file.src_path, _state["tables"])
+    markdown = markers.fill(markdown, page.file.src_path, _state["tables"])
+    return clone_command.fill(markdown, config["repo_url"])
 
 
+@event_priority(50)  # before mkdocs-llmstxt turns the page into Markdown
 def on_page_content(html, page, config, files):
+    html = repo_links.link(html, config["repo_url"], _state.get("branch"))
     if assets.has_diagram(html, page.file.src_uri):
         page.meta["mermaid"] = True
         _state["diagrams"] = True
