@@ -119,9 +119,9 @@ def test_the_check_finds_code_wrapped_in_a_table(context_at, site_url):
             const code = document.querySelector(".md-content td code");
             code.style.whiteSpace = "normal";
             code.style.wordBreak = "break-all";
-            code.closest("td").style.maxWidth = "2em";
-            code.closest("table").style.tableLayout = "fixed";
-            code.closest("table").style.width = "8em";
+            const cell = code.closest("td");
+            cell.style.display = "block";
+            cell.style.width = "3em";
         }"""
     )
     assert watched.page.evaluate(WRAPPED_TABLE_CODE)
