@@ -87,15 +87,68 @@ def page_shown_lines(page):
     return found
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """One entry of :data:`ALLOWED_FILE`: lines of a file, or any line a pattern finds."""
+
+    reason: str
+    path: str | None = None  # with lines: these lines of this file
+    lines: tuple = ()
+    pattern: re.Pattern | None = None  # or: any shown line this finds (re.search)
+
+    def allows(self, shown):
+        if self.pattern is not None:
+            return bool(self.pattern.search(shown.text))
+        return shown.path == self.path and shown.line in self.lines
+
+    def __str__(self):
+        if self.pattern is not None:
+            return f"pattern {self.pattern.pattern!r}"
+        return f"{self.path} lines {list(self.lines)}"
+
+
 def allowed(file=None):
-    """``{(path, line): reason}`` from :data:`ALLOWED_FILE` (``path = { lines = [...], reason = "..." }``)."""
+    """The :class:`Allowance` list of :data:`ALLOWED_FILE`.
+
+    Two kinds of entry, each with its reason::
+
+        [[pattern]]  # any shown line the regular expression finds (re.search)
+        regex = '^django\\.core\\.exceptions\\.SynchronousOnlyOperation: '
+        reason = "..."
+
+        [lines]  # these lines of this file
+        "snippets/x.pycon" = { lines = [3, 5], reason = "..." }
+    """
     data = tomllib.loads((file or ALLOWED_FILE).read_text(encoding="utf-8"))
-    found = {}
-    for path, entry in data.items():
+    if not set(data) <= {"pattern", "lines"}:
+        raise ValueError(f"{ALLOWED_FILE.name}: only [[pattern]] and [lines] entries")
+    found = []
+    for entry in data.get("pattern", []):
+        if set(entry) != {"regex", "reason"} or not entry["reason"].strip():
+            raise ValueError(f'a [[pattern]] entry is regex = "...", reason = "...": {entry}')
+        found.append(Allowance(entry["reason"], pattern=re.compile(entry["regex"])))
+    for path, entry in data.get("lines", {}).items():
         if set(entry) != {"lines", "reason"} or not entry["reason"].strip():
-            raise ValueError(f'{path}: an entry is {{ lines = [...], reason = "..." }}')
-        for line in entry["lines"]:
-            found[(path, line)] = entry["reason"]
+            raise ValueError(f'{path}: a [lines] entry is {{ lines = [...], reason = "..." }}')
+        found.append(Allowance(entry["reason"], path=path, lines=tuple(entry["lines"])))
+    return found
+
+
+def allowance(shown, allowances):
+    """The first of ``allowances`` that allows ``shown``, or None."""
+    return next((entry for entry in allowances if entry.allows(shown)), None)
+
+
+def stale(allowances, wide):
+    """What in ``allowances`` allows no line of ``wide``: a pattern finding none, a listed line not wide."""
+    found = []
+    for entry in allowances:
+        if entry.pattern is not None:
+            if not any(entry.allows(shown) for shown in wide):
+                found.append(str(entry))
+        else:
+            lines = {shown.line for shown in wide if shown.path == entry.path}
+            found += [f"{entry.path}:{line}" for line in entry.lines if line not in lines]
     return found
 
 
@@ -111,7 +164,17 @@ def wide_lines(page_list=None):
 
 
 if __name__ == "__main__":
+    import collections
+
     wide = wide_lines()
+    allowances = allowed()
+    reasons = collections.Counter()
     for shown in wide:
-        print(shown)
-    print(f"{len(wide)} shown lines over {COLUMNS} columns")
+        entry = allowance(shown, allowances)
+        if entry is None:
+            print(shown)
+        reasons[entry.reason if entry else None] += 1
+    for reason, count in reasons.items():
+        if reason is not None:
+            print(f"allowed: {count}: {reason}")
+    print(f"{len(wide)} shown lines over {COLUMNS} columns, {reasons[None]} not allowed")
