@@ -18,8 +18,10 @@ from helpers import SITE_PAGES, WatchedPage, page_id, serve_empty_search_index
 
 WIDE = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-MAX_SCROLLING = 10
-"""Issue 19's bound: no more than 10 shown code blocks scroll sideways at 1280 px."""
+MAX_SCROLLING = 2
+"""Issue 19 asked for at most 10 code blocks scrolling sideways at 1280 px; 2 do:
+two servers' log lines, shown as they print them (the granian and uvicorn --reload
+pages; tests/allowed_wide_lines.toml). Any other wide block fails."""
 
 # Every code block of the page's content, with how much wider its text is
 # than its box. Closed tabs and folded details are opened first, so that
@@ -79,7 +81,7 @@ def load(watched, site_url, path):
 
 
 @pytest.mark.timeout(600)
-def test_at_most_10_code_blocks_scroll_sideways_at_1280_px(context_at, site_url):
+def test_at_most_2_code_blocks_scroll_sideways_at_1280_px(context_at, site_url):
     watched = context_at(WIDE)
     blocks, scrolling = 0, []
     for path in SITE_PAGES:
