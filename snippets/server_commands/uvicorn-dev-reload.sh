@@ -1,2 +1,2 @@
-uvicorn mysite.asgi_wrapped:application --reload --reload-dir mysite --reload-dir polls \
-    --host 127.0.0.1 --port 8000
+uvicorn mysite.asgi_wrapped:application --reload --reload-dir mysite \
+    --reload-dir polls --host 127.0.0.1 --port 8000

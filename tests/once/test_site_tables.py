@@ -60,10 +60,15 @@ def test_a_results_table_says_when_it_was_measured(marker):
     assert data["date"][:10] in render(data)
 
 
-def test_the_servers_table_has_a_column_per_server_and_a_row_per_fact():
-    ((header, _, *body),) = markdown_tables(servers.render(servers.pinned_versions()))
-    assert header[1:] == [server.label for server in SERVERS.values()]
-    assert [row[0] for row in body] == [title for title, _ in servers.ROWS]
+def test_the_servers_tables_have_a_row_per_server_and_every_fact_in_one_column():
+    tables = markdown_tables(servers.render(servers.pinned_versions()))
+    assert len(tables) == len(servers.GROUPS)
+    columns = []
+    for (header, _, *body), (_, facts) in zip(tables, servers.GROUPS, strict=True):
+        assert [row[0] for row in body] == [server.label for server in SERVERS.values()]
+        assert header[1:] == facts
+        columns += header[1:]
+    assert sorted(columns) == sorted(title for title, _ in servers.FACTS), "each fact once"
 
 
 def test_the_server_bench_names_each_server_it_measured():

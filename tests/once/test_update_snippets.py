@@ -133,7 +133,7 @@ def test_an_update_restores_broken_outputs_as_the_snippets_are(tmp_path, databas
     unsafe.write_text(
         unsafe.read_text().replace("\n3\n", "\n4\n").replace("or sync_to_async.", "or a prayer.")
     )
-    for path, lines in ((forwarded, [15]), (unsafe, [5, 11])):
+    for path, lines in ((forwarded, [16]), (unsafe, [5, 11])):
         result = update_snippet(model.Snippet(path, root=tmp_path / "snippets"), database)
         assert (result.updated, result.problems) == (lines, [])
     assert forwarded.read_bytes() == (SNIPPETS / "howto/reverse_proxy/forwarded.pycon").read_bytes()

@@ -115,7 +115,8 @@ class LifespanMiddleware:
                 if inspect.isawaitable(result):
                     await result
             except Exception as exc:  # reported to the server, not swallowed
-                return f"{getattr(hook, '__qualname__', hook)} failed: {type(exc).__name__}: {exc}"
+                name = getattr(hook, "__qualname__", hook)
+                return f"{name} failed: {type(exc).__name__}: {exc}"
         return ""
 
 
@@ -145,7 +146,9 @@ class PrefixRouter:
                 raise ValueError(
                     f"Route prefix {prefix!r} must start with '/' and not end with '/'"
                 )
-        self.routes = sorted(routes.items(), key=lambda item: len(item[0]), reverse=True)
+        self.routes = sorted(
+            routes.items(), key=lambda item: len(item[0]), reverse=True
+        )
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -206,7 +209,9 @@ async def health_app(scope, receive, send):
     """
     if scope["type"] != "http":
         return
-    body = json.dumps({"status": "ok", "root_path": scope.get("root_path", "")}).encode()
+    body = json.dumps(
+        {"status": "ok", "root_path": scope.get("root_path", "")}
+    ).encode()
     await send(
         {
             "type": "http.response.start",

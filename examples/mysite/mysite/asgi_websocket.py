@@ -20,7 +20,7 @@ ECHO_PATH = "/ws/echo/"
 
 # --8<-- [start:echo]
 async def echo(scope, receive, send):
-    """Accept the connection, send back each text message, close when the client does."""
+    """Accept the connection, echo each text message, close when the client does."""
     while True:
         event = await receive()
         if event["type"] == "websocket.connect":

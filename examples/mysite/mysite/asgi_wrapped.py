@@ -26,7 +26,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 # apps. Import anything that may import models only after it.
 application = get_asgi_application()
 
-from mysite.asgi_middleware import LifespanMiddleware, ServerTimingMiddleware  # noqa: E402
+from mysite.asgi_middleware import (  # noqa: E402
+    LifespanMiddleware,
+    ServerTimingMiddleware,
+)
 from polls.models import Question  # noqa: E402
 
 # --8<-- [end:setup]

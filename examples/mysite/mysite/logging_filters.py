@@ -20,7 +20,9 @@ class IgnoreShieldedCancelledError(logging.Filter):
         exception = record.exc_info[1] if record.exc_info else None
         return not (
             isinstance(exception, asyncio.CancelledError)
-            and record.getMessage().startswith("CancelledError exception in shielded future")
+            and record.getMessage().startswith(
+                "CancelledError exception in shielded future"
+            )
         )
 
 

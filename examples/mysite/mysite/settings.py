@@ -148,7 +148,9 @@ if MYSITE_DB == 'postgres':
             {'min_size': int(min_size), 'max_size': int(max_size)} if max_size else True
         )
 elif MYSITE_DB != 'sqlite':
-    raise ImproperlyConfigured(f"MYSITE_DB must be 'sqlite' or 'postgres', not {MYSITE_DB!r}")
+    raise ImproperlyConfigured(
+        f"MYSITE_DB must be 'sqlite' or 'postgres', not {MYSITE_DB!r}"
+    )
 # --8<-- [end:postgres]
 
 # MYSITE_ATOMIC_REQUESTS=1 wraps each request in a transaction (the tests
@@ -221,8 +223,12 @@ LOGGING = {
     'loggers': {
         'mysite': {'handlers': ['console'], 'level': 'INFO', 'propagate': False},
         'polls': {'handlers': ['console'], 'level': 'INFO', 'propagate': False},
-        'django.request': {'handlers': ['console'], 'level': 'ERROR', 'propagate': False},
-        'django.security': {'handlers': ['console'], 'level': 'WARNING', 'propagate': False},
+        'django.request': {
+            'handlers': ['console'], 'level': 'ERROR', 'propagate': False,
+        },
+        'django.security': {
+            'handlers': ['console'], 'level': 'WARNING', 'propagate': False,
+        },
         # Messages the Redis channel layer drops at capacity (CHANNEL_LAYERS).
         'channels_redis': {
             'handlers': ['console'], 'level': 'INFO', 'propagate': False,

@@ -37,7 +37,11 @@ def env_required(name):
 
 def env_list(name, default=""):
     """Split a comma-separated environment variable into a list."""
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [
+        item.strip()
+        for item in os.environ.get(name, default).split(",")
+        if item.strip()
+    ]
 
 
 DEBUG = False
@@ -70,10 +74,15 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
 # Static files: run `manage.py collectstatic` at deploy time; ServeStatic then
 # serves the content-hashed copies (compressed where that
 # makes them smaller) with far-future cache headers.
-STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")  # noqa: F405
+STATIC_ROOT = os.environ.get(
+    "DJANGO_STATIC_ROOT",
+    BASE_DIR / "staticfiles",  # noqa: F405
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 # --8<-- [end:static]
 
@@ -84,7 +93,10 @@ STORAGES = {
 # access log. (A copy of LOGGING, so that mysite.settings keeps its own.)
 LOGGING = {
     **LOGGING,  # noqa: F405
-    "handlers": {**LOGGING["handlers"], "null": {"class": "logging.NullHandler"}},  # noqa: F405
+    "handlers": {
+        **LOGGING["handlers"],  # noqa: F405
+        "null": {"class": "logging.NullHandler"},
+    },
     "loggers": {
         **LOGGING["loggers"],  # noqa: F405
         "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},

@@ -118,7 +118,9 @@ async def stream(request):
         count = int(request.GET.get("count", 5))
         interval = float(request.GET.get("interval", 0.5))
     except ValueError:
-        return HttpResponseBadRequest("count must be an integer and interval a number\n")
+        return HttpResponseBadRequest(
+            "count must be an integer and interval a number\n"
+        )
     if not (1 <= count <= 100 and 0 <= interval <= 5):
         return HttpResponseBadRequest("count must be 1-100 and interval 0-5 seconds\n")
 
@@ -126,7 +128,9 @@ async def stream(request):
         sent = 0
         try:
             for number in range(1, count + 1):
-                data = json.dumps({"n": number, "questions": await Question.objects.acount()})
+                data = json.dumps(
+                    {"n": number, "questions": await Question.objects.acount()}
+                )
                 yield f"id: {number}\nevent: tick\ndata: {data}\n\n"
                 sent += 1
                 if number < count:
@@ -208,7 +212,7 @@ def vote(request, pk):
 
 # --8<-- [start:request_info]
 def request_info(request):
-    """What Django made of the request: scheme, host, client, paths and the URLs it builds.
+    """What Django made of the request: scheme, host, client, paths, the URLs it builds.
 
     Behind a proxy, each value depends on what the proxy forwards and on what
     the server and the settings trust.
@@ -290,7 +294,7 @@ def broadcast(pk):
 
 @ensure_csrf_cookie
 def live(request, pk):
-    """The live results page: counts pushed over a WebSocket, votes sent with fetch()."""
+    """The live results page: counts pushed over a WebSocket, votes sent by fetch()."""
     question = get_object_or_404(Question, pk=pk)
     return render(request, "polls/live.html", {"question": question})
 

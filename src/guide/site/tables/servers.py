@@ -1,8 +1,10 @@
 """The servers comparison table from the server catalogue.
 
-A page that holds the marker ``<!-- server-table -->`` gets, in its place, a
-Markdown table with one column per server of :data:`guide.servers.catalogue.SERVERS`,
-every cell written from a field of :class:`guide.servers.catalogue.Server` or of the
+A page that holds the marker ``<!-- server-table -->`` gets, in its place,
+Markdown tables with one row per server of :data:`guide.servers.catalogue.SERVERS`
+and one column per fact, the facts in a few groups (:data:`GROUPS`), so that
+each table has few columns and reads at 1280 px (and scrolls in its box on a
+phone). Every cell written from a field of :class:`guide.servers.catalogue.Server` or of the
 snippets' :class:`guide.servers.catalogue.Expect` that ``tests/django/test_server_commands.py``
 asserts exactly, and a line naming the versions pinned in ``requirements/``
 (the ones the tests install and check they run). A fact the tests do not
@@ -81,7 +83,7 @@ def _port_in_use(server):
     return f"exits {server.port_in_use_exit}{attempts}, {_code(server.port_in_use_says)}"
 
 
-ROWS = [
+FACTS = [
     (
         "Worker processes",
         lambda s: f"{_code(s.workers_options[0])} N" if s.workers_options else "one (no option)",
@@ -114,20 +116,53 @@ ROWS = [
 ]
 
 
+"""``[(column title, cell of a server)]``: every fact the tables show."""
+
+GROUPS = [
+    (
+        "Processes and shutdown",
+        [
+            "Worker processes",
+            "`SIGTERM` with a request in flight",
+            "Exit status after `SIGTERM`",
+            "Port already in use",
+        ],
+    ),
+    ("Lifespan", ["Lifespan, plain Django", "Lifespan hooks of a wrapped app"]),
+    (
+        "Behind a proxy, and in development",
+        [
+            "Root path",
+            "HTTP/2 without TLS (h2c)",
+            "Reload for development",
+            "Access log by default",
+        ],
+    ),
+]
+"""``[(table title, [fact titles])]``: one table per group, every fact in one of them."""
+
+
 def render(pins):
     """The Markdown that replaces the marker."""
     servers = list(SERVERS.values())
-    lines = [
-        "| | " + " | ".join(server.label for server in servers) + " |",
-        "|---|" + "---|" * len(servers),
-    ]
-    for title, cell in ROWS:
-        lines.append(f"| {title} | " + " | ".join(cell(server) for server in servers) + " |")
+    facts = dict(FACTS)
+    lines = []
+    for title, columns in GROUPS:
+        lines += [
+            f"**{title}**",
+            "",
+            "| Server | " + " | ".join(columns) + " |",
+            "|---|" + "---|" * len(columns),
+        ]
+        for server in servers:
+            cells = [facts[column](server) for column in columns]
+            lines.append(f"| {server.label} | " + " | ".join(cells) + " |")
+        lines.append("")
     versions = "; ".join(
         f"{server.label}: " + ", ".join(f"{package} {pins[package]}" for package in server.packages)
         for server in servers
     )
-    return "\n".join([*lines, "", f"Versions (pinned in `requirements/`): {versions}."])
+    return "\n".join([*lines, f"Versions (pinned in `requirements/`): {versions}."])
 
 
 TABLES = {MARKER: (pinned_versions, render)}
