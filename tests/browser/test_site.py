@@ -66,7 +66,15 @@ def test_dark_mode_toggle(browser_page, site_url):
     assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
 
 
-@pytest.mark.parametrize("path", ["explanation/request-handling/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "explanation/request-handling/",
+        "howto/reverse-proxy/",
+        "howto/websockets/",
+        "howto/production/",
+    ],
+)
 def test_diagrams_render_from_the_self_hosted_library(browser_page, site_url, path):
     page = browser_page.page
     page.goto(site_url + "/" + path, wait_until="networkidle")
