@@ -7,15 +7,13 @@ classes that a test calls.
 import json
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from guide.content.pages import pages, url_of
 from guide.paths import ROOT
 from guide.services.processes import ServerError, example_env
-from guide.site import repository, site_url
+from guide.site import repository, site_url, strict_build
 
 # A key `check --deploy` accepts (50+ characters, 5+ distinct, not "django-insecure-").
 PRODUCTION_SECRET_KEY = "k3y-" + "".join(chr(ord("a") + (i * 7) % 26) for i in range(60)) + "-Z9!x"
@@ -60,14 +58,8 @@ def build_site(out, public_url=None, repo_url=None):
         env[site_url.ENV] = public_url
     if repo_url:
         env[repository.ENV] = repo_url
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, report = strict_build.build(out, env=env, cwd=ROOT)
+    assert code == 0, report
     return out
 
 

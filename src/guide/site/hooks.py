@@ -67,6 +67,10 @@ def on_config(config):
         if config["repo_url"]:
             config["repo_url"] = repository.check(config["repo_url"])
             _state["branch"] = repository.branch(config["edit_uri"])
+        else:
+            # No repository, no "edit this page" links (MkDocs warns of an edit_uri
+            # without a repo_url, which fails the strict build).
+            config["edit_uri"] = None
     except repository.RepoURLError as exc:
         raise PluginError(f"{exc} (set {repository.ENV}, or mkdocs.yml's repo_url)") from exc
     llms.configure(config)
