@@ -105,17 +105,21 @@ def test_the_types_and_caching_a_static_host_must_send(served):
     assert page.headers["cache-control"] == "no-cache", "pages are revalidated"
 
 
+def _run_a_block(page, base):
+    """Open a page with runnable blocks and run its first one, which must succeed."""
+    page.goto(base + "howto/application-object/")
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    block.scroll_into_view_if_needed()
+    state, output = press_run(page, block, RUN_MS)
+    assert state == "done", output
+
+
 def test_a_block_runs_and_no_request_leaves_the_prefix(chromium, served):
     base, _, _ = served
     watched = WatchedPage(chromium)
     try:
-        page = watched.page
-        page.goto(base + "howto/application-object/")
-        page.wait_for_selector("html[data-runnable-ready]")
-        block = page.locator("div.runnable").first
-        block.scroll_into_view_if_needed()
-        state, output = press_run(page, block, RUN_MS)
-        assert state == "done", output
+        _run_a_block(watched.page, base)
         outside = [
             url
             for url in watched.requests
@@ -172,12 +176,7 @@ def test_a_returning_reader_asks_for_no_runtime_file(chromium, served, tmp_path)
         for _ in range(2):
             before = len(_access_log(nginx))
             page = context.new_page()
-            page.goto(base + "howto/application-object/")
-            page.wait_for_selector("html[data-runnable-ready]")
-            block = page.locator("div.runnable").first
-            block.scroll_into_view_if_needed()
-            state, output = press_run(page, block, RUN_MS)
-            assert state == "done", output
+            _run_a_block(page, base)
             page.close()
             visits.append(_access_log(nginx)[before:])
         first, second = visits

@@ -20,22 +20,22 @@ ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 EDITOR_URL = "assets/vendor/editor.mjs"
 
 
-def bundle(site_dir):
-    """Write ``assets/vendor/editor.mjs`` into ``site_dir`` (esbuild, from node_modules)."""
+def esbuild(entry, out, *options):
+    """Bundle the ES module ``entry`` and what it imports into one module at ``out``.
+
+    esbuild from node_modules; ``options`` are added to ``--bundle --format=esm``.
+    """
     if not ESBUILD.is_file():
         raise PluginError(f"{ESBUILD.relative_to(ROOT)} is missing: run `npm ci` first.")
-    out = Path(site_dir) / EDITOR_URL
-    argv = [
-        str(ESBUILD),
-        str(ENTRY),
-        "--bundle",
-        "--format=esm",
-        "--minify",
-        "--target=es2020",
-        "--legal-comments=eof",
-        f"--outfile={out}",
-        "--log-level=warning",
-    ]
+    argv = [str(ESBUILD), str(entry), "--bundle", "--format=esm", *options, f"--outfile={out}"]
     result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
-        raise PluginError(f"bundling {ENTRY.relative_to(ROOT)} failed:\n{result.stderr}")
+        raise PluginError(f"bundling {entry} failed:\n{result.stderr}")
+
+
+def bundle(site_dir):
+    """Write ``assets/vendor/editor.mjs`` into ``site_dir`` (esbuild, from node_modules)."""
+    out = Path(site_dir) / EDITOR_URL
+    esbuild(
+        ENTRY, out, "--minify", "--target=es2020", "--legal-comments=eof", "--log-level=warning"
+    )

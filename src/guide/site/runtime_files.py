@@ -32,21 +32,17 @@ import html
 import json
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from mkdocs.exceptions import PluginError
-
-from guide.paths import BUILD, ROOT
+from guide.paths import BUILD
+from guide.site import editor_bundle
 
 RUNTIME_BUILD = BUILD / "browser"
 """Where ``python -m guide.browser_build.build`` writes the runtime."""
 
 RUNTIME_DIR = "runtime"
 """The runtime's folder in the site."""
-
-ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 
 HASH_LENGTH = 12
 
@@ -105,25 +101,17 @@ def is_built(build=RUNTIME_BUILD):
 
 def bundle_worker(build, out):
     """``worker.mjs`` of ``build`` and what it imports, as one ES module at ``out``."""
-    if not ESBUILD.is_file():
-        raise PluginError(f"{ESBUILD.relative_to(ROOT)} is missing: run `npm ci` first.")
-    argv = [
-        str(ESBUILD),
-        str(Path(build) / "worker.mjs"),
-        "--bundle",
-        "--format=esm",
+    editor_bundle.esbuild(
+        Path(build) / "worker.mjs",
+        out,
         "--target=es2022",
+        "--legal-comments=eof",
         # No comments naming where the modules were (the hash would depend on it);
         # names kept, so that errors stay readable.
         "--minify-whitespace",
         "--minify-syntax",
-        "--legal-comments=eof",
-        f"--outfile={out}",
         "--log-level=error",
-    ]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise PluginError(f"bundling {build}/worker.mjs failed:\n{done.stderr}")
+    )
 
 
 def prepare(stage, build=RUNTIME_BUILD):
