@@ -20,7 +20,7 @@ const TALL = 0.85;
 function mark() {
   for (const wrap of document.querySelectorAll(".md-typeset__scrollwrap")) {
     const table = wrap.querySelector("table");
-    const tall = table && table.tHead && table.offsetHeight > TALL * window.innerHeight;
+    const tall = table?.tHead && table.offsetHeight > TALL * window.innerHeight;
     wrap.classList.toggle("md-typeset__scrollwrap--tall", Boolean(tall));
     const scrolls = wrap.scrollWidth > wrap.clientWidth || wrap.scrollHeight > wrap.clientHeight;
     if (scrolls && !wrap.hasAttribute("tabindex")) {
