@@ -254,7 +254,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error(f"--port must be 1 to 65535, not {args.port}")
-    # SIGTERM (a process manager, nox after an interrupt) stops it as Ctrl+C does.
+    # Ctrl+C stops it, also when it was started with SIGINT ignored (a shell's
+    # background job, `cmd &`, inherits that, and Python then sets no handler);
+    # SIGTERM (a process manager, nox after an interrupt) stops it the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with PostgresCluster() as pg:
