@@ -23,7 +23,7 @@ traceback, and the same check finds those lines: it can fail.
 One server process per server, shared by the module's tests. What is checked
 depends on Django's ``ASGIHandler`` (``django/core/handlers/asgi.py``), so it
 runs on every Django. Python 3.14's report of a cancelled shielded future is
-``docs/troubleshooting.md#shielded-cancelled`` (not reproducible here: no
+``docs/troubleshooting/server-logs.md#shielded-cancelled`` (not reproducible here: no
 Python 3.14 on the test machines).
 """
 

@@ -14,7 +14,7 @@ FIRST_SCREEN = HOME.split("## Map of the site")[0]
 
 @pytest.mark.parametrize(
     "target",
-    ["tutorial/index.md", "explanation/should-you-switch.md", "troubleshooting.md"],
+    ["tutorial/index.md", "explanation/should-you-switch.md", "troubleshooting/index.md"],
 )
 def test_the_first_screen_offers_each_way_in(target):
     assert f"]({target})" in FIRST_SCREEN

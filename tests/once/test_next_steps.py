@@ -1,4 +1,4 @@
-"""Every how-to, server and explanation page ends with where to go next.
+"""Every how-to, server, explanation and troubleshooting page ends with where to go next.
 
 A page of those sections (but a section's untitled index, which lists its
 pages) has one ``## Next steps`` section after the lesson and before
@@ -16,7 +16,7 @@ from guide.content.pages import url_of
 from guide.paths import DOCS, ROOT
 from guide.site import page_lists
 
-SECTIONS = ("How-to guides", "Servers", "Explanation")
+SECTIONS = ("How-to guides", "Servers", "Explanation", "Troubleshooting")
 NEXT_STEPS = "## Next steps"
 ITEM_LINK = re.compile(r"^- \[[^\]]+\]\((?P<target>[^)#\s]+\.md)(?:#(?P<anchor>[^)\s]+))?\)")
 
@@ -44,10 +44,14 @@ def _sections(markdown):
 
 
 def test_the_sections_have_pages():
-    assert {"howto/production.md", "servers/index.md", "explanation/should-you-switch.md"} <= set(
-        PAGES
-    )
+    assert {
+        "howto/production.md",
+        "servers/index.md",
+        "explanation/should-you-switch.md",
+        "troubleshooting/start-up.md",
+    } <= set(PAGES)
     assert "howto/index.md" not in PAGES
+    assert "troubleshooting/index.md" not in PAGES
 
 
 @pytest.mark.parametrize("page", PAGES)

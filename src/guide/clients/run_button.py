@@ -5,9 +5,14 @@ Shared by the browser tests and bench/browser.py.
 
 
 def reveal(block):
-    """Select the content tab that holds ``block`` (version-specific snippets sit in tabs)."""
+    """Show ``block`` as a reader would: unfold the details that hold it (a troubleshooting
+    entry's "Reproduce it"), and select its content tab (version-specific snippets sit in tabs)."""
     block.evaluate(
         """block => {
+            for (let details = block.closest("details"); details;
+                 details = details.parentElement.closest("details")) {
+                if (!details.open) details.querySelector(":scope > summary").click();
+            }
             const tab = block.closest(".tabbed-block");
             if (!tab) return;
             const index = [...tab.parentElement.children].indexOf(tab);
