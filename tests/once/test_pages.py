@@ -170,3 +170,14 @@ def test_every_browser_skip_is_listed_with_its_reason():
         if s.browser_skip(browser)
     }
     assert skipped == allowed
+
+
+def test_a_server_only_block_folds_its_explanation():
+    """One short reason on the block (the page's script shows it); the why folded under it."""
+    out = _render('```pycon\n--8<-- "snippets/howto/async_safety/which_thread.pycon"\n```\n')
+    assert 'data-browser-skip="needs real threads"' in out
+    assert (
+        '<details class="runnable-why"><summary>Why it runs on a server only</summary>'
+        "<p>On a server the sync view runs in a worker thread" in out
+    )
+    assert "runnable-why" not in _render(f'```pycon\n--8<-- "{PLAIN}"\n```\n')

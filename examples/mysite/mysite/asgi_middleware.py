@@ -6,7 +6,7 @@ passes the call on, possibly with a wrapped ``receive`` or ``send``. Nothing
 depends on Django, so they work around any ASGI application, and they run
 before Django's own middleware ever sees the request.
 
-Django's page on ASGI deployment shows the pattern::
+Django's page on ASGI deployment shows the pattern:
 
     application = get_asgi_application()
     application = SomeMiddleware(application)
@@ -25,7 +25,7 @@ class ServerTimingMiddleware:
     """Add a ``Server-Timing`` header to every HTTP response.
 
     The header reports the time from receiving the request to sending the
-    response headers, in milliseconds, as the metric ``name``::
+    response headers, in milliseconds, as the metric ``name``:
 
         server-timing: app;dur=3.2
 

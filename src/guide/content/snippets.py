@@ -46,7 +46,10 @@ class Options:
     unset: list = field(default_factory=list)
     """Environment variables to remove (e.g. ``DJANGO_SETTINGS_MODULE``)."""
     browser: str = ""
-    """Why the snippet cannot run in a browser; empty means it can."""
+    """Why the snippet cannot run in a browser, in a few plain words that the page shows
+    ("needs real threads", at most :data:`BROWSER_REASON_MAX` characters); empty means it can."""
+    browser_why: str = ""
+    """The longer explanation of ``browser``, which the page folds under the block."""
     timeout: float = 60.0
     """Seconds before the snippet's process is killed."""
     stderr: str = ""
@@ -55,6 +58,8 @@ class Options:
 
 
 OPTION_NAMES = {f.name for f in fields(Options)}
+BROWSER_REASON_MAX = 50
+"""A ``browser`` reason is one short line; the explanation goes in ``browser_why``."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,14 @@ def _read_options(toml, project):
                 f"{where}: [{name}] has unknown keys {sorted(unknown)}; "
                 f"allowed: {sorted(OPTION_NAMES)}"
             )
+        reason = values.get("browser", "")
+        if len(reason) > BROWSER_REASON_MAX:
+            raise SnippetError(
+                f"{where}: [{name}] browser = {reason!r} is {len(reason)} characters: say it in "
+                f'{BROWSER_REASON_MAX} or fewer ("needs real threads"), and explain it in browser_why'
+            )
+        if values.get("browser_why") and not reason:
+            raise SnippetError(f"{where}: [{name}] has browser_why but no browser reason")
         if not (toml.parent / name).is_file() and not list(_variant_files(toml.parent, name)):
             raise SnippetError(
                 f"{where}: no snippet {name!r} in {toml.parent.relative_to(project)}"

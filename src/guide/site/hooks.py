@@ -17,8 +17,9 @@
   file, front matter counted.
 - ``on_page_content``: each repository path shown made a link to it
   (:mod:`guide.site.repo_links`; before the plugins, so ``llms.txt`` has the
-  links too), and Mermaid (with ``on_post_page``), served by the site itself, on
-  the pages that have a diagram.
+  links too), code blocks left out of the search index (:mod:`guide.site.search`:
+  previews show prose), and Mermaid (with ``on_post_page``), served by the site
+  itself, on the pages that have a diagram.
 - ``on_post_page``: the browser runtime's entry points named in every page.
 - ``on_post_build``: the code editor bundled, Mermaid and the browser runtime
   (under content-hashed names) copied, ``verified.json`` written (:mod:`guide.site.verified`).
@@ -49,6 +50,7 @@ from guide.site import (
     repository,
     runnable_blocks,
     runtime_files,
+    search,
     site_url,
     verified,
 )
@@ -124,6 +126,7 @@ def on_page_markdown(markdown, page, config, files):
 @event_priority(50)  # before mkdocs-llmstxt turns the page into Markdown
 def on_page_content(html, page, config, files):
     html = repo_links.link(html, config["repo_url"], _state.get("branch"))
+    html = search.exclude_code(html)
     if assets.has_diagram(html, page.file.src_uri):
         page.meta["mermaid"] = True
         _state["diagrams"] = True

@@ -19,8 +19,11 @@ the line and what was expected, instead of silently getting no Run button.
   Django 5.2, 6.0, 6.1", :func:`guide.site.verified.line`), outside the
   runnable ``div`` (the page's script adds its Run bar and output inside it).
 - A snippet that cannot run in the browser (its ``snippets.toml`` gives a
-  reason, or it is for another Django release than the runtime ships) gets ``data-browser-skip="reason"``, and the page
-  says it runs on a server only, and why.
+  reason, or it is for another Django release than the runtime ships) gets
+  ``data-browser-skip="reason"``, a few plain words ("needs real threads"), and the
+  page says in one line that it runs on a server only, and why. The longer
+  explanation (``browser_why``) is folded under the block, for the reader who asks:
+  ``<details class="runnable-why">``.
 
 :mod:`guide.site.hooks` calls :func:`render` for every page.
 """
@@ -42,6 +45,15 @@ def _runnable(snippet, indent, browser_django):
     fresh = model.browser_fresh(snippet)
     if fresh and not reason:
         attrs += f' data-fresh="{html.escape(json.dumps(fresh, sort_keys=True))}"'
+    why = snippet.options.browser_why if reason else ""
+    folded = (
+        [
+            f'{indent}<details class="runnable-why"><summary>Why it runs on a server only</summary>'
+            f"<p>{html.escape(why)}</p></details>"
+        ]
+        if why
+        else []
+    )
     return [
         f"{indent}<div {attrs} markdown>",
         "",
@@ -52,6 +64,7 @@ def _runnable(snippet, indent, browser_django):
         f"{indent}</div>",
         "",
         f'{indent}<p class="tested-on">{html.escape(verified.line(snippet))}</p>',
+        *folded,
     ]
 
 
