@@ -22,7 +22,8 @@
   itself, on the pages that have a diagram.
 - ``on_post_page``: the browser runtime's entry points named in every page.
 - ``on_post_build``: the code editor bundled, Mermaid and the browser runtime
-  (under content-hashed names) copied, ``verified.json`` written (:mod:`guide.site.verified`).
+  (under content-hashed names) copied, old anchors of a split page sent to their
+  new pages (:mod:`guide.site.moved_anchors`), ``verified.json`` written (:mod:`guide.site.verified`).
 - ``on_serve``: ``mkdocs serve`` also watches the benchmark results.
 
 The guide's own errors become :class:`mkdocs.exceptions.PluginError`, which
@@ -45,6 +46,7 @@ from guide.site import (
     example_download,
     llms,
     markers,
+    moved_anchors,
     page_lists,
     repo_links,
     repository,
@@ -147,6 +149,7 @@ def on_post_build(config):
         runtime_files.install(_state["runtime"], config["site_dir"])
     _state.pop("stage").cleanup()
     verified.write(config["site_dir"], _state["shown"])
+    moved_anchors.fill(config["site_dir"])
     if _state.get("diagrams"):
         assets.copy_mermaid(config["site_dir"])
 
