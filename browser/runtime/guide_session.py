@@ -26,6 +26,7 @@ import ast
 import asyncio
 import builtins
 import copy
+import difflib
 import doctest
 import importlib
 import inspect
@@ -50,6 +51,11 @@ OUTPUT_LIMIT = 200_000
 TRUNCATION_NOTICE = "[output truncated at 200 kB]"
 #: What doctest prints for the stack of a traceback.
 TRACEBACK_HEADER = "Traceback (most recent call last):\n  ...\n"
+
+#: How a statement's output is compared with the snippet's, as the tests compare them
+#: (guide.content.doctests.OPTIONFLAGS).
+OPTIONFLAGS = doctest.ELLIPSIS
+_CHECKER = doctest.OutputChecker()
 
 _PROMPT = re.compile(r"^\s*>>>( |$)", re.MULTILINE)
 _state = {}
@@ -364,24 +370,44 @@ def format_exception(exc):
 
 
 def parse(text):
-    """The statements of a snippet: ``[(source, mode)]``.
+    """The statements of a snippet: ``[(source, mode, example)]``.
 
     pycon text (``>>>`` prompts) is parsed with doctest's own parser, one
-    statement per example, each run in ``"single"`` mode so that expression
-    values are echoed like at the prompt. Text without prompts is one script.
+    statement per example (``example``: its :class:`doctest.Example`, with the
+    expected output), each run in ``"single"`` mode so that expression values
+    are echoed like at the prompt. Text without prompts is one script, with
+    nothing to compare (``example`` is None).
     """
     if _PROMPT.search(text):
-        return [(ex.source, "single") for ex in doctest.DocTestParser().get_examples(text)]
-    return [(text, "exec")] if text.strip() else []
+        return [(ex.source, "single", ex) for ex in doctest.DocTestParser().get_examples(text)]
+    return [(text, "exec", None)] if text.strip() else []
+
+
+def format_traceback(exc):
+    """The whole traceback, as Python prints it, without this module's own frames.
+
+    A statement that does not compile gets what Python prints for it: the
+    file, the line, the caret and the error.
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == _HERE:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
 async def _run_statements(statements, namespace, out):
-    """Run each statement; return the offsets in ``out`` where each one's output ends."""
+    """Run each statement.
+
+    Returns ``(ends, raised)``: the offsets in ``out`` where each one's output
+    ends, and for each ``None``, or ``(offset, whole traceback)`` if it raised
+    (``offset``: where doctest's short traceback starts in ``out``).
+    """
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    ends = []
-    for number, (source, mode) in enumerate(statements):
+    ends, raised = [], []
+    for number, (source, mode, _) in enumerate(statements):
         filename = f"<doctest snippet[{number}]>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        failure = None
         try:
             code = compile(source, filename, mode, flags=flags, dont_inherit=True)
             result = eval(code, namespace)
@@ -390,9 +416,73 @@ async def _run_statements(statements, namespace, out):
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # like doctest: report, then go on
+            failure = (out.size, format_traceback(exc))
             out.write(format_exception(exc))
         ends.append(out.size)
-    return ends
+        raised.append(failure)
+    return ends, raised
+
+
+_HERE = _run_statements.__code__.co_filename
+
+
+def expected(example):
+    """What doctest compares a statement's output with (a traceback as doctest reduces it)."""
+    if example.exc_msg is not None:
+        return TRACEBACK_HEADER + example.exc_msg
+    return example.want
+
+
+def matches(example, got):
+    """Whether ``got`` is what ``example`` expects, by doctest's rule (ELLIPSIS, and the
+    example's own ``# doctest:`` options)."""
+    flags = OPTIONFLAGS
+    for flag, on in example.options.items():
+        flags = flags | flag if on else flags & ~flag
+    return _CHECKER.check_output(expected(example), got, flags)
+
+
+def line_diff(want, got, context=1):
+    """A short line diff: ``- `` expected lines, ``+ `` lines got, a line of context
+    around each change; longer runs of equal lines are one ``  … N lines as expected``."""
+    want = re.sub(r"(?m)^<BLANKLINE>$", "", want)
+    lines = [
+        line
+        for line in difflib.ndiff(want.splitlines(), got.splitlines())
+        if not line.startswith("? ")
+    ]
+    changed = [i for i, line in enumerate(lines) if not line.startswith("  ")]
+    keep = {j for i in changed for j in range(i - context, i + context + 1)}
+    shown, skipped = [], 0
+    for i, line in enumerate(lines):
+        if i in keep:
+            if skipped:
+                shown.append(f"  … {skipped} line{'s' if skipped > 1 else ''} as expected")
+                skipped = 0
+            shown.append(line)
+        else:
+            skipped += 1
+    if skipped:
+        shown.append(f"  … {skipped} line{'s' if skipped > 1 else ''} as expected")
+    return shown
+
+
+def _statement(source, example, got, failure):
+    """One statement of a run, for the page: see :func:`run`."""
+    whole = None
+    if failure is not None:
+        offset, tb = failure
+        whole = got[:offset] + limit_text(tb)[0]
+    if example is None:
+        return {"source": source, "want": None, "matches": None, "diff": None, "whole": whole}
+    ok = matches(example, got)
+    return {
+        "source": source,
+        "want": expected(example),
+        "matches": ok,
+        "diff": None if ok else line_diff(expected(example), got),
+        "whole": whole,
+    }
 
 
 async def run(text):
@@ -404,10 +494,16 @@ async def run(text):
     Top-level ``await`` works. The database is reset first, so every run of a
     snippet gives the same output.
 
-    Result: ``{"output", "stderr", "truncated", "examples"}``: ``output`` is
-    what doctest would compare with the snippet's expected output, and
-    ``examples`` the part of it each statement printed (empty if truncated),
-    which doctest compares example by example.
+    Result: ``{"output", "stderr", "truncated", "examples", "statements"}``:
+    ``output`` is what doctest would compare with the snippet's expected
+    output, and ``examples`` the part of it each statement printed (empty if
+    truncated), which doctest compares example by example. ``statements``
+    (empty if truncated) has, for each example, its ``source`` (no prompts),
+    what doctest expects of it (``want``, None for a script without prompts),
+    whether its output ``matches`` by doctest's rule (None: nothing to
+    compare), the ``diff`` (:func:`line_diff`) when it does not, and, for a
+    statement that raised, its output with the ``whole`` traceback in place
+    of doctest's short one (else None).
     """
     if not _state.get("fresh"):
         reset()
@@ -416,18 +512,34 @@ async def run(text):
     out, err = _LimitedText(), _LimitedText()
     saved_hook = sys.displayhook
     sys.displayhook = sys.__displayhook__
+    statements = parse(text)
     try:
         with redirect_stdout(out), redirect_stderr(err):
-            ends = await _run_statements(parse(text), namespace, out)
+            ends, raised = await _run_statements(statements, namespace, out)
     finally:
         sys.displayhook = saved_hook
         builtins.__dict__.pop("_", None)
     whole = out.getvalue()
     output, truncated = limit_text(whole)
     stderr, _ = limit_text(err.getvalue())
-    examples = [] if truncated else [whole[a:b] for a, b in itertools.pairwise([0, *ends])]
+    starts = [0, *ends]
+    examples = [] if truncated else [whole[a:b] for a, b in itertools.pairwise(starts)]
+    shown = []
+    if not truncated:
+        for (source, _, example), got, start, failure in zip(
+            statements, examples, starts[:-1], raised, strict=True
+        ):
+            if failure is not None:
+                failure = (failure[0] - start, failure[1])
+            shown.append(_statement(source, example, got, failure))
     return json.dumps(
-        {"output": output, "stderr": stderr, "truncated": truncated, "examples": examples}
+        {
+            "output": output,
+            "stderr": stderr,
+            "truncated": truncated,
+            "examples": examples,
+            "statements": shown,
+        }
     )
 
 

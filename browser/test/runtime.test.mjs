@@ -196,6 +196,49 @@ describe("runtime (in this thread)", needsBuild, () => {
     assert.equal(r.examples.join(""), r.output);
   });
 
+  test("each statement is compared with what the snippet expects, by doctest's rule", async () => {
+    const r = await rt.run(
+      ">>> 6 * 7\n42\n>>> print('a'); print('b')\na\nc\n>>> 'long text'\n'long...'\n" +
+        ">>> 1 / 0\nTraceback (most recent call last):\n  ...\nZeroDivisionError: division by zero\n" +
+        ">>> def half(n):\n...     return n / 0\n>>> half(1)\n",
+    );
+    const brief = r.statements.map(({ source, matches, diff }) => [source, matches, diff]);
+    assert.deepEqual(brief, [
+      ["6 * 7\n", true, null],
+      ["print('a'); print('b')\n", false, ["  a", "- c", "+ b"]],
+      ["'long text'\n", true, null],
+      ["1 / 0\n", true, null],
+      ["def half(n):\n    return n / 0\n", true, null],
+      [
+        "half(1)\n",
+        false,
+        [
+          "+ Traceback (most recent call last):",
+          "+   ...",
+          "+ ZeroDivisionError: division by zero",
+        ],
+      ],
+    ]);
+    // doctest's short traceback in the output; the whole one beside it.
+    assert.equal(r.statements[0].whole, null);
+    assert.equal(
+      r.examples[3],
+      "Traceback (most recent call last):\n  ...\nZeroDivisionError: division by zero\n",
+    );
+    assert.match(
+      r.statements[5].whole,
+      /^Traceback \(most recent call last\):\n {2}File "<doctest snippet\[5\]>", line 1, in <module>\n {4}half\(1\)\n(.*\n)* {2}File "<doctest snippet\[4\]>", line 2, in half\n {4}return n \/ 0\n(.*\n)*ZeroDivisionError: division by zero\n$/,
+    );
+    assert.doesNotMatch(r.statements[5].whole, /guide_session/);
+    // A statement that does not compile: where, as Python says it.
+    const syntax = (await rt.run(">>> def broken(:\n")).statements[0];
+    assert.match(syntax.whole, /^ {2}File "<doctest snippet\[0\]>", line 1\n {4}def broken\(:\n/);
+    // A script without prompts: nothing to compare.
+    assert.deepEqual((await rt.run("print(1)\n")).statements, [
+      { source: "print(1)\n", want: null, matches: null, diff: null, whole: null },
+    ]);
+  });
+
   // What a run changes, the next run does not see: as on a server, where each
   // snippet has a process of its own. Each change below leaked before.
   const leaks = [

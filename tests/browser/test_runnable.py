@@ -2,7 +2,9 @@
 
 The output the browser shows must be what the doctest expects: the same
 checker, with the same options (ELLIPSIS), as ``nox -s docs`` uses on a
-server. Snippets marked ``browser = "..."`` must show that marker instead.
+server; and the page's own verdict (runnable.mjs, from the runtime's
+comparison) must then say "Matches the page". Snippets marked
+``browser = "..."`` must show that marker instead.
 """
 
 import doctest
@@ -10,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from guide.clients.run_button import example_outputs, press_run, reveal
+from guide.clients.run_button import example_outputs, press_run, reveal, verdict
 from guide.content import pages
 from guide.content import snippets as model
 from guide.content.doctests import OPTIONFLAGS, stderr_matches
@@ -49,8 +51,9 @@ def expected_examples(snippet):
 CHECKER = doctest.OutputChecker()
 
 
-def compare(snippet, state, outputs, stderr):
-    """Problems with one run of ``snippet``, compared example by example like doctest."""
+def compare(snippet, state, outputs, stderr, shown):
+    """Problems with one run of ``snippet``, compared example by example like doctest;
+    ``shown``, the page's own verdict, must say it matches too."""
     wants = expected_examples(SNIPPETS / snippet)
     if state != "done":
         return [f"--- {snippet}: the run ended in {state!r}"]
@@ -61,6 +64,8 @@ def compare(snippet, state, outputs, stderr):
         for index, (want, got) in enumerate(zip(wants, outputs, strict=True))
         if not CHECKER.check_output(want, got, OPTIONFLAGS)
     ]
+    if not problems and shown != ("Output", "Matches the page"):
+        problems.append(f"--- {snippet}: doctest's checker says it matches, the page says {shown}")
     allowed = SNIPPETS_BY_REL[snippet].options.stderr
     if not stderr_matches(allowed, stderr):
         expected = f"to match {allowed!r}" if allowed else "nothing"
@@ -71,7 +76,7 @@ def compare(snippet, state, outputs, stderr):
 def run_block(page, block, timeout):
     state, _ = press_run(page, block, timeout)
     outputs, stderr = example_outputs(block)
-    return state, outputs, stderr
+    return state, outputs, stderr, verdict(block)
 
 
 PAGES_WITH_SNIPPETS = pages_with_snippets()
@@ -102,14 +107,17 @@ def test_every_snippet_on_the_page_runs_with_its_doctest_output(browser_page, si
         block.scroll_into_view_if_needed()
         # A block for another Django release first loads that release, like a first run.
         other_django = '"django"' in (block.get_attribute("data-fresh") or "")
-        state, outputs, stderr = run_block(page, block, FIRST_RUN_MS if other_django else timeout)
+        state, outputs, stderr, shown = run_block(
+            page, block, FIRST_RUN_MS if other_django else timeout
+        )
         timeout = RUN_MS
-        failures += compare(snippet, state, outputs, stderr)
+        failures += compare(snippet, state, outputs, stderr, shown)
         runnable.append((block, snippet, outputs))
     for block, snippet, first in reversed(runnable):
-        state, outputs, stderr = run_block(page, block, timeout)
+        state, outputs, stderr, shown = run_block(page, block, timeout)
         failures += [
-            f"(second run, reverse order) {p}" for p in compare(snippet, state, outputs, stderr)
+            f"(second run, reverse order) {p}"
+            for p in compare(snippet, state, outputs, stderr, shown)
         ]
         wants = expected_examples(SNIPPETS / snippet)
         if outputs and first and len(outputs) == len(first) == len(wants):

@@ -101,7 +101,7 @@ def test_edits_survive_a_reload(page, block):
 def test_syntax_error_and_exception_show_tracebacks_and_the_next_run_works(page, block):
     state, output = run_code(page, block, ">>> def broken(:\n")
     assert state == "done"
-    assert output.startswith("Traceback (most recent call last):")
+    assert output.startswith('  File "<doctest snippet[0]>", line 1\n'), output
     assert "SyntaxError" in output
     state, output = run_code(page, block, ">>> 1 / 0\n>>> 'after'\n")
     assert "ZeroDivisionError: division by zero" in output

@@ -8,7 +8,11 @@
  * progress in bytes; the runtime stays warm for later runs. After a run the
  * block becomes an editor (CodeMirror, bundled into assets/vendor/editor.mjs
  * by guide.site.editor_bundle; a plain textarea if it cannot load); Reset
- * restores the snippet. Output is always shown as text.
+ * restores the snippet. Output is always shown as text, statement by
+ * statement under its >>> source, each compared with the output the snippet
+ * expects (doctest's rule, by the runtime): "Matches the page", or the
+ * statements that differ with a line diff. Code the reader changed shows the
+ * whole traceback of an error; the snippet as published shows doctest's.
  *
  * Keyboard and screen readers: Run and Reset are buttons that keep focus
  * while a run goes on (aria-disabled, not disabled, which would drop focus);
@@ -272,7 +276,7 @@ function setUpBlock(block) {
     if (running) return; // aria-disabled keeps the button focusable, so ignore presses here
     running = true;
     try {
-      await runBlock(block, ui, editor.shown ? editor.value : original, editor);
+      await runBlock(block, ui, editor.shown ? editor.value : original, editor, original);
     } finally {
       running = false;
     }
@@ -316,17 +320,19 @@ function addControls(block, highlight) {
       "aria-atomic": "true",
     }),
     progress: element("span", { class: "runnable-progress", "aria-hidden": "true" }),
+    // Where and how long the last run took: shown, not announced.
+    timing: element("span", { class: "runnable-timing" }),
     alert: liveRegion("alert", "runnable-alert"),
     hint: element(
       "p",
       { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" },
       EDITOR_HINT,
     ),
-    output: element("pre", { class: "runnable-output", hidden: "" }),
+    output: element("div", { class: "runnable-output runnable-result", hidden: "" }),
     stderr: element("pre", { class: "runnable-output runnable-stderr", hidden: "" }),
   };
   const bar = element("div", { class: "runnable-bar" });
-  bar.append(ui.run, ui.reset, ui.status, ui.progress, ui.alert);
+  bar.append(ui.run, ui.reset, ui.status, ui.timing, ui.progress, ui.alert);
   highlight.after(ui.hint);
   block.append(bar, ui.output, ui.stderr);
   return ui;
@@ -402,24 +408,27 @@ class BlockEditor {
 }
 
 /** Run `text` (the edited snippet or the original), loading the runtime first if needed. */
-async function runBlock(block, ui, text, editor) {
+async function runBlock(block, ui, text, editor, original) {
   const pressed = performance.now();
   ui.run.setAttribute("aria-disabled", "true");
   block.classList.add("runnable--running");
   ui.output.classList.remove("runnable-output--error");
   ui.stderr.hidden = true;
   ui.alert.textContent = "";
+  ui.timing.textContent = "";
+  ui.timing.removeAttribute("title");
   try {
     // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
     const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
     const runner = await readyRunner(ui.status, ui.progress, { warm: wantsWarm(block) });
     ui.status.textContent = "Running…";
     const result = await runner.run(text, { fresh });
-    showOutput(ui.output, result);
+    const verdict = showOutput(ui.output, result, { edited: text !== original, original });
     ui.stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
     ui.stderr.hidden = !result.stderr;
     if (!editor.shown) await editor.show(text);
-    ui.status.textContent = ranMessage(result, runner);
+    ui.status.textContent = verdict ? `Ran: ${verdict}.` : "Ran.";
+    showTiming(ui.timing, result, runner);
   } catch (error) {
     showRunError(ui, error);
   } finally {
@@ -434,18 +443,23 @@ async function runBlock(block, ui, text, editor) {
   }
 }
 
-/** "Ran in your browser in 12 ms (Pyodide, Django 6.1.3)." */
-function ranMessage(result, runner) {
+/**
+ * "In your browser in 12 ms (Django 6.1.3)." A snippet that ran on its own (data-fresh)
+ * says how in its title.
+ */
+function showTiming(timing, result, runner) {
   const versions = result.versions ?? runner.versions;
-  const django = versions ? `, Django ${versions.django}` : "";
-  const where = result.fresh ? ", a fresh interpreter" : "";
-  return `Ran in your browser in ${Math.round(result.ms)} ms (Pyodide${django}${where}).`;
+  const django = versions ? ` (Django ${versions.django})` : "";
+  timing.textContent = `In your browser in ${Math.round(result.ms)} ms${django}.`;
+  if (result.fresh)
+    timing.title =
+      "This snippet ran in a fresh Python of its own, as on a server, where each snippet runs in a process of its own.";
 }
 
 /** A run that failed (the runtime could not load, or it stopped the run): shown, and said aloud. */
 function showRunError(ui, error) {
   ui.progress.textContent = "";
-  ui.output.textContent = error.message;
+  ui.output.replaceChildren(element("pre", { class: "runnable-text" }, error.message));
   ui.output.dataset.empty = "false";
   ui.output.classList.add("runnable-output--error");
   ui.status.textContent = "Did not run.";
@@ -458,7 +472,9 @@ function resetBlock(block, ui, editor) {
   editor.hide();
   ui.reset.hidden = true;
   ui.output.hidden = true;
-  ui.output.textContent = "";
+  ui.output.replaceChildren();
+  ui.timing.textContent = "";
+  ui.timing.removeAttribute("title");
   ui.stderr.hidden = true;
   ui.alert.textContent = "";
   ui.status.textContent = "Reset: the snippet as published is shown again.";
@@ -471,27 +487,105 @@ function resetBlock(block, ui, editor) {
   if (hadFocus) ui.run.focus(); // Reset is hidden now: focus must not fall to the page
 }
 
+/** A statement's source as the reader typed it: ">>> " before its first line, "... " before the others. */
+function prompted(source) {
+  return source
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((line, index) => `${index ? "..." : ">>>"}${line ? ` ${line}` : ""}`)
+    .join("\n");
+}
+
+/** "2 of 5 statements differ from the page" (numbers and verbs agree). */
+function differCount(differ, total) {
+  const statements = total === 1 ? "statement" : "statements";
+  return `${differ} of ${total} ${statements} ${differ === 1 ? "differs" : "differ"} from the page`;
+}
+
 /**
- * Show a run's output: one span per statement (doctest's "example"), so the
- * output of each can be told apart, as doctest compares them one by one.
+ * Show a run's output under a label ("Output" for the snippet as published,
+ * "Your run" for an edit): each statement's >>> source, then what it printed
+ * (a .runnable-example, exactly its share of the output), and for a statement
+ * whose output is not what the snippet expects, a line diff. Returns the
+ * verdict the status line says: "matches the page", "2 of 5 statements differ
+ * from the page" (null if the run gave no statements to show). A statement
+ * the reader added, with no expected output, is not compared. Everything is
+ * text (textContent), never HTML.
  */
-function showOutput(output, result) {
+function showOutput(output, result, { edited, original }) {
   output.replaceChildren();
   output.dataset.empty = result.output ? "false" : "true";
-  if (!result.output) {
-    output.textContent = "(no output)";
-    return;
-  }
+  const head = element("p", { class: "runnable-result-head" });
+  head.append(element("span", { class: "runnable-result-label" }, edited ? "Your run" : "Output"));
+  output.append(head);
   const examples = result.examples ?? [];
-  if (result.truncated || examples.join("") !== result.output) {
-    output.textContent = result.output;
-    return;
+  const statements = result.statements ?? [];
+  if (
+    result.truncated ||
+    examples.join("") !== result.output ||
+    statements.length !== examples.length
+  ) {
+    output.append(element("pre", { class: "runnable-text" }, result.output || "(no output)"));
+    return result.truncated ? "the output is too long to compare with the page" : null;
   }
-  examples.forEach((text, index) => {
-    output.append(
-      element("span", { class: "runnable-example", "data-example": String(index) }, text),
+  let compared = 0;
+  let differ = 0;
+  statements.forEach((statement, index) => {
+    const source = prompted(statement.source);
+    const added = edited && !statement.want && !original.includes(source);
+    const compare = statement.matches !== null && !added;
+    const part = element("div", {
+      class: "runnable-statement",
+      "data-matches": compare ? String(statement.matches) : "",
+    });
+    part.append(
+      element("pre", { class: "runnable-source" }, source),
+      element(
+        "pre",
+        { class: "runnable-example", "data-example": String(index) },
+        edited && statement.whole ? statement.whole : examples[index],
+      ),
     );
+    if (compare) compared += 1;
+    if (compare && !statement.matches) {
+      differ += 1;
+      const diff = element("div", { class: "runnable-diff" });
+      diff.append(
+        element(
+          "p",
+          { class: "runnable-diff-head" },
+          "Differs from the page: − what the page expects, + what ran",
+        ),
+      );
+      const lines = element("pre", { class: "runnable-diff-lines" });
+      for (const line of statement.diff ?? []) {
+        const kind = { "-": "del", "+": "ins" }[line[0]] ?? "same";
+        const sign = { del: "−", ins: "+", same: " " }[kind];
+        lines.append(
+          element("span", { class: `runnable-diff-${kind}` }, `${sign} ${line.slice(2)}\n`),
+        );
+      }
+      diff.append(lines);
+      part.append(diff);
+    }
+    output.append(part);
   });
+  const verdict = !compared
+    ? "nothing on the page to compare with"
+    : differ
+      ? differCount(differ, compared)
+      : "matches the page";
+  head.append(
+    element(
+      "span",
+      {
+        class: "runnable-verdict",
+        "data-verdict": differ ? "differ" : compared ? "match" : "none",
+      },
+      verdict[0].toUpperCase() + verdict.slice(1),
+    ),
+  );
+  return verdict;
 }
 
 function parseHeaders(text) {

@@ -29,13 +29,25 @@ def start_run(page, block):
 
 
 def wait_run(page, block, timeout):
-    """Wait for the run to end; return ``(state, output)``: "done" or "error", and the text shown."""
+    """Wait for the run to end; return ``(state, output)``: "done" or "error", and
+    :func:`output_text`."""
     page.wait_for_function(
         "block => block.dataset.runState !== undefined", arg=block.element_handle(), timeout=timeout
     )
-    output = block.locator(".runnable-output").first
-    text = "" if output.get_attribute("data-empty") == "true" else output.text_content()
-    return block.get_attribute("data-run-state"), text
+    return block.get_attribute("data-run-state"), output_text(block)
+
+
+def output_text(block):
+    """What the last run of ``block`` printed, statement after statement (without their
+    sources, the label or the diffs), or the message of a run that failed."""
+    return block.evaluate(
+        """block => {
+            const output = block.querySelector(".runnable-output");
+            if (output.dataset.empty === "true") return "";
+            const parts = [...output.querySelectorAll(".runnable-example, .runnable-text")];
+            return parts.length ? parts.map((part) => part.textContent).join("") : output.textContent;
+        }"""
+    )
 
 
 def press_run(page, block, timeout):
@@ -49,13 +61,42 @@ def example_outputs(block):
     return block.evaluate(
         r"""block => {
             const output = block.querySelector(".runnable-output:not(.runnable-stderr)");
-            const spans = [...output.querySelectorAll(":scope > .runnable-example")];
+            const spans = [...output.querySelectorAll(".runnable-example")];
             const stderr = block.querySelector(".runnable-stderr");
             return [
                 spans.length ? spans.map((span) => span.textContent) : null,
                 stderr && !stderr.hidden ? stderr.textContent.replace(/^Written to stderr:\n/, "") : "",
             ];
         }"""
+    )
+
+
+def statements(block):
+    """Each statement of the last run as shown: ``{"source", "output", "matches", "diff"}``
+    (``matches``: "true", "false", or "" when not compared; ``diff``: its lines, or None)."""
+    return block.evaluate(
+        r"""block => [...block.querySelectorAll(".runnable-result .runnable-statement")].map(
+            (part) => ({
+                source: part.querySelector(".runnable-source").textContent,
+                output: part.querySelector(".runnable-example").textContent,
+                matches: part.dataset.matches,
+                diff: part.querySelector(".runnable-diff-lines")
+                    ? part.querySelector(".runnable-diff-lines").textContent.split("\n").slice(0, -1)
+                    : null,
+            }),
+        )"""
+    )
+
+
+def verdict(block):
+    """``(label, verdict)`` above the last run's output: ("Output", "Matches the page"),
+    ("Your run", "1 of 4 statements differs from the page"); None where there is none."""
+    return tuple(
+        block.evaluate(
+            """block => [".runnable-result-label", ".runnable-verdict"].map(
+                (selector) => block.querySelector(selector)?.textContent ?? null,
+            )"""
+        )
     )
 
 
