@@ -440,8 +440,11 @@ def test_port_already_in_use_exits_quickly_with_the_servers_message(running, dev
     assert re.search(expected.port_in_use.format(port=port), output), output
     assert count_lines(output, expected.port_in_use_says) == expected.bind_attempts, output
     # Quick: within five times what the same command takes to start listening
-    # on a free port, plus twice its own retries (a second apart).
-    limit = 5 * baseline + 2 * (expected.bind_attempts - 1)
+    # on a free port (and never less than 20 s: CI's other lane runs Chromium beside
+    # it, and uvicorn with Channels once took 10.3 s to fail against a 2 s start),
+    # plus twice its own retries (a second apart). A server that keeps retrying
+    # or hangs is stopped at 60 s and fails.
+    limit = max(5 * baseline, 20) + 2 * (expected.bind_attempts - 1)
     assert took < limit, f"took {took:.2f} s, {limit:.2f} s at most:\n{output}"
 
 
