@@ -138,6 +138,23 @@ def test_interleaved_workers(actual, ok):
     assert output_match.output_matches(WORKERS_SHOWN, actual, WORKERS) is ok
 
 
+MAY_PRINT = "INFO: Waiting for background tasks to complete. (CTRL+C to force quit)"
+
+
+@pytest.mark.parametrize(
+    ("extra", "ok"),
+    [
+        ("", True),
+        (MAY_PRINT + "\n", True),  # a line the run may print: left out before comparing
+        ("INFO: Waiting for background tasks\n", False),  # only the whole line
+        ("ERROR: Exception in ASGI application\n", False),
+    ],
+)
+def test_lines_a_run_may_print(extra, ok):
+    plan = {**WORKERS, "may_print": [MAY_PRINT]}
+    assert output_match.output_matches(WORKERS_SHOWN, STARTED + extra, plan) is ok
+
+
 # Gunicorn: every line carries its process's id, so each worker's lines are
 # tied to it, and a wrong order inside one worker is seen even where the
 # same lines in the other worker's order would fit.

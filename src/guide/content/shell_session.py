@@ -315,6 +315,7 @@ SCENARIO_KEYS = {
     "processes": "[[line, ...], ...]: each worker's lines, printed concurrently (interleaves)",
     "first": "the parent's last line printed before it starts the workers (interleaves)",
     "process_id": "a regular expression, its group the process id a line carries (interleaves)",
+    "may_print": "lines a run prints or not, as a race decides: left out before comparing",
 }
 
 
