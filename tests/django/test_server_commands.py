@@ -307,11 +307,12 @@ def test_streaming_view_sends_each_event_when_produced(running):
                 arrivals.append((time.monotonic(), json.loads(line[6:])["n"]))
     assert [n for _, n in arrivals] == [1, 2, 3]
     # Produced `interval` apart: a server that buffered the body would deliver
-    # them together at the end. Over the whole stream, at least three quarters
-    # of the time the view took to produce them.
+    # them together at the end, milliseconds apart. Streamed, they arrive spread
+    # over about the time the view took to produce them: at least half of it
+    # (three quarters failed once under CI's load, at 0.276 s of 0.4 s).
     spread = arrivals[-1][0] - arrivals[0][0]
     produced_in = (len(arrivals) - 1) * interval
-    assert spread >= 0.75 * produced_in, f"events were buffered: all arrived within {spread:.3f} s"
+    assert spread >= 0.5 * produced_in, f"events were buffered: all arrived within {spread:.3f} s"
 
 
 @SERVER_FACT
