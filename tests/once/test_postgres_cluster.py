@@ -99,8 +99,14 @@ def test_python_m_guide_postgres_serves_the_example_until_ctrl_c(tmp_path):
         assert code == 0, log.read_text()
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            # SIGTERM first: the program stops its cluster (which runs in a session
+            # of its own, so SIGKILL to this group would leave it running).
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
     output = log.read_text()
     assert "migrated; loaded sample_questions and sample_choices" in output
     assert output.rstrip().endswith("PostgreSQL stopped, its folder removed"), output
