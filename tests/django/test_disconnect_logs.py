@@ -50,7 +50,10 @@ from django.urls import include, path
 
 
 def mark(name, what):
-    pathlib.Path(os.environ["DISCONNECT_MARKS"], name).write_text(what)
+    # Written beside, then renamed: the test never reads a half-written mark.
+    marks = pathlib.Path(os.environ["DISCONNECT_MARKS"])
+    (marks / f".{name}").write_text(what)
+    os.replace(marks / f".{name}", marks / name)
 
 
 def sync_view(request):
@@ -228,7 +231,11 @@ class Disconnects:
             if all((self.marks / name).exists() for name in WHAT_HAPPENED):
                 break
             time.sleep(0.05)
-        return {path.name: path.read_text() for path in sorted(self.marks.iterdir())}
+        return {
+            path.name: path.read_text()
+            for path in sorted(self.marks.iterdir())
+            if not path.name.startswith(".")
+        }
 
     def stop(self):
         self.server.kill()
