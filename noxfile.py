@@ -7,6 +7,7 @@ Debian packages first), or with nox directly once those are on PATH::
     nox -s serve     # the site on http://127.0.0.1:8000/
     nox -s example   # the example project under uvicorn on 127.0.0.1:8001
     nox -s tests     # the Django-dependent tests on Django 5.2, 6.0 and 6.1
+    nox -s build     # the runtime and the site, built only if their inputs changed
     nox -s docs      # the site built strictly (once), the checks of the pages, every snippet
     nox -s browser   # the built site in headless Chromium
     nox -s publish -- --site-url URL [--repo-url URL]   # the deployable site in build/publish
@@ -201,6 +202,16 @@ def tests(session, django):
     else:
         once = ["-m", "not server_fact"]
     session.run("pytest", "-n", "2", "--dist", "worksteal", *once, TESTS_PER_DJANGO)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def build(session):
+    """Build the runtime and the site (each only if its inputs changed), as docs and browser do.
+
+    ``./guide test`` runs it before those two, which then run side by side on its build.
+    """
+    install(session, "docs", "browser-build", django=DEFAULT_DJANGO)
+    build_site(session)
 
 
 @nox.session(python=DEFAULT_PYTHON)
