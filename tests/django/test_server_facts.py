@@ -11,6 +11,8 @@
   is installed: not after the page's install line alone (a throwaway virtualenv).
 - uvicorn's opt-in HTTP/2 (``--http zttp --http2``): what it takes, and what it
   does with Django.
+- A blocked event loop: Gunicorn's ``--timeout`` kills the worker, uvicorn's own
+  worker health check does not notice it.
 - Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
 - A server calls the application once per HTTP request, not once per
   connection: two requests over one keep-alive connection are two calls.
@@ -251,6 +253,61 @@ def test_uvicorn_zttp_http2_hangs_on_a_django_get(dev_env, tmp_path):
                 h2.get(process.url + "/polls/async/")
     finally:
         process.kill()
+
+
+# --- A blocked event loop: Gunicorn's --timeout notices it, uvicorn's health check not ---
+
+# An application whose /block request blocks the worker's event loop.
+BLOCKING_MODULE = """
+    import time
+
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/block":
+            time.sleep(float(scope["query_string"] or 0))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+"""
+
+
+@SERVER_FACT
+def test_gunicorn_timeout_kills_a_worker_whose_event_loop_is_blocked(dev_env, tmp_path):
+    """With the uvicorn worker the heartbeat is sent from the event loop: a loop blocked
+    longer than ``--timeout`` gets the worker killed and replaced."""
+    write_module(tmp_path / "app", "blocking", BLOCKING_MODULE)
+    port = free_port()
+    argv = ["gunicorn", "blocking:app", "-k", "uvicorn_worker.UvicornWorker"]
+    argv += ["--bind", f"127.0.0.1:{port}", "--timeout", "2"]
+    env = with_pythonpath(command_env(dev_env), tmp_path / "app")
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        process.wait_for_output("Application startup complete.", timeout=60)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(process.url + "/block?8", timeout=20)
+        process.wait_for_output("[CRITICAL] WORKER TIMEOUT (pid:", timeout=10)
+        process.wait_for_output("Booting worker with pid", timeout=30)
+    finally:
+        process.kill()
+
+
+@SERVER_FACT
+def test_uvicorn_workers_health_check_ignores_a_blocked_event_loop(dev_env, tmp_path):
+    """uvicorn 0.54's parent pings each worker (``--timeout-worker-healthcheck``), but
+    a thread of the worker answers: a loop blocked four times that long is not noticed."""
+    write_module(tmp_path / "app", "blocking", BLOCKING_MODULE)
+    port = free_port()
+    argv = ["uvicorn", "blocking:app", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--workers", "2", "--timeout-worker-healthcheck", "1"]
+    env = with_pythonpath(command_env(dev_env), tmp_path / "app")
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        response = httpx.get(process.url + "/block?4", timeout=20)
+        assert (response.status_code, response.text) == (200, "done")
+    finally:
+        process.kill()
+    assert "died" not in process.output(), process.output()
 
 
 # --- Gunicorn's default bind ----------------------------------------------------
