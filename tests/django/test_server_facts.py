@@ -11,6 +11,8 @@
   is installed: not after the page's install line alone (a throwaway virtualenv).
 - uvicorn's opt-in HTTP/2 (``--http zttp --http2``): what it takes, and what it
   does with Django.
+- Gunicorn's own ASGI worker serves HTTP/2 without TLS when told to
+  (``--http-protocols h2,h1 --http2-cleartext prior-knowledge``).
 - A blocked event loop: Gunicorn's ``--timeout`` kills the worker, uvicorn's own
   worker health check does not notice it.
 - Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
@@ -253,6 +255,31 @@ def test_uvicorn_zttp_http2_hangs_on_a_django_get(dev_env, tmp_path):
                 h2.get(process.url + "/polls/async/")
     finally:
         process.kill()
+
+
+# --- Gunicorn's own ASGI worker: HTTP/2 without TLS, opted in ---------------------
+
+
+@SERVER_FACT
+def test_gunicorn_asgi_worker_serves_http2_cleartext_when_opted_in(dev_env, tmp_path):
+    """Gunicorn 27's ASGI worker with ``--http-protocols h2,h1 --http2-cleartext
+    prior-knowledge`` answers an HTTP/2 request without TLS from a trusted address
+    (``--forwarded-allow-ips``, 127.0.0.1 by default), Django's view included, and
+    refuses an HTTP/1.1 request from that address with 400."""
+    port = free_port()
+    argv = ["gunicorn", "mysite.asgi:application", "--worker-class", "asgi"]
+    argv += ["--bind", f"127.0.0.1:{port}"]
+    argv += ["--http-protocols", "h2,h1", "--http2-cleartext", "prior-knowledge"]
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    try:
+        process.wait_for_output("ASGI server listening on", timeout=60)
+        with httpx.Client(http1=False, http2=True, timeout=10) as h2:
+            response = h2.get(process.url + "/polls/async/")
+        assert (response.http_version, response.json()["count"]) == ("HTTP/2", 3)
+        response = httpx.get(process.url + "/polls/async/", timeout=10)
+        assert (response.http_version, response.status_code) == ("HTTP/1.1", 400)
+    finally:
+        assert process.stop(timeout=30) == 0
 
 
 # --- A blocked event loop: Gunicorn's --timeout notices it, uvicorn's health check not ---
