@@ -15,6 +15,8 @@
   (``--http-protocols h2,h1 --http2-cleartext prior-knowledge``).
 - A blocked event loop: Gunicorn's ``--timeout`` kills the worker, uvicorn's own
   worker health check does not notice it.
+- With Django's default logging and ``DEBUG = False``, a 500's traceback is printed
+  under Daphne only (its command calls ``logging.basicConfig()``).
 - Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
 - A server calls the application once per HTTP request, not once per
   connection: two requests over one keep-alive connection are two calls.
@@ -27,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import httpx
 import pytest
@@ -335,6 +338,56 @@ def test_uvicorn_workers_health_check_ignores_a_blocked_event_loop(dev_env, tmp_
     finally:
         process.kill()
     assert "died" not in process.output(), process.output()
+
+
+# --- A 500's traceback with Django's default logging: only Daphne prints it ------
+
+# The example's settings without its LOGGING, and with DEBUG off: Django's own
+# logging alone, whose console handler is for DEBUG only.
+DEFAULT_LOGGING_SETTINGS = """
+    from mysite.settings import *
+
+    DEBUG = False
+    LOGGING = {}
+"""
+
+UNSAFE_VIEW_COMMANDS = {
+    "uvicorn": ["uvicorn", "mysite.asgi:application", "--port", "{port}"],
+    "gunicorn": [
+        "gunicorn",
+        "mysite.asgi:application",
+        "-k",
+        "uvicorn_worker.UvicornWorker",
+        "--bind",
+        "127.0.0.1:{port}",
+    ],
+    "daphne": ["daphne", "-p", "{port}", "mysite.asgi:application"],
+    "hypercorn": ["hypercorn", "mysite.asgi:application", "--bind", "127.0.0.1:{port}"],
+}
+
+
+@SERVER_FACT
+@pytest.mark.parametrize("name", UNSAFE_VIEW_COMMANDS)
+def test_a_500_traceback_with_django_s_default_logging(name, dev_env, tmp_path):
+    """Daphne's command calls ``logging.basicConfig()``: the root logger gets a
+    handler, and ``django.request``'s error reaches it. The other servers leave
+    the root logger alone, and with ``DEBUG = False`` nothing prints it."""
+    write_module(tmp_path / "app", "default_logging", DEFAULT_LOGGING_SETTINGS)
+    port = free_port()
+    argv = [token.format(port=port) for token in UNSAFE_VIEW_COMMANDS[name]]
+    env = {**dev_env, "DJANGO_SETTINGS_MODULE": "default_logging"}
+    env = with_pythonpath(command_env(env), tmp_path / "app")
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        response = httpx.get(process.url + "/polls/unsafe/", timeout=30)
+        assert response.status_code == 500
+        time.sleep(0.5)
+    finally:
+        process.kill()
+    output = process.output()
+    printed = "Internal Server Error: /polls/unsafe/" in output
+    assert printed == (name == "daphne"), output
+    assert ("SynchronousOnlyOperation" in output) == printed, output
 
 
 # --- Gunicorn's default bind ----------------------------------------------------
