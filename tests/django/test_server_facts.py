@@ -17,6 +17,7 @@
   worker health check does not notice it.
 - With Django's default logging and ``DEBUG = False``, a 500's traceback is printed
   under Daphne only (its command calls ``logging.basicConfig()``).
+- uvicorn's ``--reload`` with ``--workers``: one server process and a warning.
 - Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
 - A server calls the application once per HTTP request, not once per
   connection: two requests over one keep-alive connection are two calls.
@@ -258,6 +259,26 @@ def test_uvicorn_zttp_http2_hangs_on_a_django_get(dev_env, tmp_path):
                 h2.get(process.url + "/polls/async/")
     finally:
         process.kill()
+
+
+# --- uvicorn's --reload with --workers: the workers are ignored -------------------
+
+
+@SERVER_FACT
+def test_uvicorn_reload_ignores_workers(dev_env, tmp_path):
+    port = free_port()
+    argv = ["uvicorn", "mysite.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--reload", "--reload-dir", "polls", "--workers", "2"]
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    try:
+        process.wait_for_output("Application startup complete.", timeout=60)
+        assert httpx.get(process.url + "/polls/", timeout=30).status_code == 200
+    finally:
+        process.kill()
+    output = process.output()
+    assert 'WARNING:  "workers" flag is ignored when reloading is enabled.' in output, output
+    assert "Started reloader process" in output, output
+    assert output.count("Started server process") == 1, output
 
 
 # --- Gunicorn's own ASGI worker: HTTP/2 without TLS, opted in ---------------------
