@@ -18,6 +18,8 @@
 - With Django's default logging and ``DEBUG = False``, a 500's traceback is printed
   under Daphne only (its command calls ``logging.basicConfig()``).
 - uvicorn's ``--reload`` with ``--workers``: one server process and a warning.
+- Daphne's ``Killed N pending application instances`` on SIGTERM leaves out idle
+  keep-alive connections.
 - Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
 - A server calls the application once per HTTP request, not once per
   connection: two requests over one keep-alive connection are two calls.
@@ -279,6 +281,24 @@ def test_uvicorn_reload_ignores_workers(dev_env, tmp_path):
     assert 'WARNING:  "workers" flag is ignored when reloading is enabled.' in output, output
     assert "Started reloader process" in output, output
     assert output.count("Started server process") == 1, output
+
+
+# --- Daphne's SIGTERM count: application instances still running ---------------
+
+
+@SERVER_FACT
+def test_daphne_sigterm_count_leaves_out_idle_keep_alive_connections(dev_env, tmp_path):
+    """Two clients each keep a connection open after a finished request: Daphne's
+    ``Killed ... pending application instances`` counts neither."""
+    port = free_port()
+    argv = server_argv(snippet_path("daphne.sh"), port)
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    with httpx.Client(timeout=30) as first, httpx.Client(timeout=30) as second:
+        for client in (first, second):
+            response = client.get(process.url + "/polls/async/")
+            assert (response.status_code, response.headers.get("connection")) == (200, None)
+        assert process.stop(timeout=30) == 0
+    assert "Killed 0 pending application instances" in process.output(), process.output()
 
 
 # --- Gunicorn's own ASGI worker: HTTP/2 without TLS, opted in ---------------------
