@@ -11,6 +11,15 @@
   is installed: not after the page's install line alone (a throwaway virtualenv).
 - uvicorn's opt-in HTTP/2 (``--http zttp --http2``): what it takes, and what it
   does with Django.
+- Gunicorn's own ASGI worker serves HTTP/2 without TLS when told to
+  (``--http-protocols h2,h1 --http2-cleartext prior-knowledge``).
+- A blocked event loop: Gunicorn's ``--timeout`` kills the worker, uvicorn's own
+  worker health check does not notice it.
+- With Django's default logging and ``DEBUG = False``, a 500's traceback is printed
+  under Daphne only (its command calls ``logging.basicConfig()``).
+- uvicorn's ``--reload`` with ``--workers``: one server process and a warning.
+- Daphne's ``Killed N pending application instances`` on SIGTERM leaves out idle
+  keep-alive connections.
 - Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
 - A server calls the application once per HTTP request, not once per
   connection: two requests over one keep-alive connection are two calls.
@@ -23,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import httpx
 import pytest
@@ -251,6 +261,177 @@ def test_uvicorn_zttp_http2_hangs_on_a_django_get(dev_env, tmp_path):
                 h2.get(process.url + "/polls/async/")
     finally:
         process.kill()
+
+
+# --- uvicorn's --reload with --workers: the workers are ignored -------------------
+
+
+@SERVER_FACT
+def test_uvicorn_reload_ignores_workers(dev_env, tmp_path):
+    port = free_port()
+    argv = ["uvicorn", "mysite.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--reload", "--reload-dir", "polls", "--workers", "2"]
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    try:
+        process.wait_for_output("Application startup complete.", timeout=60)
+        assert httpx.get(process.url + "/polls/", timeout=30).status_code == 200
+    finally:
+        process.kill()
+    output = process.output()
+    assert 'WARNING:  "workers" flag is ignored when reloading is enabled.' in output, output
+    assert "Started reloader process" in output, output
+    assert output.count("Started server process") == 1, output
+
+
+# --- Daphne's SIGTERM count: application instances still running ---------------
+
+
+@SERVER_FACT
+def test_daphne_sigterm_count_leaves_out_idle_keep_alive_connections(dev_env, tmp_path):
+    """Two clients each keep a connection open after a finished request: Daphne's
+    ``Killed ... pending application instances`` counts neither."""
+    port = free_port()
+    argv = server_argv(snippet_path("daphne.sh"), port)
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    with httpx.Client(timeout=30) as first, httpx.Client(timeout=30) as second:
+        for client in (first, second):
+            response = client.get(process.url + "/polls/async/")
+            assert (response.status_code, response.headers.get("connection")) == (200, None)
+        # The client has its answer before Django has finished the request (it
+        # still closes the response and sends request_finished): let it finish.
+        time.sleep(1)
+        assert process.stop(timeout=30) == 0
+    assert "Killed 0 pending application instances" in process.output(), process.output()
+
+
+# --- Gunicorn's own ASGI worker: HTTP/2 without TLS, opted in ---------------------
+
+
+@SERVER_FACT
+def test_gunicorn_asgi_worker_serves_http2_cleartext_when_opted_in(dev_env, tmp_path):
+    """Gunicorn 27's ASGI worker with ``--http-protocols h2,h1 --http2-cleartext
+    prior-knowledge`` answers an HTTP/2 request without TLS from a trusted address
+    (``--forwarded-allow-ips``, 127.0.0.1 by default), Django's view included, and
+    refuses an HTTP/1.1 request from that address with 400."""
+    port = free_port()
+    argv = ["gunicorn", "mysite.asgi:application", "--worker-class", "asgi"]
+    argv += ["--bind", f"127.0.0.1:{port}"]
+    argv += ["--http-protocols", "h2,h1", "--http2-cleartext", "prior-knowledge"]
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    try:
+        process.wait_for_output("ASGI server listening on", timeout=60)
+        with httpx.Client(http1=False, http2=True, timeout=10) as h2:
+            response = h2.get(process.url + "/polls/async/")
+        assert (response.http_version, response.json()["count"]) == ("HTTP/2", 3)
+        response = httpx.get(process.url + "/polls/async/", timeout=10)
+        assert (response.http_version, response.status_code) == ("HTTP/1.1", 400)
+    finally:
+        assert process.stop(timeout=30) == 0
+
+
+# --- A blocked event loop: Gunicorn's --timeout notices it, uvicorn's health check not ---
+
+# An application whose /block request blocks the worker's event loop.
+BLOCKING_MODULE = """
+    import time
+
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/block":
+            time.sleep(float(scope["query_string"] or 0))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+"""
+
+
+@SERVER_FACT
+def test_gunicorn_timeout_kills_a_worker_whose_event_loop_is_blocked(dev_env, tmp_path):
+    """With the uvicorn worker the heartbeat is sent from the event loop: a loop blocked
+    longer than ``--timeout`` gets the worker killed and replaced."""
+    write_module(tmp_path / "app", "blocking", BLOCKING_MODULE)
+    port = free_port()
+    argv = ["gunicorn", "blocking:app", "-k", "uvicorn_worker.UvicornWorker"]
+    argv += ["--bind", f"127.0.0.1:{port}", "--timeout", "2"]
+    env = with_pythonpath(command_env(dev_env), tmp_path / "app")
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        process.wait_for_output("Application startup complete.", timeout=60)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(process.url + "/block?8", timeout=20)
+        process.wait_for_output("[CRITICAL] WORKER TIMEOUT (pid:", timeout=10)
+        process.wait_for_output("Booting worker with pid", timeout=30)
+    finally:
+        process.kill()
+
+
+@SERVER_FACT
+def test_uvicorn_workers_health_check_ignores_a_blocked_event_loop(dev_env, tmp_path):
+    """uvicorn 0.54's parent pings each worker (``--timeout-worker-healthcheck``), but
+    a thread of the worker answers: a loop blocked three times that long is not noticed,
+    and the blocked request is answered (a worker killed meanwhile would not answer)."""
+    write_module(tmp_path / "app", "blocking", BLOCKING_MODULE)
+    port = free_port()
+    argv = ["uvicorn", "blocking:app", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--workers", "2", "--timeout-worker-healthcheck", "2"]
+    env = with_pythonpath(command_env(dev_env), tmp_path / "app")
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        response = httpx.get(process.url + "/block?6", timeout=30)
+        assert (response.status_code, response.text) == (200, "done")
+    finally:
+        process.kill()
+
+
+# --- A 500's traceback with Django's default logging: only Daphne prints it ------
+
+# The example's settings without its LOGGING, and with DEBUG off: Django's own
+# logging alone, whose console handler is for DEBUG only.
+DEFAULT_LOGGING_SETTINGS = """
+    from mysite.settings import *
+
+    DEBUG = False
+    LOGGING = {}
+"""
+
+UNSAFE_VIEW_COMMANDS = {
+    "uvicorn": ["uvicorn", "mysite.asgi:application", "--port", "{port}"],
+    "gunicorn": [
+        "gunicorn",
+        "mysite.asgi:application",
+        "-k",
+        "uvicorn_worker.UvicornWorker",
+        "--bind",
+        "127.0.0.1:{port}",
+    ],
+    "daphne": ["daphne", "-p", "{port}", "mysite.asgi:application"],
+    "hypercorn": ["hypercorn", "mysite.asgi:application", "--bind", "127.0.0.1:{port}"],
+}
+
+
+@SERVER_FACT
+@pytest.mark.parametrize("name", UNSAFE_VIEW_COMMANDS)
+def test_a_500_traceback_with_django_s_default_logging(name, dev_env, tmp_path):
+    """Daphne's command calls ``logging.basicConfig()``: the root logger gets a
+    handler, and ``django.request``'s error reaches it. The other servers leave
+    the root logger alone, and with ``DEBUG = False`` nothing prints it."""
+    write_module(tmp_path / "app", "default_logging", DEFAULT_LOGGING_SETTINGS)
+    port = free_port()
+    argv = [token.format(port=port) for token in UNSAFE_VIEW_COMMANDS[name]]
+    env = {**dev_env, "DJANGO_SETTINGS_MODULE": "default_logging"}
+    env = with_pythonpath(command_env(env), tmp_path / "app")
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        response = httpx.get(process.url + "/polls/unsafe/", timeout=30)
+        assert response.status_code == 500
+        time.sleep(0.5)
+    finally:
+        process.kill()
+    output = process.output()
+    printed = "Internal Server Error: /polls/unsafe/" in output
+    assert printed == (name == "daphne"), output
+    assert ("SynchronousOnlyOperation" in output) == printed, output
 
 
 # --- Gunicorn's default bind ----------------------------------------------------
