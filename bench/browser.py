@@ -233,6 +233,7 @@ def main(argv=None):
         )
     if not 1 <= args.runs <= 20:
         parser.error("--runs must be 1-20")
+    machine_info = idle_machine(args.allow_busy)  # before anything starts
     from playwright.sync_api import sync_playwright
 
     server = serve(args.site)
@@ -244,7 +245,6 @@ def main(argv=None):
         "view": (url, {"read": args.read}),
     }
     rows = {mode: [] for mode in modes}
-    machine_info = idle_machine(args.allow_busy)
     with sync_playwright() as playwright:
         browser = launch(playwright, args.chromium)
         chromium_version = browser.version

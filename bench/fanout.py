@@ -210,8 +210,8 @@ def main(argv=None):
         parser.error("need --idle-sockets >= 2, --idle-seconds >= 0, --runs >= 1")
     if not (1 <= args.votes and 1 <= args.concurrency and 1 <= args.sockets <= 500):
         parser.error("need --votes >= 1, --concurrency >= 1, 1 <= --sockets <= 500")
+    machine_info = idle_machine(args.allow_busy)  # before anything starts
     database = migrated_database(Path(tempfile.mkdtemp(prefix="bench-ws-")) / "db.sqlite3")
-    machine_info = idle_machine(args.allow_busy)  # before the servers start
     rows = [measure("in-memory", {"MYSITE_CHANNEL_LAYER": "memory"}, args, database)]
     with RedisServer() as redis:
         rows.append(measure("Redis", {"MYSITE_REDIS_URL": redis.url}, args, database))

@@ -71,8 +71,8 @@ def too_busy(info):
     if not over:
         return None
     return (
-        f"1-minute load average {' and '.join(over)} on {cores} cores, above the "
-        f"{limit:g} ({LIMIT_PER_CORE:g} per core) at which figures are published"
+        f"1-minute load average {' and '.join(over)} on {cores} cores, "
+        f"above {LIMIT_PER_CORE:g} per core"
     )
 
 
@@ -122,3 +122,11 @@ def add_allow_busy(parser):
         help=f"measure and write even above a load of {LIMIT_PER_CORE:g} per core "
         "(the site withholds such figures)",
     )
+
+
+def load_text(info):
+    """The load averages ``info`` records, in words, for the line under a table."""
+    recorded = [f"{info[key]:g} {LOADS[key]}" for key in LOADS if info.get(key) is not None]
+    if not recorded:
+        return "load average not recorded"
+    return "1-minute load average " + " and ".join(recorded)
