@@ -60,6 +60,11 @@ def render(data):
     for mode in ("cold", "lean"):
         phases = results[mode].get("phases_ms", {})
         steps = ", ".join(PHASES[name].format(phases[name]) for name in PHASES if name in phases)
+        if "rest" in phases:  # from "runtime ready" to the first result on the page
+            steps += (
+                f", then {phases['rest']} ms more to the first result (the worker's own start "
+                "before it measures, the run, the output shown)"
+            )
         starts.append(f"{'from the snapshot' if mode == 'cold' else 'from scratch'}: {steps}")
     recorded = any("first_s_runs" in row for row in results.values())
     spread = (

@@ -46,7 +46,8 @@ def render(data):
         "clients × broadcasts. Either layer drops a broadcast, rather than let it wait, "
         "where `capacity` messages (100 by default) already wait: in memory, for one "
         "socket; in Redis, for one process "
-        "([Messages dropped at capacity](#messages-dropped-at-capacity) above). "
+        "(messages dropped at capacity, under "
+        "[Broadcasting from a sync view](#broadcasting-from-a-sync-view)). "
         f"One client's answers: the median of {answers}"
         + (
             ", the fastest and slowest in brackets."
