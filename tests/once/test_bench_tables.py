@@ -265,3 +265,11 @@ def test_no_page_quotes_a_withheld_load():
             for key in machine.LOADS:
                 if info.get(key) is not None and machine.too_busy(info):
                     assert f"{info[key]:g}" not in text, (page, source)
+
+
+def test_the_chart_scrolls_on_a_narrow_screen_instead_of_shrinking():
+    html = (ROOT / "docs" / "assets" / "stylesheets" / "extra.css").read_text()
+    assert re.search(r"\.bench-chart img \{\s*max-width: none;", html)
+    text = servers_bench.render_chart(markers.load("servers.json"))
+    assert text.startswith('<div class="md-typeset__scrollwrap bench-chart" markdown>')
+    assert f"]({servers_bench.CHART})" in text

@@ -102,11 +102,22 @@ CHART = "../assets/servers-bench.svg"
 
 
 def render_chart(data):
-    """The chart, described for a reader who cannot see it."""
+    """The chart, described for a reader who cannot see it.
+
+    It is drawn at its own width (its text is 12 px or more): on a narrower
+    screen it scrolls sideways in a box (``bench-chart`` in ``extra.css``)
+    instead of shrinking.
+    """
     names = [LABELS.get(name, name) for name in data["servers"]]
-    return (
-        f"![Requests per second and p99 latency of the example's sync and async views on "
-        f"{', '.join(names[:-1])} and {names[-1]}, measured on {data['date'][:10]}]({CHART})"
+    return "\n".join(
+        [
+            '<div class="md-typeset__scrollwrap bench-chart" markdown>',
+            "",
+            f"![Requests per second and p99 latency of the example's sync and async views on "
+            f"{', '.join(names[:-1])} and {names[-1]}, measured on {data['date'][:10]}]({CHART})",
+            "",
+            "</div>",
+        ]
     )
 
 
