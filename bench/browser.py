@@ -36,9 +36,10 @@ the output).
 
 Times are the page's own (``data-run-ms`` of the block: from the click to
 the output shown), so Playwright's round trips are not counted. Prints the
-median of each, and every run, and writes the medians to
-bench/results/browser.json (``--out``), which docs/index.md shows
-(guide.site.tables.browser_bench). A script, not a test.
+median of each, and every run, and writes the medians and each load's times to
+bench/results/browser.json (``--out``), which docs/about.md shows
+(guide.site.tables.browser_bench). It refuses to measure on a busy machine
+(:mod:`guide.bench.machine`; ``--allow-busy``). A script, not a test.
 """
 
 import argparse
@@ -53,7 +54,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from guide.bench.machine import machine
+from guide.bench.machine import add_allow_busy, idle_machine, write_results
 from guide.clients.run_button import press_run
 from guide.paths import ROOT
 from guide.services.chromium import CHROMIUM, launch
@@ -194,7 +195,7 @@ def phases(row):
 
 
 def summary(rows, mode):
-    """The medians of one mode's loads, as written to the results JSON."""
+    """The medians of one mode's loads, and each load's times, as written to the results JSON."""
     median = statistics.median
     found = {
         "first_s": round(median(row["first"] for row in rows), 2),
@@ -202,6 +203,10 @@ def summary(rows, mode):
         "fresh_ms": round(median(row["fresh"] for row in rows) * 1000),
         "gzip_mb": round(median(row["sent"] for row in rows) / 1e6, 2),
         "brotli_mb": round(median(row["sent_brotli"] for row in rows) / 1e6, 2),
+        # Every load's times, for the spread the page shows beside each median.
+        "first_s_runs": [round(row["first"], 2) for row in rows],
+        "warm_ms_runs": [round(row["warm"] * 1000) for row in rows],
+        "fresh_ms_runs": [round(row["fresh"] * 1000) for row in rows],
     }
     if mode in PER_PHASE:
         per_phase = [phases(row) for row in rows]
@@ -218,6 +223,7 @@ def main(argv=None):
     parser.add_argument("--read", type=float, default=8.0, help="reading time before Run (s)")
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
+    add_allow_busy(parser)
     args = parser.parse_args(argv)
     try:
         _, manifest = runtime_files.read_served(args.site / runtime_files.RUNTIME_DIR)
@@ -227,6 +233,7 @@ def main(argv=None):
         )
     if not 1 <= args.runs <= 20:
         parser.error("--runs must be 1-20")
+    machine_info = idle_machine(args.allow_busy)  # before anything starts
     from playwright.sync_api import sync_playwright
 
     server = serve(args.site)
@@ -238,7 +245,6 @@ def main(argv=None):
         "view": (url, {"read": args.read}),
     }
     rows = {mode: [] for mode in modes}
-    machine_info = machine()
     with sync_playwright() as playwright:
         browser = launch(playwright, args.chromium)
         chromium_version = browser.version
@@ -259,10 +265,8 @@ def main(argv=None):
                 )
         browser.close()
     server.shutdown()
-    with open("/proc/loadavg") as f:
-        load = f.read().split()[0]
     median = statistics.median
-    print(f"\nmedian of {args.runs} cold page loads (gzip on the wire, load average {load}):")
+    print(f"\nmedian of {args.runs} cold page loads (gzip on the wire):")
     print(f"  (Chromium sent Accept-Encoding: {' | '.join(sorted(GzipHandler.accepted))})")
     for mode, label in (
         ("cold", "Run pressed at once"),
@@ -289,7 +293,7 @@ def main(argv=None):
         )
     data = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {**machine_info, "load_average_at_end": float(load)},
+        "machine": machine_info,
         "chromium": chromium_version,
         "runtime": {"pyodide": manifest["pyodide"], "python": manifest["python"]},
         "page": PAGE,
@@ -297,7 +301,7 @@ def main(argv=None):
         "settings": {"dwell_s": args.dwell, "read_s": args.read},
         "results": {mode: summary(rows[mode], mode) for mode in modes},
     }
-    args.out.write_text(json.dumps(data, indent=2) + "\n")
+    write_results(args.out, data, args.allow_busy)
     print(f"wrote {args.out}")
     return 0
 

@@ -38,7 +38,7 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
-from guide.bench.machine import machine
+from guide.bench.machine import add_allow_busy, idle_machine, write_results
 from guide.clients.websocket import ORIGIN, burst, total_votes, vote, wait_until_serving, ws_url
 from guide.services.processes import example_env, free_port, migrated_database, uvicorn
 from guide.services.redis import RedisServer
@@ -88,7 +88,7 @@ async def fan_out(server, clients, broadcasts):
 
 
 async def answers(server, count):
-    """One client asks ``count`` times, ``SPACING`` apart: p50 ms from request to answer."""
+    """One client asks ``count`` times, ``SPACING`` apart: each answer's ms, in order."""
     url = f"ws://127.0.0.1:{server.port}/ws/polls/1/"
     times = []
     async with connect(url, origin=ORIGIN) as ws:
@@ -99,7 +99,7 @@ async def answers(server, count):
             await ws.recv()
             times.append((time.perf_counter() - sent) * 1000)
             await asyncio.sleep(SPACING)
-    return percentile(times, 0.50)
+    return times
 
 
 def measure(layer, settings, args, database):
@@ -108,7 +108,7 @@ def measure(layer, settings, args, database):
     with uvicorn(APP, port, env, "--no-access-log", "--log-level", "warning") as server:
         wait_until_serving(server)
         delays, missing = asyncio.run(fan_out(server, args.clients, args.broadcasts))
-        answer_ms = asyncio.run(answers(server, args.answers))
+        times = asyncio.run(answers(server, args.answers))
     row = {
         "layer": layer,
         "clients": args.clients,
@@ -118,7 +118,9 @@ def measure(layer, settings, args, database):
         "missing_reasons": missing,
         "p50_ms": percentile(delays, 0.50),
         "p99_ms": percentile(delays, 0.99),
-        "answer_p50_ms": answer_ms,
+        "answer_p50_ms": (answer_ms := percentile(times, 0.50)),
+        "answer_min_ms": min(times),
+        "answer_max_ms": max(times),
     }
     print(
         f"{layer:9} {args.clients} clients: broadcast p50 {row['p50_ms']:.1f} ms, "
@@ -200,6 +202,7 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--sockets", type=int, default=50, help="per process, in each run")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    add_allow_busy(parser)
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 1000 and 1 <= args.broadcasts <= 100 and args.answers >= 1):
         parser.error("need 1 <= clients <= 1000, 1 <= broadcasts <= 100, answers >= 1")
@@ -207,8 +210,8 @@ def main(argv=None):
         parser.error("need --idle-sockets >= 2, --idle-seconds >= 0, --runs >= 1")
     if not (1 <= args.votes and 1 <= args.concurrency and 1 <= args.sockets <= 500):
         parser.error("need --votes >= 1, --concurrency >= 1, 1 <= --sockets <= 500")
+    machine_info = idle_machine(args.allow_busy)  # before anything starts
     database = migrated_database(Path(tempfile.mkdtemp(prefix="bench-ws-")) / "db.sqlite3")
-    machine_info = machine()  # the load average before the servers start
     rows = [measure("in-memory", {"MYSITE_CHANNEL_LAYER": "memory"}, args, database)]
     with RedisServer() as redis:
         rows.append(measure("Redis", {"MYSITE_REDIS_URL": redis.url}, args, database))
@@ -225,7 +228,7 @@ def main(argv=None):
         "results": rows,
         "delivery": delivered,
     }
-    args.out.write_text(json.dumps(data, indent=2) + "\n")
+    write_results(args.out, data, args.allow_busy)
     print(f"wrote {args.out}")
 
 

@@ -13,7 +13,8 @@ non-200 status).
 The server runs the production settings behind a pretend TLS proxy, and the
 client is aiohttp: see :mod:`guide.bench.load`, shared with ``bench/servers.py``.
 Client and server share the same 2-core machine, so the figures compare
-set-ups; they do not size a server.
+set-ups; they do not size a server. It refuses to start on a busy machine
+(:mod:`guide.bench.machine`; ``--allow-busy``) and prints the load at the end.
 """
 
 import argparse
@@ -22,6 +23,7 @@ import platform
 import sys
 
 from guide.bench.load import VIEWS, load, percentile, production_env
+from guide.bench.machine import add_allow_busy, idle_machine, load_now, load_text, too_busy
 from guide.services.processes import free_port, uvicorn
 
 
@@ -30,9 +32,11 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--app", default="mysite.asgi:application")
+    add_allow_busy(parser)
     args = parser.parse_args(argv)
     if not (1 <= args.concurrency <= args.requests <= 100_000):
         parser.error("need 1 <= concurrency <= requests <= 100000")
+    host = idle_machine(args.allow_busy)
 
     env = production_env()
     import django
@@ -58,6 +62,10 @@ def main(argv=None):
                 f"{percentile(latencies, 0.50) * 1000:>8.1f} "
                 f"{percentile(latencies, 0.99) * 1000:>8.1f} {errors:>7}"
             )
+    host["load_average_at_end"] = load_now()
+    print(f"{load_text(host)} on {host['cores']} cores")
+    if reason := too_busy(host):
+        print(f"Measured on a busy machine: {reason}.", file=sys.stderr)
     return 1 if total_errors else 0
 
 

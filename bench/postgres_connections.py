@@ -19,13 +19,13 @@ the figures compare settings, they do not size a deployment.
 """
 
 import asyncio
-import json
 import re
 import sys
 import time
 
 from guide.bench.db import ConnectionSampler, header
 from guide.bench.load import VIEWS, load, load_arguments, production_env
+from guide.bench.machine import write_results
 from guide.paths import ROOT
 from guide.services.postgres import PostgresCluster, prepare_example
 from guide.services.processes import free_port, uvicorn
@@ -53,7 +53,7 @@ MODES = [
 def main(argv=None):
     args = load_arguments(__doc__.splitlines()[0], "requests", no_write=True, argv=argv)
 
-    data = header(["django", "psycopg", "psycopg-pool", "uvicorn"])
+    data = header(["django", "psycopg", "psycopg-pool", "uvicorn"], args.allow_busy)
     results = []
     print(
         f"uvicorn {APP}, 1 worker, production settings, PostgreSQL max_connections = "
@@ -107,7 +107,7 @@ def main(argv=None):
     }
     data["results"] = results
     if not args.no_write:
-        RESULTS.write_text(json.dumps(data, indent=2) + "\n")
+        write_results(RESULTS, data, args.allow_busy)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -10,10 +10,12 @@ Granian, and Gunicorn with its own ASGI worker) the example project runs with on
 settings and a throwaway migrated SQLite database, on a free port on
 127.0.0.1, with its access log off. Then, for the sync view (``/polls/``) and
 the async view (``/polls/async/``), at each ``--concurrency`` level, it sends
-a warm-up and then ``--requests`` GET requests over that many keep-alive
-connections (``load()`` from :mod:`guide.bench.load`), and records requests/s, p50
-and p99 latency and errors (any exception or non-200 status; none are
-expected: the script exits 1 if there are any).
+a warm-up and then, ``--runs`` times, ``--requests`` GET requests over that many
+keep-alive connections (``load()`` from :mod:`guide.bench.load`), and records
+each run's requests/s, p50 and p99 latency and errors, and their medians (any
+exception or non-200 status is an error; none are expected: the script exits 1
+if there are any). It refuses to measure on a busy machine
+(:mod:`guide.bench.machine`; ``--allow-busy``).
 
 It writes ``bench/results/servers.json`` (the figures, each server's version
 and command, Python, Django, the machine's CPU, cores and memory, the date)
@@ -34,12 +36,13 @@ import importlib.metadata
 import json
 import platform
 import shlex
+import statistics
 import sys
 from pathlib import Path
-from xml.sax.saxutils import escape
 
+from guide.bench.chart import chart_svg
 from guide.bench.load import VIEWS, load, percentile, production_env
-from guide.bench.machine import machine
+from guide.bench.machine import add_allow_busy, idle_machine, write_results
 from guide.paths import DOCS, ROOT
 from guide.servers.catalogue import BENCH_APP, BENCHED
 from guide.servers.commands import command_env
@@ -53,8 +56,11 @@ def versions(packages):
     return {name: importlib.metadata.version(name) for name in packages}
 
 
-def measure(name, env, views, concurrencies, requests, warmup):
-    """Start one server, load each view at each concurrency; return result rows."""
+def measure(name, env, views, concurrencies, requests, warmup, runs=1):
+    """Start one server, load each view at each concurrency ``runs`` times; return rows.
+
+    A row's figures are the medians of its runs; ``runs`` keeps each run's.
+    """
     port = free_port()
     argv = BENCHED[name].bench_argv(port)
     rows = []
@@ -63,17 +69,31 @@ def measure(name, env, views, concurrencies, requests, warmup):
             for concurrency in concurrencies:
                 url = server.url + path
                 asyncio.run(load(url, max(warmup, concurrency), concurrency))
-                latencies, errors, elapsed = asyncio.run(load(url, requests, concurrency))
+                each = []
+                for _ in range(runs):
+                    latencies, errors, elapsed = asyncio.run(load(url, requests, concurrency))
+                    each.append(
+                        {
+                            "requests": len(latencies),
+                            "errors": errors,
+                            "requests_per_second": round(len(latencies) / elapsed, 1),
+                            "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+                            "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+                        }
+                    )
+                errors = sum(run["errors"] for run in each)
                 row = {
                     "server": name,
                     "view": view,
                     "path": path,
                     "concurrency": concurrency,
-                    "requests": len(latencies),
+                    "requests": each[0]["requests"],
                     "errors": errors,
-                    "requests_per_second": round(len(latencies) / elapsed, 1),
-                    "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
-                    "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+                    **{
+                        key: statistics.median(run[key] for run in each)
+                        for key in ("requests_per_second", "p50_ms", "p99_ms")
+                    },
+                    "runs": each,
                 }
                 rows.append(row)
                 print(
@@ -85,126 +105,19 @@ def measure(name, env, views, concurrencies, requests, warmup):
     return rows
 
 
-# --- The chart: an SVG drawn by hand from the data -------------------------
-
-
-def _text(x, y, content, size=12, anchor="start", weight="normal", fill="#222"):
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-        f'font-weight="{weight}" fill="{fill}">{escape(str(content))}</text>'
-    )
-
-
-def _nice_max(value):
-    """A round axis maximum at or above ``value``."""
-    if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
-
-
-def chart_svg(data):
-    """A horizontal bar chart: requests/s (left) and p99 latency (right) per cell."""
-    results = data["results"]
-    servers = [name for name in BENCHED if any(r["server"] == name for r in results)]
-    groups = []
-    for view in VIEWS:
-        for concurrency in data["settings"]["concurrency"]:
-            rows = {
-                r["server"]: r
-                for r in results
-                if r["view"] == view and r["concurrency"] == concurrency
-            }
-            if rows:
-                groups.append((view, concurrency, rows))
-
-    label_w, panel_w, gap, bar_h, bar_gap, head_h = 190, 300, 70, 15, 4, 24
-    width = label_w + 2 * panel_w + gap + 60
-    top = 92
-    group_h = head_h + len(servers) * (bar_h + bar_gap) + 10
-    height = top + len(groups) * group_h + 40
-    panels = [
-        ("requests/s (higher is better)", "requests_per_second", "{:.0f}"),
-        ("p99 latency, ms (lower is better)", "p99_ms", "{:.1f}"),
-    ]
-    maxima = {key: _nice_max(max(r[key] for r in results)) for _, key, _ in panels}
-
-    machine_info = data["machine"]
-    settings = data["settings"]
-    subtitle = (
-        f"Django {data['django']}, Python {data['python']}, production settings, "
-        f"1 worker per server, {settings['requests']} requests per cell "
-        f"(aiohttp client on the same machine)"
-    )
-    memory = f", {machine_info['memory_gib']} GiB" if machine_info.get("memory_gib") else ""
-    load = machine_info.get("load_average_at_start")
-    load = f", load average {load:g} at start" if load is not None else ""
-    machine_line = (
-        f"{machine_info['cpu']}, {machine_info['cores']} cores{memory}{load}; {data['date'][:10]}"
-    )
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="system-ui, -apple-system, '
-        f'Segoe UI, Helvetica, Arial, sans-serif" role="img" '
-        f'aria-label="Requests per second and p99 latency of Django on the ASGI servers">',
-        f'<rect width="{width}" height="{height}" fill="#fff"/>',
-        _text(20, 28, "Django on ASGI servers: the sync and the async view", 17, weight="bold"),
-        _text(20, 48, subtitle, 12, fill="#555"),
-        _text(20, 65, machine_line, 12, fill="#555"),
-    ]
-    for index, (title, key, _) in enumerate(panels):
-        x0 = label_w + index * (panel_w + gap)
-        out.append(_text(x0, top - 8, title, 12, weight="bold"))
-        axis_y = top + len(groups) * group_h
-        for tick in range(5):
-            value = maxima[key] * tick / 4
-            x = x0 + panel_w * tick / 4
-            out.append(
-                f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" '
-                f'stroke="#e3e3e3" stroke-width="1"/>'
-            )
-            out.append(_text(x, axis_y + 14, f"{value:g}", 10, anchor="middle", fill="#666"))
-    for g_index, (view, concurrency, rows) in enumerate(groups):
-        y = top + g_index * group_h
-        path = VIEWS[view]
-        out.append(
-            _text(20, y + 16, f"{view} view {path}, {concurrency} concurrent", 12, weight="bold")
-        )
-        for s_index, name in enumerate(servers):
-            row = rows.get(name)
-            by = y + head_h + s_index * (bar_h + bar_gap)
-            out.append(_text(label_w - 8, by + bar_h - 3, BENCHED[name].chart_label, 11, "end"))
-            if row is None:
-                continue
-            for p_index, (_, key, fmt) in enumerate(panels):
-                x0 = label_w + p_index * (panel_w + gap)
-                w = panel_w * row[key] / maxima[key]
-                out.append(
-                    f'<rect x="{x0}" y="{by}" width="{w:.1f}" height="{bar_h}" '
-                    f'fill="{BENCHED[name].colour}" rx="2"><title>'
-                    f"{escape(BENCHED[name].chart_label)}, {view}, {concurrency} concurrent: "
-                    f"{row['requests_per_second']:.0f} req/s, p50 {row['p50_ms']:.1f} ms, "
-                    f"p99 {row['p99_ms']:.1f} ms, {row['errors']} errors</title></rect>"
-                )
-                out.append(_text(x0 + w + 4, by + bar_h - 3, fmt.format(row[key]), 10))
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="per cell (default 2000)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--warmup", type=int, default=200, help="requests before each cell")
+    parser.add_argument("--runs", type=int, default=3, help="runs per cell (default 3)")
     parser.add_argument("--servers", nargs="+", choices=list(BENCHED), default=list(BENCHED))
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--chart", type=Path, default=CHART)
     parser.add_argument(
         "--chart-only", action="store_true", help="redraw the chart from --output; no load"
     )
+    add_allow_busy(parser)
     args = parser.parse_args(argv)
 
     if args.chart_only:
@@ -212,7 +125,9 @@ def main(argv=None):
     else:
         if not all(1 <= c <= args.requests <= 100_000 for c in args.concurrency):
             parser.error("need 1 <= concurrency <= requests <= 100000")
-        host = machine()  # before the load, for its load average
+        if not 1 <= args.runs <= 20:
+            parser.error("--runs must be 1-20")
+        host = idle_machine(args.allow_busy)  # before the load, for its load average
         env = production_env()
         django_version = importlib.metadata.version("django")
         print(
@@ -225,7 +140,9 @@ def main(argv=None):
         )
         results = []
         for name in args.servers:
-            results += measure(name, env, VIEWS, args.concurrency, args.requests, args.warmup)
+            results += measure(
+                name, env, VIEWS, args.concurrency, args.requests, args.warmup, args.runs
+            )
         data = {
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "machine": host,
@@ -238,6 +155,7 @@ def main(argv=None):
                 "workers": 1,
                 "requests": args.requests,
                 "warmup": args.warmup,
+                "runs": args.runs,
                 "concurrency": args.concurrency,
                 "views": VIEWS,
             },
@@ -250,8 +168,7 @@ def main(argv=None):
             },
             "results": results,
         }
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(data, indent=2) + "\n")
+        write_results(args.output, data, args.allow_busy)
         print(
             f"wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}"
         )

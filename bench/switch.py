@@ -27,12 +27,12 @@ deployment.
 import argparse
 import asyncio
 import contextlib
-import json
 import shlex
 import sys
 
 from guide.bench.db import header
 from guide.bench.load import load, percentile, production_env
+from guide.bench.machine import add_allow_busy, write_results
 from guide.paths import ROOT
 from guide.services.postgres import PostgresCluster, prepare_example
 from guide.services.processes import ServerProcess, free_port
@@ -59,11 +59,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--no-write", action="store_true", help="print only, keep the JSON")
+    add_allow_busy(parser)
     args = parser.parse_args(argv)
     if not (max(CONCURRENCY) <= args.requests <= 100_000):
         parser.error(f"--requests must be {max(CONCURRENCY)} to 100000")
 
-    data = header(["django", "gunicorn", "uvicorn", "uvicorn-worker", "psycopg", "psycopg-pool"])
+    data = header(
+        ["django", "gunicorn", "uvicorn", "uvicorn-worker", "psycopg", "psycopg-pool"],
+        args.allow_busy,
+    )
     warmup = min(200, args.requests)
     print(
         f"Gunicorn --workers {WORKERS}, production settings, PostgreSQL with Django's pool "
@@ -122,7 +126,7 @@ def main(argv=None):
     }
     data["results"] = results
     if not args.no_write:
-        RESULTS.write_text(json.dumps(data, indent=2) + "\n")
+        write_results(RESULTS, data, args.allow_busy)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 1 if any(r["errors"] for r in results) else 0
 

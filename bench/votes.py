@@ -36,6 +36,7 @@ from pathlib import Path
 
 from guide.bench.db import header, votes
 from guide.bench.load import load_arguments
+from guide.bench.machine import write_results
 from guide.paths import ROOT
 from guide.services.postgres import PostgresCluster, prepare_example
 from guide.services.processes import example_env, free_port, migrated_database, uvicorn
@@ -92,7 +93,7 @@ def run(label, atomic, env, args):
 def main(argv=None):
     args = load_arguments(__doc__.splitlines()[0], "votes", no_write=True, argv=argv)
 
-    data = header(["django", "psycopg", "uvicorn"])
+    data = header(["django", "psycopg", "uvicorn"], args.allow_busy)
     print(
         f"uvicorn {APP}, 1 worker | {args.votes} votes, {args.concurrency} concurrent, "
         f"POST /polls/{QUESTION}/vote/"
@@ -127,7 +128,7 @@ def main(argv=None):
     }
     data["results"] = rows
     if not args.no_write:
-        RESULTS.write_text(json.dumps(data, indent=2) + "\n")
+        write_results(RESULTS, data, args.allow_busy)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     must_be_exact = [r for r in rows if not r["database"].startswith("SQLite, Django's")]
     return 1 if any(r["errors"] or r["counted"] != args.votes for r in must_be_exact) else 0

@@ -15,16 +15,20 @@ import time
 import aiohttp
 import psycopg
 
-from guide.bench.machine import machine
+from guide.bench.machine import idle_machine
 
 
-def header(packages):
-    """The fields every results file starts with: date, versions, machine."""
+def header(packages, allow_busy=False):
+    """The fields every results file starts with: date, versions, machine.
+
+    Exits with status 1 if the machine is busy, unless ``allow_busy``
+    (:func:`guide.bench.machine.idle_machine`).
+    """
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "versions": {name: importlib.metadata.version(name) for name in packages},
-        "machine": machine(),
+        "machine": idle_machine(allow_busy),
     }
 
 

@@ -92,11 +92,14 @@ def load_arguments(description, count="requests", default=2000, no_write=False, 
     """
     import argparse
 
+    from guide.bench.machine import add_allow_busy
+
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(f"--{count}", type=int, default=default)
     parser.add_argument("--concurrency", type=int, default=50)
     if no_write:
         parser.add_argument("--no-write", action="store_true", help="print only, keep the JSON")
+        add_allow_busy(parser)
     args = parser.parse_args(argv)
     if not (1 <= args.concurrency <= getattr(args, count) <= 100_000):
         parser.error(f"need 1 <= concurrency <= {count} <= 100000")

@@ -8,17 +8,47 @@ script wrote, or a function that returns the data. A missing or malformed
 source fails the build, naming the page and the source; :func:`results_files`
 are what ``mkdocs serve`` watches, to rebuild when a benchmark writes one. :func:`all_tables`
 gathers every module's tables, so a new module needs no list to join.
+
+A results file measured on a busy machine (:func:`guide.bench.machine.too_busy`)
+is not rendered: its marker becomes one line, :func:`withheld`, that says so and
+gives the command that re-measures it (:data:`REMEASURE`). The page's reading
+of those figures goes with them: text between ``<!-- NAME: reading -->`` and
+``<!-- /NAME: reading -->`` (for the marker ``<!-- NAME -->``) is shown only
+when the figures are.
 """
 
 import importlib
 import json
 import pkgutil
+import re
 
 from mkdocs.exceptions import PluginError
 
+from guide.bench.machine import too_busy
 from guide.paths import ROOT
 
 RESULTS = ROOT / "bench" / "results"
+
+REMEASURE = {
+    "servers.json": "nox -s bench_servers",
+    "browser.json": "nox -s bench_browser",
+    "postgres.json": "nox -s bench_postgres",
+    "votes.json": "nox -s bench_votes",
+    "switch.json": "nox -s bench_switch",
+    "fanout.json": "nox -s bench_fanout",
+}
+"""``{results file: the command (a session of noxfile.py) that writes it}``."""
+
+
+def withheld(source, data):
+    """The line that replaces the figures of ``source`` if it breaks the load rule, or ``None``."""
+    reason = too_busy(data["machine"])
+    if reason is None:
+        return None
+    return (
+        f"These figures are withheld: they were measured on a busy machine ({reason}), "
+        f"and will be shown once re-measured on an idle one with `{REMEASURE[source]}`."
+    )
 
 
 def load(source):
@@ -32,18 +62,29 @@ def _source_name(source):
     return f"bench/results/{source}" if isinstance(source, str) else source.__qualname__
 
 
+def _reading(marker):
+    """The pattern of the page's reading of ``marker``'s figures (group 1: the text)."""
+    name = re.escape(marker.removeprefix("<!--").removesuffix("-->").strip())
+    return re.compile(
+        rf"^<!-- {name}: reading -->\n(.*?)^<!-- /{name}: reading -->\n", re.DOTALL | re.MULTILINE
+    )
+
+
 def fill(markdown, page_name, tables):
     """Replace each marker of ``tables`` (``{marker: (source, render)}``) found in ``markdown``."""
     for marker, (source, render) in tables.items():
         if marker not in markdown:
             continue
         try:
-            table = render(load(source))
+            data = load(source)
+            line = withheld(source, data) if isinstance(source, str) else None
+            table = line or render(data)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise PluginError(
                 f"{page_name}: cannot render {_source_name(source)}: {exc!r}"
             ) from exc
         markdown = markdown.replace(marker, table)
+        markdown = _reading(marker).sub("" if line else r"\1", markdown)
     return markdown
 
 

@@ -9,6 +9,8 @@ it, and the bytes before the first result (gzip as sent, brotli as a brotli
 host would send), with the start per phase and the machine it ran on.
 """
 
+from guide.bench.machine import load_text
+
 MARKER = "<!-- browser-bench-table -->"
 
 MODES = {
@@ -28,6 +30,14 @@ PHASES = {  # moments (at, from the worker's start) and durations (in), as boot.
 }
 
 
+def _spread(row, key, fmt):
+    """`` (lowest–highest)`` of the loads ``row`` records for ``key``, or ``""``."""
+    runs = row.get(f"{key}_runs")
+    if not runs or len(runs) < 2:
+        return ""
+    return f" ({fmt.format(min(runs))}–{fmt.format(max(runs))})"
+
+
 def render(data):
     machine = data["machine"]
     settings = data["settings"]
@@ -40,20 +50,34 @@ def render(data):
     for mode, label in MODES.items():
         row = results[mode]
         lines.append(
-            f"| {label.format(**settings)} | {row['first_s']:.2f} s | {row['warm_ms']} ms "
-            f"| {row['fresh_ms']} ms | {row['gzip_mb']:.1f} / {row['brotli_mb']:.1f} MB |"
+            f"| {label.format(**settings)} "
+            f"| {row['first_s']:.2f} s{_spread(row, 'first_s', '{:.2f}')} "
+            f"| {row['warm_ms']} ms{_spread(row, 'warm_ms', '{}')} "
+            f"| {row['fresh_ms']} ms{_spread(row, 'fresh_ms', '{}')} "
+            f"| {row['gzip_mb']:.1f} / {row['brotli_mb']:.1f} MB |"
         )
     starts = []
     for mode in ("cold", "lean"):
         phases = results[mode].get("phases_ms", {})
         steps = ", ".join(PHASES[name].format(phases[name]) for name in PHASES if name in phases)
+        if "rest" in phases:  # from "runtime ready" to the first result on the page
+            steps += (
+                f", then {phases['rest']} ms more to the first result (the worker's own start "
+                "before it measures, the run, the output shown)"
+            )
         starts.append(f"{'from the snapshot' if mode == 'cold' else 'from scratch'}: {steps}")
+    recorded = any("first_s_runs" in row for row in results.values())
+    spread = (
+        "the lowest and highest load in brackets"
+        if recorded
+        else "the spread across loads was not recorded"
+    )
     lines += [
         "",
         "Medians of "
-        f"{data['runs']} loads each, measured on {data['date'][:10]} with Chromium "
+        f"{data['runs']} loads each ({spread}), measured on {data['date'][:10]} with Chromium "
         f"{data['chromium']} on {machine['cpu']}, {machine['cores']} cores, "
-        f"load average {machine['load_average_at_start']:.1f} at the start; Pyodide "
+        f"{load_text(machine)}; Pyodide "
         f"{data['runtime']['pyodide']} (Python {data['runtime']['python']}), the site on "
         "the same machine, gzip on the wire. Times are from the click to the output on "
         "the page. The runtime's start when Run is pressed at once, " + "; ".join(starts) + ".",

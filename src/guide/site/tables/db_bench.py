@@ -10,19 +10,21 @@
   uvicorn workers (ASGI) on PostgreSQL.
 
 Each table says when, where and with what it was measured, so the page's
-figures cannot drift from the measured ones.
+figures cannot drift from the measured ones. Each is a single run: the
+figures are counts (errors, connections, votes) and rates of that run.
 """
+
+from guide.bench.machine import load_text
 
 
 def _measured(data):
     machine = data["machine"]
     versions = ", ".join(f"{name} {version}" for name, version in data["versions"].items())
     memory = f", {machine['memory_gib']} GiB of memory" if machine.get("memory_gib") else ""
-    load = machine.get("load_average_at_start")
-    load_text = f"; 1-minute load average {load:g} when it started" if load is not None else ""
     return (
         f"Measured on {data['date'][:10]} on {machine['cpu']}, {machine['cores']} cores"
-        f"{memory} ({machine.get('os', 'unknown OS')}){load_text}; Python {data['python']}, "
+        f"{memory} ({machine.get('os', 'unknown OS')}), {load_text(machine)}; "
+        f"Python {data['python']}, "
         f"{versions}; client, server and database on the same machine."
     )
 

@@ -9,7 +9,11 @@ when the JSON has them, what pages were sent across two processes (idle
 sockets dropped, bursts of votes ending every socket on the database's count).
 """
 
+from guide.bench.machine import load_text
+
 MARKER = "<!-- fanout-table -->"
+WAIT_S = 30
+"""How long ``bench/fanout.py`` waits for each client's broadcast before counting it missing."""
 
 
 def render(data):
@@ -18,7 +22,7 @@ def render(data):
     rows = data["results"]
     lines = [
         f"Measured on {data['date'][:10]} on {machine['cpu']}, {machine['cores']} cores, "
-        f"1-minute load average {machine['load_average_at_start']:.1f} when it started; "
+        f"{load_text(machine)}; "
         f"Python {data['python']}, {versions}; `{data['settings']['app']}` under one uvicorn "
         "process, clients on the same machine.",
         "",
@@ -27,11 +31,30 @@ def render(data):
         "|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
+        answer = f"{row['answer_p50_ms']:.1f}"
+        if "answer_min_ms" in row:
+            answer += f" ({row['answer_min_ms']:.1f}–{row['answer_max_ms']:.1f})"
         lines.append(
             f"| {row['layer']} | {row['clients']} | {row['broadcasts']} "
             f"| {row['p50_ms']:.0f} / {row['p99_ms']:.0f} | {row['missing']} "
-            f"| {row['answer_p50_ms']:.1f} |"
+            f"| {answer} |"
         )
+    answers = data["settings"]["answers"]
+    lines += [
+        "",
+        f"Missing: broadcasts a client had not received {WAIT_S} s after the vote, of "
+        "clients × broadcasts. Either layer drops a broadcast, rather than let it wait, "
+        "where `capacity` messages (100 by default) already wait: in memory, for one "
+        "socket; in Redis, for one process "
+        "(messages dropped at capacity, under "
+        "[Broadcasting from a sync view](#broadcasting-from-a-sync-view)). "
+        f"One client's answers: the median of {answers}"
+        + (
+            ", the fastest and slowest in brackets."
+            if any("answer_min_ms" in row for row in rows)
+            else "; the spread was not recorded."
+        ),
+    ]
     reasons = [
         f"{row['layer']}: {count} × `{reason}`"
         for row in rows
