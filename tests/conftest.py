@@ -25,6 +25,15 @@ os.environ["MYSITE_SQLITE_PATH"] = str(DB_PATH)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 
 
+def pytest_collection_modifyitems(items):
+    """The tests marked ``slow`` first (a stable sort: the others keep their order).
+
+    Two workers share the tests; a long test collected last would run alone
+    at the end of its session while the other worker idles.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def database():
     """A migrated SQLite database with the sample questions; returns its path."""

@@ -266,6 +266,7 @@ needs_build = pytest.mark.skipif(
 
 
 @needs_build
+@pytest.mark.slow
 def test_node_suite():
     tests = sorted(str(p) for p in (ROOT / "browser" / "test").glob("*.test.mjs"))
     env = {**os.environ, "BROWSER_BUILD": str(OUTDIR)}

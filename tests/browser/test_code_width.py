@@ -80,6 +80,7 @@ def load(watched, site_url, path):
     watched.page.wait_for_selector("html[data-runnable-ready]", state="attached")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_at_most_2_code_blocks_scroll_sideways_at_1280_px(context_at, site_url):
     watched = context_at(WIDE)

@@ -68,6 +68,7 @@ RECORD_STATUS = """() => {
 }"""
 
 
+@pytest.mark.slow
 def test_the_page_reconnects_after_its_server_restarts(chromium, live_env):
     """uvicorn stopped (SIGTERM) and started again on the same port under an open page.
 

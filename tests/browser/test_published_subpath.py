@@ -70,6 +70,10 @@ def headers_locations(headers_text, prefix):
     return "\n".join(blocks)
 
 
+# Publishing the build takes most of a minute: these start first, on one worker.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def served():
     """``(base URL ending in the prefix, nginx, runtime entry)``: built, published, served."""

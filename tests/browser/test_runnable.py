@@ -80,10 +80,19 @@ def run_block(page, block, timeout):
 
 
 PAGES_WITH_SNIPPETS = pages_with_snippets()
+# Pages with many blocks take a minute or more: they start first, most blocks first.
+SLOW_FROM_BLOCKS = 6
+
+
+def page_params():
+    by_blocks = sorted(PAGES_WITH_SNIPPETS, key=PAGES_WITH_SNIPPETS.get, reverse=True)
+    for path in by_blocks:
+        slow = PAGES_WITH_SNIPPETS[path] >= SLOW_FROM_BLOCKS
+        yield pytest.param(path, id=path, marks=[pytest.mark.slow] if slow else [])
 
 
 @pytest.mark.timeout(900)  # every block twice, the first run loading the runtime
-@pytest.mark.parametrize("path", PAGES_WITH_SNIPPETS)
+@pytest.mark.parametrize("path", list(page_params()))
 def test_every_snippet_on_the_page_runs_with_its_doctest_output(browser_page, site_url, path):
     """Each block's output matches its doctest, example by example, with nothing on stderr;
     run again in reverse order, every block gives the same output: no run leaks into the next."""
