@@ -192,8 +192,9 @@ def tests(session, django):
     if session.posargs:
         session.run("pytest", *session.posargs)
         return
-    # Two at a time (2 cores): the tests mostly wait on server processes and
-    # snippet processes, each test its own.
+    # Three at a time on 2 cores: the tests mostly wait on server processes and
+    # snippet processes, each test its own (alone, two workers kept the cores
+    # two-thirds busy).
     # A server's own behaviour is the same whichever Django it serves: checked
     # once, with the newest Django (tests/django/test_server_commands.py, SERVER_FACT).
     # The default Django's snippets run in the docs session (nox -s docs).
@@ -201,7 +202,7 @@ def tests(session, django):
         once = [f"--ignore={SNIPPET_TESTS}"]
     else:
         once = ["-m", "not server_fact"]
-    session.run("pytest", "-n", "2", "--dist", "worksteal", *once, TESTS_PER_DJANGO)
+    session.run("pytest", "-n", "3", "--dist", "worksteal", *once, TESTS_PER_DJANGO)
 
 
 @nox.session(python=DEFAULT_PYTHON)
