@@ -132,7 +132,8 @@ def on_page_markdown(markdown, page, config, files):
 
 @event_priority(50)  # before mkdocs-llmstxt turns the page into Markdown
 def on_page_content(html, page, config, files):
-    html = repo_links.link(html, config["repo_url"], _state.get("branch"))
+    example = page.file.src_uri not in repo_links.OWN_PROJECT
+    html = repo_links.link(html, config["repo_url"], _state.get("branch"), example)
     html = search.exclude_code(html)
     if assets.has_diagram(html, page.file.src_uri):
         page.meta["mermaid"] = True
