@@ -17,7 +17,8 @@ reached by editing ``sys.path``. Laid out by role:
   (``page_lists``), vendored assets, the browser runtime under content-hashed
   names (``runtime_files``), the links to the repository (``repository``,
   ``repo_links``, ``clone_command``), the example project's download
-  (``example_download``), and the built site published (``publish``) or
+  (``example_download``), the tutorial's checkpoints, one zip per step
+  (``tutorial_checkpoints``), and the built site published (``publish``) or
   served gzipped (``gzip_proxy``).
 - :mod:`guide.servers`: the ASGI servers. Their catalogue (``catalogue``, from
   ``servers.toml``), what each server command snippet must show

@@ -57,6 +57,7 @@ INPUTS = {
             "hooks",
             "overrides",
             "examples/mysite",
+            "examples/tutorial",
             "src/guide",
             "editor",
             "bench/results",

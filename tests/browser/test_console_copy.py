@@ -7,7 +7,7 @@ PAGE = "tutorial/"
 # The tutorial's first console block, and one with output under its commands.
 FILES = {
     0: ROOT / "snippets/tutorial/asgi_tutorial/create_project.console",
-    3: ROOT / "snippets/tutorial/asgi_tutorial/welcome.console",
+    4: ROOT / "snippets/tutorial/asgi_tutorial/welcome.console",
 }
 
 

@@ -5,12 +5,15 @@ snippets and ``.out`` files (what a server prints); :mod:`guide.content.shell` r
 them in a temporary folder standing for the reader's home (``/home/you``),
 in page order, one shell state and one virtual environment per page. The
 tutorial is followed from ``pip install`` and ``startproject`` to the running
-server, the files it shows written into the reader's project as it says.
+server, the files it shows written into the reader's project as it says, and
+the project compared at the end of each step with that step's checkpoint
+(:mod:`guide.site.tutorial_checkpoints`).
 
 Also here: no page holds an inline command or output block, and no built page
 shows a path of the machine that built it.
 """
 
+import difflib
 import os
 import re
 import shutil
@@ -23,7 +26,9 @@ import pytest
 
 from guide import requirements
 from guide.content import output_match, pages, shell_pages, shell_session, transcripts
+from guide.content.transcripts import rel
 from guide.paths import DJANGO_VERSIONS, DOCS, EXAMPLE_DIR, ROOT
+from guide.site import tutorial_checkpoints
 
 TUTORIAL = DOCS / "tutorial" / "index.md"
 
@@ -370,57 +375,94 @@ def _start(page, root):
     return project
 
 
-# The files the tutorial shows "as startproject generated them": compared, not written.
-GENERATED = {"mysite/asgi.py"}
-
-
-def _section(path, name):
-    text = path.read_text(encoding="utf-8")
-    match = re.search(
-        rf"^[ \t]*# --8<-- \[start:{name}\]\n(?P<body>.*?)^[ \t]*# --8<-- \[end:{name}\]",
-        text,
-        re.S | re.M,
-    )
-    assert match, f"no section {name} in {path}"
-    return match["body"]
-
-
 def tutorial_file(action, session):
-    """Do what the tutorial says with a file it shows, in the reader's project."""
+    """Do what the tutorial says with a file it shows, in the reader's project.
+
+    A file of ``step-1/`` is one ``startproject`` wrote: compared, not written.
+    ``NAME.changes.py`` changes the reader's ``NAME.py``; any other file is
+    written whole, at the path its title names.
+    """
     if action.path.suffix == ".pycon":
         return  # a doctest: tests/django/test_snippets.py runs it
-    assert action.title, f"tutorial:{action.line}: a file shown without its title"
+    where = f"tutorial:{action.line}"
+    assert action.title, f"{where}: a file shown without its title"
+    assert action.path.is_relative_to(tutorial_checkpoints.TUTORIAL_DIR), (
+        f"{where}: {rel(action.path)} is not a file of the tutorial's project "
+        "(examples/tutorial/): the reader has no way to it"
+    )
     target = session.cwd / action.title.split()[0]
-    if action.section is None and action.title in GENERATED:
-        assert target.read_bytes() == action.path.read_bytes(), (
-            f"tutorial:{action.line}: {action.title} is not what startproject generated"
+    if action.path.is_relative_to(tutorial_checkpoints.TUTORIAL_DIR / "step-1"):
+        assert tutorial_checkpoints.comparable(target.read_bytes()) == (
+            tutorial_checkpoints.comparable(action.path.read_bytes())
+        ), f"{where}: {action.title} is not what startproject generated"
+    elif action.path.name.endswith(tutorial_checkpoints.CHANGES):
+        assert action.section is None, f"{where}: show the changes whole"
+        changed = tutorial_checkpoints.apply_changes(
+            target.read_text(), action.path.read_text(), where
         )
-    elif action.section is None:
+        target.write_text(changed)
+    else:
+        assert action.section is None, f"{where}: a new file is shown whole"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(action.path, target)
-    elif action.section == "installed_apps":
-        settings = target.read_text()
-        new, count = re.subn(
-            r"^INSTALLED_APPS = \[\n.*?^\]\n",
-            lambda _: _section(action.path, "installed_apps"),
-            settings,
-            flags=re.S | re.M,
-        )
-        assert count == 1, "no INSTALLED_APPS list in the generated settings"
-        target.write_text(new)
-    elif action.section == "logging":
-        target.write_text(target.read_text() + "\n\n" + _section(action.path, "logging"))
-    else:
-        pytest.fail(f"tutorial:{action.line}: what should the reader do with {action.path}?")
-    # What the prose tells the reader to copy from the example.
-    if action.title == "polls/models.py":
-        fixture = "polls/fixtures/sample_questions.json"
-        (session.cwd / fixture).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(EXAMPLE_DIR / fixture, session.cwd / fixture)
-    if action.title == "mysite/asgi_wrapped.py":
-        shutil.copyfile(
-            EXAMPLE_DIR / "mysite/asgi_middleware.py", session.cwd / "mysite/asgi_middleware.py"
-        )
+
+
+# What the reader's project holds that no checkpoint does.
+LOCAL = ("__pycache__", "db.sqlite3")
+
+
+def project_files(folder):
+    """``{path: bytes}`` of the reader's project, without its local state."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not any(part in LOCAL for part in path.parts)
+    }
+
+
+def compare_with_checkpoint(step, folder):
+    """The reader's project after ``step`` is the step's checkpoint (same files, same text)."""
+    theirs = project_files(folder)
+    ours = {name: data for name, (data, _) in tutorial_checkpoints.files(step).items()}
+    problems = [
+        f"{name}: " + ("only in the checkpoint" if name not in theirs else "only the reader's")
+        for name in sorted(set(theirs) ^ set(ours))
+    ]
+    for name in sorted(set(theirs) & set(ours)):
+        if tutorial_checkpoints.comparable(theirs[name]) != tutorial_checkpoints.comparable(
+            ours[name]
+        ):
+            diff = difflib.unified_diff(
+                ours[name].decode().splitlines(),
+                theirs[name].decode().splitlines(),
+                "checkpoint",
+                "reader",
+                lineterm="",
+            )
+            problems.append(f"{name} differs:\n" + "\n".join(diff))
+    assert not problems, f"after step {step}, the reader's project:\n" + "\n".join(problems)
+
+
+def tutorial_step_done(title, session):
+    """At the end of each ``## N.`` step: the reader's project is step N's checkpoint."""
+    step = re.match(r"(\d+)\. ", title)
+    if step:
+        compare_with_checkpoint(int(step[1]), session.cwd)
+
+
+def test_a_project_that_is_not_the_checkpoint_is_reported(tmp_path):
+    for name, (data, _) in tutorial_checkpoints.files(4).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "polls/__pycache__").mkdir()
+    (tmp_path / "polls/__pycache__/views.cpython-313.pyc").write_bytes(b"local")
+    (tmp_path / "db.sqlite3").write_bytes(b"local")
+    compare_with_checkpoint(4, tmp_path)
+    with pytest.raises(AssertionError, match="after step 3"):
+        compare_with_checkpoint(3, tmp_path)  # the polls files step 4 adds
+    (tmp_path / "questions.json").unlink()
+    with pytest.raises(AssertionError, match="questions.json: only in the checkpoint"):
+        compare_with_checkpoint(4, tmp_path)
 
 
 def test_the_tutorial_installs_the_newest_supported_django():
@@ -449,8 +491,9 @@ def test_page_runs_as_written(page, tmp_path):
             f"django~={version}.0",
         ]
     on_file = tutorial_file if page == TUTORIAL else None
+    on_section = tutorial_step_done if page == TUTORIAL else None
     try:
-        shell_pages.run_page(page, session, on_file=on_file)
+        shell_pages.run_page(page, session, on_file=on_file, on_section=on_section)
     finally:
         session.close()
         for where, kind, seconds in session.timings:

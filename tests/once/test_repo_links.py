@@ -71,6 +71,13 @@ def test_code_after_a_block_or_a_link_is_linked_again():
     assert _link(page).endswith(f"<p>{_a('examples/mysite/polls/urls.py', 'polls/urls.py')}</p>")
 
 
+def test_a_page_about_its_own_project_links_only_paths_from_the_root():
+    page = "<p><code>polls/urls.py</code> <code>examples/mysite/polls/urls.py</code></p>"
+    assert repo_links.link(page, REPO_URL, "main", example=False) == (
+        f"<p><code>polls/urls.py</code> {_a('examples/mysite/polls/urls.py')}</p>"
+    )
+
+
 def test_a_local_build_has_no_links():
     assert (
         repo_links.link("<code>polls/views.py</code>", None, None) == "<code>polls/views.py</code>"
@@ -119,8 +126,10 @@ def test_every_repository_path_shown_is_a_link_to_it(public_site_dir):
     for page in _pages(public_site_dir):
         parser = _Codes()
         parser.feed(page.read_text(encoding="utf-8"))
+        name = page.relative_to(public_site_dir).with_suffix(".md").as_posix()
+        example = name not in repo_links.OWN_PROJECT
         for text, href, skipped in parser.codes:
-            found = repository.resolve(text)
+            found = repository.resolve(text, example=example)
             if skipped or found is None:
                 continue
             where = f"{page.relative_to(public_site_dir)}: `{text}`"
@@ -134,6 +143,20 @@ def test_every_repository_path_shown_is_a_link_to_it(public_site_dir):
     assert not unlinked, "repository paths shown without a link:\n" + "\n".join(unlinked)
     assert not wrong, "\n".join(wrong)
     assert linked > 50
+
+
+def test_a_page_about_its_own_project_links_no_file_of_the_example(public_site_dir):
+    """On the tutorial, ``polls/urls.py`` is the reader's file, not the example's."""
+    for name in repo_links.OWN_PROJECT:
+        parser = _Codes()
+        parser.feed((public_site_dir / name.replace(".md", ".html")).read_text(encoding="utf-8"))
+        example = f"{BLOB}{repository.EXAMPLE}/"
+        wrong = [
+            f"`{text}`: {href}"
+            for text, href, _ in parser.codes
+            if href and href.startswith(example)
+        ]
+        assert not wrong, f"{name} links the example's files:\n" + "\n".join(wrong)
 
 
 def test_every_link_to_the_repository_names_a_path_that_exists(public_site_dir):

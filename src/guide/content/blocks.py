@@ -45,8 +45,16 @@ RULES = (
     Rule(
         "example project code",
         ("python",),
-        ("examples/mysite/*.py",),
-        "tests/django (the example under real servers)",
+        ("examples/mysite/*.py", "examples/tutorial/*.py"),
+        "tests/django (the example under real servers); the tutorial's project:"
+        " tests/once/test_console.py, tests/once/test_tutorial_checkpoints.py",
+    ),
+    Rule(
+        "tutorial project data",
+        ("json",),
+        ("examples/tutorial/*.json",),
+        "tests/once/test_console.py, tests/once/test_tutorial_checkpoints.py",
+        sections=False,
     ),
     Rule(
         "example project script",

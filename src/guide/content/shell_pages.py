@@ -66,18 +66,37 @@ def _needed(rest):
     return bool(rest) and rest[0].kind == "output"
 
 
-def run_page(page, session, on_file=None):
+def sections(page):
+    """``[(line, title)]`` of ``page``'s ``## `` headings, in page order."""
+    lines = Path(page).read_text(encoding="utf-8").splitlines()
+    return [(n, line[3:].strip()) for n, line in enumerate(lines, 1) if line.startswith("## ")]
+
+
+def run_page(page, session, on_file=None, on_section=None):
     """Run ``page``'s console files and servers in ``session``, in page order.
 
     ``on_file(action, session)`` is called for the other includes (the files
     the page shows), so a caller can write them into the reader's project.
+    ``on_section(title, session)`` is called at the end of each ``## `` section,
+    once its last action ran (the tutorial compares the reader's project with
+    the step's checkpoint there).
     A server's ``.out`` file must follow its command; a server runs until the
     next one starts or the page ends, so the commands after its output can
     reach it. A server command not followed by its output is not started here
     (``tests/test_server_commands.py`` runs every one).
     """
     actions = page_actions(page)
+    headings = sections(page)
+
+    def finish_sections(before_line):
+        # Every section that ends before ``before_line`` (its next heading is above it).
+        while len(headings) > 1 and headings[1][0] < before_line:
+            title = headings.pop(0)[1]
+            if on_section is not None:
+                on_section(title, session)
+
     for index, action in enumerate(actions):
+        finish_sections(action.line)
         where = f"{pages._name(page)}:{action.line}"
         began = time.monotonic()
         try:
@@ -92,4 +111,7 @@ def run_page(page, session, on_file=None):
         except ConsoleError as exc:
             raise ConsoleError(f"{where}: {exc}") from None
         session.timings.append((where, action.kind, time.monotonic() - began))
+    finish_sections(float("inf"))
+    if headings and on_section is not None:
+        on_section(headings[0][1], session)
     session.stop_server()

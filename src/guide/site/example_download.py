@@ -35,15 +35,31 @@ def members(root=ROOT):
     return sorted(p for p in repository.files(root) if p.startswith(project) or p in REQUIREMENTS)
 
 
-def build(root=ROOT):
-    """The zip's bytes."""
+def archive(entries):
+    """The bytes of a reproducible zip of ``entries``: ``(name, data, executable)``.
+
+    Entries sorted by name, each dated :data:`DATE` with a fixed mode (``0o755``
+    for an executable file, else ``0o644``): the same files give the same bytes.
+    """
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in members(root):
-            info = zipfile.ZipInfo(f"{FOLDER}/{path}", date_time=DATE)
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        for name, data, executable in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            executable = (root / path).stat().st_mode & stat.S_IXUSR
             info.external_attr = (stat.S_IFREG | (0o755 if executable else 0o644)) << 16
             info.create_system = 3  # Unix: the mode above is read by unzip
-            archive.writestr(info, (root / path).read_bytes(), compresslevel=9)
+            zipped.writestr(info, data, compresslevel=9)
     return buffer.getvalue()
+
+
+def executable(path):
+    """Whether the file ``path`` is executable by its owner (``manage.py``)."""
+    return bool(path.stat().st_mode & stat.S_IXUSR)
+
+
+def build(root=ROOT):
+    """The zip's bytes."""
+    return archive(
+        (f"{FOLDER}/{path}", (root / path).read_bytes(), executable(root / path))
+        for path in members(root)
+    )

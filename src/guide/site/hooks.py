@@ -7,7 +7,8 @@
   build; the browser runtime laid out under content-hashed names
   (:mod:`guide.site.runtime_files`).
 - ``on_files``: the example project's download added to the site
-  (:mod:`guide.site.example_download`).
+  (:mod:`guide.site.example_download`), and the tutorial's checkpoints, one zip
+  per step (:mod:`guide.site.tutorial_checkpoints`).
 - ``on_page_markdown``: every block checked against the table of block rules
   (:mod:`guide.content.blocks`), doctest blocks made runnable
   (:mod:`guide.site.runnable_blocks`, which notes the snippets shown), tables drawn in place of their markers
@@ -54,6 +55,7 @@ from guide.site import (
     runtime_files,
     search,
     site_url,
+    tutorial_checkpoints,
     verified,
 )
 
@@ -104,6 +106,9 @@ def on_pre_build(config):
 
 def on_files(files, config):
     files.append(File.generated(config, example_download.URL, content=example_download.build()))
+    for step in range(1, tutorial_checkpoints.STEPS + 1):
+        url = tutorial_checkpoints.URL.format(step)
+        files.append(File.generated(config, url, content=tutorial_checkpoints.build(step)))
     return files
 
 
@@ -127,7 +132,8 @@ def on_page_markdown(markdown, page, config, files):
 
 @event_priority(50)  # before mkdocs-llmstxt turns the page into Markdown
 def on_page_content(html, page, config, files):
-    html = repo_links.link(html, config["repo_url"], _state.get("branch"))
+    example = page.file.src_uri not in repo_links.OWN_PROJECT
+    html = repo_links.link(html, config["repo_url"], _state.get("branch"), example)
     html = search.exclude_code(html)
     if assets.has_diagram(html, page.file.src_uri):
         page.meta["mermaid"] = True

@@ -8,7 +8,10 @@ It works on the page's HTML, so a path written in Markdown, in a table drawn
 from a marker or in a docstring of the reference pages is linked alike.
 Left alone: code blocks (``<pre>``), headings, code already inside a link,
 and anything that names no path that exists. Without a repository URL (a
-local build) the page is returned unchanged.
+local build) the page is returned unchanged. On the pages of
+:data:`OWN_PROJECT`, ``polls/urls.py`` is the reader's own file (the tutorial
+builds its own project), not the example's: only paths from the repository's
+root are linked there.
 """
 
 import html
@@ -20,9 +23,16 @@ TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 CODE = re.compile(r"<code(?:\s[^>]*)?>([^<]*)</code>")
 SKIP = frozenset({"pre", "a", "h1", "h2", "h3", "h4", "h5", "h6"})
 
+OWN_PROJECT = frozenset({"tutorial/index.md"})
+"""Pages (``docs/``-relative) about a project of their own, not ``examples/mysite``."""
 
-def link(page_html, repo_url, branch):
-    """``page_html`` with each repository path it shows as a link (unchanged without a URL)."""
+
+def link(page_html, repo_url, branch, example=True):
+    """``page_html`` with each repository path it shows as a link (unchanged without a URL).
+
+    ``example``: whether a path such as ``polls/views.py`` names the example
+    project's file (false on the pages of :data:`OWN_PROJECT`).
+    """
     if not repo_url:
         return page_html
     out = []
@@ -36,7 +46,7 @@ def link(page_html, repo_url, branch):
         closing, name = tag.group(1), tag.group(2).lower()
         if name == "code" and not closing and not open_skips:
             code = CODE.match(page_html, tag.start())
-            found = code and repository.resolve(html.unescape(code.group(1)))
+            found = code and repository.resolve(html.unescape(code.group(1)), example=example)
             if found:
                 out.append(page_html[position : tag.start()])
                 href = html.escape(repository.url(repo_url, branch, *found))

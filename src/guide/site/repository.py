@@ -85,20 +85,20 @@ def folders(root=ROOT):
     )
 
 
-def resolve(text, root=ROOT):
+def resolve(text, root=ROOT, example=True):
     """``(path, is_folder)`` of the repository that ``text`` names, or None.
 
     ``text`` is a path from the repository's root (``tests/django/test_websockets.py``,
     ``examples/mysite/``, ``noxfile.py``), or, holding a ``/``, from the example
     project's (``polls/views.py``, ``mysite/settings.py``), when the root has no
-    such path.
+    such path and ``example`` is true (false on a page about a project of its own).
     """
     text = text.strip()
     if not text or text.startswith(("/", "./", "../")) or "//" in text or " " in text:
         return None
     name = text.rstrip("/")
     candidates = [name]
-    if "/" in name:
+    if "/" in name and example:
         candidates.append(f"{EXAMPLE}/{name}")
     for path in candidates:
         if path in files(root) and not text.endswith("/"):
