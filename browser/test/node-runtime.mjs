@@ -1,6 +1,7 @@
 // Helpers to run the browser runtime under Node, against a built OUTDIR.
 // OUTDIR comes from $BROWSER_BUILD (default: build/browser, made by
 // `python -m guide.browser_build.build build/browser`).
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -59,3 +60,16 @@ export function createNodeWorker() {
   worker.on("error", (error) => facade.onerror?.({ message: error.message }));
   return facade;
 }
+
+/** What a run of ``source`` printed (its output), for one assert.equal. */
+export async function outputOf(runtime, source, options) {
+  return (await runtime.run(source, options)).output;
+}
+
+export const PYODIDE_DIR = path.join(OUTDIR, "pyodide");
+const NO_BUILD = existsSync(path.join(PYODIDE_DIR, "manifest.json"))
+  ? null
+  : `No build in ${OUTDIR}: run \`python -m guide.browser_build.build ${path.relative(process.cwd(), OUTDIR)}\` first`;
+// A build asked for by name must be there; the default one may be missing.
+if (NO_BUILD && process.env.BROWSER_BUILD) throw new Error(NO_BUILD);
+export const needsBuild = { skip: NO_BUILD ?? false };
