@@ -41,11 +41,25 @@ def test_commands_outputs_and_continuations_are_parsed():
         '$ python -m pip install \\\n    "django~=6.1.0"\n$ python -c "print(1)"\n1\n\n$ cd x\n'
     )
     assert [(s.line, s.command, s.expected) for s in steps] == [
-        (1, 'python -m pip install \n    "django~=6.1.0"', ()),
+        (1, 'python -m pip install     "django~=6.1.0"', ()),
         (3, 'python -c "print(1)"', ("1",)),
         (6, "cd x", ()),
     ]
-    assert transcripts.commands_of("$ a \\\n  b\nout\n$ c\n") == "a \n  b\nc\n"
+
+
+def test_a_continued_command_runs_as_one_and_copies_as_shown():
+    """A shell drops a backslash and the newline after it: one command, not two.
+    The copy button copies the lines as the file shows them, backslash included,
+    so that pasted into a terminal they are that one command too."""
+    text = "$ printf '%s|' a \\\n    b\n$ echo c\n"
+    first = transcripts.parse_text(text)[0]
+    ran = subprocess.run(["bash", "-c", first.command], capture_output=True, text=True)
+    assert (ran.stdout, ran.returncode) == ("a|b|", 0), ran.stderr
+    assert transcripts.commands_of(text) == "printf '%s|' a \\\n    b\necho c\n"
+    pasted = subprocess.run(
+        ["bash", "-c", transcripts.commands_of(text)], capture_output=True, text=True
+    )
+    assert (pasted.stdout, pasted.returncode) == ("a|b|c\n", 0), pasted.stderr
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,8 @@ class Step:
     """One command of a ``.console`` file and the output shown under it."""
 
     line: int  # 1-based line of its prompt in the file
-    command: str  # continuation lines joined, as a shell reads it
+    command: str  # continuation lines joined, as a shell reads it: one line
+    shown: str  # the command as the file shows it, continuation lines and backslashes kept
     expected: tuple  # the output lines shown (trailing blank lines dropped)
 
 
@@ -70,12 +71,13 @@ def parse_text(text, name="<console>"):
         raise ConsoleError(f"{name}:1: a console file starts with a command ('$ ...')")
     while i < len(lines):
         start = i
-        command = lines[i][len(PROMPT) :]
+        command = shown = lines[i][len(PROMPT) :]
         while command.endswith("\\"):
             i += 1
             if i == len(lines):
                 raise ConsoleError(f"{name}:{i}: the last command ends with a backslash")
-            command = command[:-1] + "\n" + lines[i]
+            command = command[:-1] + lines[i]  # a shell drops the backslash and newline
+            shown += "\n" + lines[i]
         if not command.strip():
             raise ConsoleError(f"{name}:{start + 1}: an empty command")
         i += 1
@@ -85,7 +87,7 @@ def parse_text(text, name="<console>"):
             i += 1
         while output and not output[-1]:
             output.pop()
-        steps.append(Step(start + 1, command, tuple(output)))
+        steps.append(Step(start + 1, command, shown, tuple(output)))
     return steps
 
 
@@ -101,7 +103,7 @@ def rel(path):
 
 def commands_of(text):
     """What a console block's copy button copies: the commands, without prompts or output."""
-    return "".join(step.command + "\n" for step in parse_text(text))
+    return "".join(step.shown + "\n" for step in parse_text(text))
 
 
 def console_files():
