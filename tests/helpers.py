@@ -7,6 +7,8 @@ classes that a test calls.
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -48,6 +50,20 @@ def production_env_with_module(tmp_path_factory, database, name, text):
 PUBLIC_URL = "https://example.org/guide/"
 REPO_URL = "https://github.com/example/django-asgi-guide"
 """Where the Pages workflow's build says the site and its repository are, in the tests."""
+
+
+def manage(project, env, *commands):
+    """Run each ``manage.py`` command (a list of arguments) in ``project``; fail on the first error."""
+    for args in commands:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stderr}"
 
 
 def build_site(out, public_url=None, repo_url=None):

@@ -8,13 +8,12 @@ fails it.
 
 import io
 import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
 from guide.site import example_download, repository
+from helpers import manage
 
 PROJECT = f"{example_download.FOLDER}/{repository.EXAMPLE}"
 
@@ -59,18 +58,5 @@ def test_the_example_runs_from_the_unzipped_download(archive, tmp_path):
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "MYSITE_")) and k != "PYTHONPATH"
     }
-    for args in (
-        ["migrate"],
-        ["loaddata", "sample_questions", "sample_choices"],
-        ["check"],
-    ):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stderr}"
+    manage(project, env, ["migrate"], ["loaddata", "sample_questions", "sample_choices"], ["check"])
     assert (project / "db.sqlite3").is_file(), "the database is the unzipped project's own"

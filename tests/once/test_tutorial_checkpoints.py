@@ -21,6 +21,7 @@ from guide.content import pages
 from guide.paths import DJANGO_VERSIONS, DOCS, ROOT
 from guide.services.processes import ServerProcess, free_port
 from guide.site import tutorial_checkpoints as checkpoints
+from helpers import manage
 
 TUTORIAL = DOCS / "tutorial" / "index.md"
 STEPS = range(1, checkpoints.STEPS + 1)
@@ -193,16 +194,7 @@ def test_each_checkpoint_runs_under_uvicorn(zips, step, tmp_path):
         commands.append(["loaddata", "questions.json"])
     if step == 6:
         commands.append(["check", "--deploy", "--fail-level", "WARNING"])
-    for args in commands:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stderr}"
+    manage(project, env, *commands)
     port = free_port()
     argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     with ServerProcess(argv, port, env=env, cwd=project) as server:
