@@ -11,7 +11,7 @@ pytestmark = pytest.mark.asyncio
 # --8<-- [start:consumer]
 def communicator(path):
     # The whole application (mysite/asgi_channels.py): routing, the user, the
-    # Origin check, which refuses a handshake without an allowed Origin.
+    # Origin check, which refuses a handshake whose Origin is not allowed.
     origin = (b"origin", b"http://localhost")
     return WebsocketCommunicator(application, path, headers=[origin])
 
@@ -33,6 +33,13 @@ async def test_hello_carries_the_fixtures_question(sample_polls):
 
 async def test_a_question_that_does_not_exist_is_refused(sample_polls):
     connected, _ = await communicator("/ws/polls/99/").connect()
+    assert not connected
+
+
+async def test_a_handshake_from_another_origin_is_refused(sample_polls):
+    other = [(b"origin", b"https://elsewhere.example")]
+    socket = WebsocketCommunicator(application, "/ws/polls/2/", headers=other)
+    connected, _ = await socket.connect()
     assert not connected
 
 

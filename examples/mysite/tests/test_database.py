@@ -15,6 +15,7 @@ from django.utils import timezone
 from polls.models import Question
 
 
+# --8<-- [start:helpers]
 def thread_name():
     return threading.current_thread().name
 
@@ -33,6 +34,9 @@ def question():
 def fixture_saw():
     """The thread sync fixtures run on, and whether they are in a transaction."""
     return thread_name(), in_transaction()
+
+
+# --8<-- [end:helpers]
 
 
 # --8<-- [start:db]
