@@ -37,6 +37,9 @@ def test_it_holds_the_project_and_its_requirements_and_no_local_state(archive):
     assert {i.date_time for i in infos} == {example_download.DATE}
     for needed in (
         f"{example_download.FOLDER}/requirements/example.txt",
+        f"{example_download.FOLDER}/requirements/example-tests.txt",
+        f"{PROJECT}/pytest.ini",
+        f"{PROJECT}/tests/conftest.py",
         f"{PROJECT}/manage.py",
         f"{PROJECT}/mysite/settings.py",
         f"{PROJECT}/polls/fixtures/sample_questions.json",

@@ -27,6 +27,10 @@ ALLOWED = {
         "a finding's Sources name the Pyodide release whose asyncio was read; "
         "a source is named as it is published"
     ),
+    ("howto/testing", "fixture"): (
+        "the page about testing the reader's own project: pytest's fixtures and "
+        "Django's fixture files are the reader's tools there, not the site's"
+    ),
     ("troubleshooting", "interpreter"): (
         "Python's recursion limit, which Python's own documentation calls the interpreter's"
     ),

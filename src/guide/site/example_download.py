@@ -3,8 +3,9 @@
 ``downloads/mysite-example.zip`` holds what a clone holds to run the example:
 every file of the repository (:func:`guide.site.repository.files`, so nothing
 git ignores: no ``db.sqlite3``, ``__pycache__`` or local secrets) under
-``examples/mysite/``, and ``requirements/example.txt``, in the repository's
-own layout under one folder, ``mysite-example/``; the commands a page gives
+``examples/mysite/``, and ``requirements/example.txt`` and
+``requirements/example-tests.txt``, in the repository's own layout under one
+folder, ``mysite-example/``; the commands a page gives
 for a clone work in it unchanged. The same files give the same bytes: entries
 sorted, each dated 1980-01-01 with a fixed mode, so the site's build is
 reproducible.
@@ -23,8 +24,9 @@ URL = "downloads/mysite-example.zip"
 FOLDER = "mysite-example"
 """The one folder the zip unpacks to."""
 
-REQUIREMENTS = ("requirements/example.txt",)
-"""What the example's own requirements are, beside it (Django is installed on its own)."""
+REQUIREMENTS = ("requirements/example.txt", "requirements/example-tests.txt")
+"""What the example's own requirements are, beside it (Django is installed on its own):
+to run it, and to run its tests (docs/howto/testing.md)."""
 
 DATE = (1980, 1, 1, 0, 0, 0)
 

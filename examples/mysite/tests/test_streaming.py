@@ -1,0 +1,29 @@
+"""A view that streams (``stream`` in polls/views.py): server-sent events."""
+
+import json
+
+import pytest
+from django.test import AsyncClient
+
+pytestmark = pytest.mark.asyncio
+
+
+# --8<-- [start:stream]
+async def test_the_events_are_read_with_async_for(sample_polls):
+    query = {"count": 3, "interval": 0}
+    response = await AsyncClient().get("/polls/stream/", query)
+    assert response.streaming
+    assert response["Content-Type"] == "text/event-stream"
+    events = [chunk.decode() async for chunk in response.streaming_content]
+    assert len(events) == 3
+    assert events[0].startswith("id: 1\nevent: tick\n")
+    assert json.loads(events[2].split("data: ")[1]) == {"n": 3, "questions": 3}
+
+
+async def test_a_streaming_response_has_no_content(sample_polls):
+    response = await AsyncClient().get("/polls/stream/", {"count": 1})
+    with pytest.raises(AttributeError, match="Use `streaming_content` instead"):
+        _ = response.content
+
+
+# --8<-- [end:stream]
