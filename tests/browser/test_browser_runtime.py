@@ -249,11 +249,13 @@ def test_add_unchecked_pycs():
     assert int.from_bytes(files[f"polls/__pycache__/models.{tag}.pyc"][4:8], "little") == 1
 
 
-def test_project_files_leave_out_local_state():
+def test_project_files_leave_out_local_state_and_the_projects_tests():
     names = build.project_files()
     assert "manage.py" in names and "polls/models.py" in names
     assert not [
-        n for n in names if "__pycache__" in n or n.startswith(("db.sqlite3", "staticfiles"))
+        n
+        for n in names
+        if "__pycache__" in n or n.startswith(("db.sqlite3", "staticfiles", "tests/", "pytest.ini"))
     ]
 
 

@@ -104,7 +104,11 @@ PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_st
 JS_FILES = sorted(path.name for path in BROWSER.glob("*.mjs"))
 #: The example project: what is packaged, and where it is unpacked in Pyodide.
 PROJECT_DIR = "/home/pyodide/mysite"
-PROJECT_EXCLUDE = re.compile(r"(^|/)(__pycache__|staticfiles)(/|$)|\.pyc$|^db\.sqlite3")
+# Left out: local state, and the project's own test suite (tests/, pytest.ini), which
+# no reader's run imports.
+PROJECT_EXCLUDE = re.compile(
+    r"(^|/)(__pycache__|staticfiles)(/|$)|\.pyc$|^db\.sqlite3|^tests/|^pytest\.ini$"
+)
 #: Where Pyodide's CPython looks for installed packages (the worker writes them there).
 SITE_PACKAGES = "/lib/python3.14/site-packages"
 #: The files the worker writes into Pyodide's file system (see write_bundle).
