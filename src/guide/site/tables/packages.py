@@ -38,8 +38,6 @@ def capability(middleware):
 
 def trips(check):
     text = str(check["trips"])
-    if check["threads"] > 1:
-        text += f" on {check['threads']} threads"
     without = check["without"]
     if without is not None:
         answered = "" if without["status"] == check["status"] else f", {without['status']}"
