@@ -219,7 +219,9 @@ def build(session):
 def docs(session):
     """Build the site strictly (broken links and malformed blocks fail), check the pages,
     and run every snippet as a doctest on the default Django."""
-    install(session, "tests", "docs", "browser-build", django=DEFAULT_DJANGO)
+    # packages: the third-party packages tests/once/test_package_table.py measures,
+    # each in a process of its own (bench/packages.py); the tests never import them.
+    install(session, "tests", "docs", "browser-build", "packages", django=DEFAULT_DJANGO)
     site_dir = build_site(session)
     # loadfile: all of a file's tests on one worker, so a module that starts
     # servers once (tests/once/test_nginx.py) starts them once in all.
@@ -408,3 +410,13 @@ def bench_fanout(session):
     # tests: the httpx and websockets clients (pinned there) that the bench drives.
     install(session, "bench", "tests", django=DEFAULT_DJANGO)
     session.run("python", "bench/fanout.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench_packages(session):
+    """Third-party packages under ASGI in the example: middleware, thread trips, failures.
+
+    Writes bench/results/packages.json, shown on docs/howto/packages.md.
+    """
+    install(session, "example", "packages", django=DEFAULT_DJANGO)
+    session.run("python", "bench/packages.py", *session.posargs)

@@ -9,12 +9,13 @@ source fails the build, naming the page and the source; :func:`results_files`
 are what ``mkdocs serve`` watches, to rebuild when a benchmark writes one. :func:`all_tables`
 gathers every module's tables, so a new module needs no list to join.
 
-A results file measured on a busy machine (:func:`guide.bench.machine.too_busy`)
+A results file of timings measured on a busy machine (:func:`guide.bench.machine.too_busy`)
 is not rendered: its marker becomes one line, :func:`withheld`, that says so and
 gives the command that re-measures it (:data:`REMEASURE`). The page's reading
 of those figures goes with them: text between ``<!-- NAME: reading -->`` and
 ``<!-- /NAME: reading -->`` (for the marker ``<!-- NAME -->``) is shown only
-when the figures are.
+when the figures are. A file of behaviour, not timings (:data:`UNTIMED`), is
+always shown.
 """
 
 import importlib
@@ -38,6 +39,13 @@ REMEASURE = {
     "fanout.json": "nox -s bench_fanout",
 }
 """``{results file: the command (a session of noxfile.py) that writes it}``."""
+
+UNTIMED = {
+    "packages.json": "nox -s bench_packages",
+}
+"""Results files of behaviour, not speed, and the command that writes each: what
+passed, what failed, how many trips to a thread. The machine's load does not
+change them, so they record no machine and the load rule does not apply."""
 
 
 def withheld(source, data):
@@ -77,7 +85,8 @@ def fill(markdown, page_name, tables):
             continue
         try:
             data = load(source)
-            line = withheld(source, data) if isinstance(source, str) else None
+            timed = isinstance(source, str) and source not in UNTIMED
+            line = withheld(source, data) if timed else None
             table = line or render(data)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise PluginError(
