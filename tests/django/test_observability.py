@@ -38,6 +38,7 @@ APP = "mysite.asgi_observability:application"
 LIFESPAN_REFUSED = "Django can only handle ASGI/HTTP connections, not lifespan."
 SETTINGS = "mysite.settings_observability"
 CONCURRENT = 10
+PAGE = EXAMPLE_DIR.parent.parent / "docs/howto/observability.md"  # its table of events
 
 # In-process: the ASGI application called through httpx, spans kept in memory.
 IN_PROCESS = """\
@@ -276,3 +277,4 @@ def test_without_before_send_a_server_that_tries_lifespan_reports_djangos_refusa
         events = wait_for_lines(errors, 1, timeout=5 if tries_lifespan else 1)
     values = [v["value"] for e in events for v in e["exception"]["values"]]
     assert values == ([LIFESPAN_REFUSED] if tries_lifespan else [])
+    assert f"| {SERVERS[name].label} | {len(values)} |" in PAGE.read_text().splitlines()
