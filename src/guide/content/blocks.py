@@ -103,7 +103,7 @@ RULES = (
     Rule(
         "container image",
         ("dockerfile",),
-        ("snippets/containers/Dockerfile",),
+        ("snippets/containers/*Dockerfile",),
         "tests/django/test_containers.py",
         sections=False,
         all_shown=True,
