@@ -16,8 +16,9 @@ containers page shows:
   arguments (exec form): the entrypoint migrates and ``exec``s the server.
 - ``shell``: ``/bin/sh -c "<command>"``, what Docker runs for a CMD written in
   shell form: the shell stays as PID 1, the server is its child.
-- ``init_shell`` / ``init_exec``: the same under ``tini --`` (Debian's tini),
-  as ``docker run --init`` would.
+- ``init_exec`` / ``init_shell``: the same under ``tini --`` (Debian's tini),
+  as ``docker run --init`` would; ``init_group_shell``: the shell form under
+  ``tini -g --``, which signals the child's whole process group.
 """
 
 import json
@@ -51,7 +52,7 @@ SERVERS = {
     "hypercorn": "hypercorn.sh",
     "granian": "granian.sh",
 }
-FORMS = ("exec", "shell", "init_exec", "init_shell")
+FORMS = ("exec", "shell", "init_exec", "init_shell", "init_group_shell")
 UNSHARE = ("unshare", "--pid", "--fork", "--mount-proc")
 
 NEEDS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="unshare --pid needs root")
@@ -204,7 +205,15 @@ def command_for(form, server, port):
         "shell": shell,
         "init_exec": ["tini", "--", *entrypoint, *argv],
         "init_shell": ["tini", "--", *shell],
+        "init_group_shell": ["tini", "-g", "--", *shell],
     }[form]
+
+
+def catches(pid, signum):
+    """Whether process ``pid`` has a handler for ``signum`` (SigCgt in its status)."""
+    status = open(f"/proc/{pid}/status").read()
+    mask = int(status.split("SigCgt:")[1].split()[0], 16)
+    return bool(mask & (1 << (signum - 1)))
 
 
 def measure(form, server, app_dir, log):
@@ -214,14 +223,22 @@ def measure(form, server, app_dir, log):
     process = Pid1(command_for(form, server, port), app, env, port, log)
     try:
         process.wait_listening()
+        with httpx.Client(timeout=30) as client:  # answered: the application is loaded
+            ready = client.get(f"http://127.0.0.1:{port}/healthz", headers=PROXIED)
+            assert ready.status_code == 200, process.output()
         time.sleep(1.0)  # every worker up
+        if form == "exec":  # the server is PID 1, with a handler for SIGTERM
+            assert catches(process.pid1, signal.SIGTERM)
+        elif form == "shell":  # the shell is PID 1, without one: SIGTERM is dropped
+            assert not catches(process.pid1, signal.SIGTERM)
         first_event, result = threading.Event(), {"events": [], "error": None}
         url = (
             f"http://127.0.0.1:{port}/polls/stream/?count={STREAM_COUNT}&interval={STREAM_INTERVAL}"
         )
         reader = threading.Thread(target=read_stream, args=(url, result, first_event), daemon=True)
         reader.start()
-        assert first_event.wait(10) and result["events"] == [1], (result, process.output())
+        if not (first_event.wait(30) and result["events"] == [1]):
+            pytest.fail(f"no first event: {result}\n{process.output()}")
         returncode, seconds, killed = process.stop()
         reader.join(10)
     finally:
@@ -255,6 +272,9 @@ def test_pid1(server, form, app_dir, tmp_path):
     assert measured == expected, (measured, seconds, output)
     if measured["killed"]:
         assert seconds >= GRACE, seconds
+    elif form.endswith("shell"):
+        # Cut at once: the shell died of the SIGTERM, tini with it, then the namespace.
+        assert seconds < 1, (seconds, output)
     else:
         # Stopped by the SIGTERM itself, well before the grace period ended.
         assert seconds < GRACE - 1, (seconds, output)

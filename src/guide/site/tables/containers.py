@@ -17,6 +17,7 @@ FORMS = {
     "shell": "Shell form",
     "init_exec": "tini, exec form",
     "init_shell": "tini, shell form",
+    "init_group_shell": "tini -g, shell form",
 }
 
 
