@@ -281,6 +281,7 @@ def test_pid1(server, form, app_dir, tmp_path):
 
 
 # --- Health checks ------------------------------------------------------------
+# mysite/health.py's HealthCheckMiddleware, first in mysite.settings_production's MIDDLEWARE.
 
 PROBE = {"Host": "10.0.0.5:8000"}
 """A probe's request: its own Host header (an address not in ALLOWED_HOSTS), plain HTTP."""
