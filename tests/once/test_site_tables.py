@@ -117,3 +117,15 @@ def test_a_missing_or_malformed_results_file_stops_the_build_naming_page_and_fil
     with pytest.raises(PluginError, match=r"KeyError\('machine'\)"):
         markers.fill("a <!-- t --> b", "docs/x.md", tables)
     assert markers.fill("no marker here", "docs/x.md", tables) == "no marker here"
+
+
+def test_the_pid1_table_has_a_row_per_server_and_a_column_per_form():
+    from guide.site.tables import containers
+
+    data = containers.pid1_results()
+    rows = markdown_tables(containers.render(data))[0]
+    assert rows[0] == ["Server", *containers.FORMS.values()]
+    assert [row[0] for row in rows[2:]] == list(data["results"])
+    assert {"uvicorn", "gunicorn", "daphne", "hypercorn", "granian"} == set(data["results"])
+    for results in data["results"].values():
+        assert set(results) == set(containers.FORMS)

@@ -134,3 +134,9 @@ for name in ("RequestDataTooBig", "TooManyFieldsSent"):
         "propagate": False,
     }
 # --8<-- [end:request_limits]
+
+# --8<-- [start:health]
+# First: a probe's /healthz is answered before SecurityMiddleware's HTTPS
+# redirect and before any ALLOWED_HOSTS check (mysite/health.py).
+MIDDLEWARE = ["mysite.health.HealthCheckMiddleware", *MIDDLEWARE]  # noqa: F405
+# --8<-- [end:health]

@@ -100,6 +100,22 @@ RULES = (
         "tests/once/test_systemd.py",
         all_shown=True,
     ),
+    Rule(
+        "container image",
+        ("dockerfile",),
+        ("snippets/containers/*Dockerfile",),
+        "tests/django/test_containers.py",
+        sections=False,
+        all_shown=True,
+    ),
+    Rule(
+        "container entrypoint",
+        ("sh",),
+        ("snippets/containers/*.sh",),
+        "tests/django/test_containers.py",
+        sections=False,
+        all_shown=True,
+    ),
     Rule("diagram", ("mermaid",), (), "drawn by Mermaid, nothing to run", inline=True),
 )
 """One :class:`Rule` per kind of block."""
