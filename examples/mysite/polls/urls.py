@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import background, views
 
 app_name = "polls"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("private/<str:token>/", views.private_file, name="private_file"),
     path("<int:pk>/live/", views.live, name="live"),
     path("socket-token/", views.socket_token, name="socket_token"),
+    path("later/", background.later, name="later"),
 ]
