@@ -301,7 +301,7 @@ def main(argv=None):
         "settings": {"dwell_s": args.dwell, "read_s": args.read},
         "results": {mode: summary(rows[mode], mode) for mode in modes},
     }
-    write_results(args.out, data, args.allow_busy)
+    write_results(args.out, data)
     print(f"wrote {args.out}")
     return 0
 

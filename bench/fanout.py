@@ -228,7 +228,7 @@ def main(argv=None):
         "results": rows,
         "delivery": delivered,
     }
-    write_results(args.out, data, args.allow_busy)
+    write_results(args.out, data)
     print(f"wrote {args.out}")
 
 

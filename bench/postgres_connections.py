@@ -107,7 +107,7 @@ def main(argv=None):
     }
     data["results"] = results
     if not args.no_write:
-        write_results(RESULTS, data, args.allow_busy)
+        write_results(RESULTS, data)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -168,7 +168,7 @@ def main(argv=None):
             },
             "results": results,
         }
-        write_results(args.output, data, args.allow_busy)
+        write_results(args.output, data)
         print(
             f"wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}"
         )

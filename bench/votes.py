@@ -128,7 +128,7 @@ def main(argv=None):
     }
     data["results"] = rows
     if not args.no_write:
-        write_results(RESULTS, data, args.allow_busy)
+        write_results(RESULTS, data)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     must_be_exact = [r for r in rows if not r["database"].startswith("SQLite, Django's")]
     return 1 if any(r["errors"] or r["counted"] != args.votes for r in must_be_exact) else 0

@@ -55,22 +55,21 @@ def figures(text):
 
 
 @pytest.mark.parametrize("marker", RESULTS_MARKERS)
-@pytest.mark.parametrize("when", ["start", "end"])
 def test_a_results_file_over_the_limit_shows_one_withheld_line_and_no_figure(
-    marker, when, tmp_path, monkeypatch
+    marker, tmp_path, monkeypatch
 ):
     source, _ = TABLES[marker]
     data = markers.load(source)
-    busy = at_load(data, 1.6, None) if when == "start" else at_load(data, 0.2, 1.6)
+    busy = at_load(data, 1.6, None)
     text = fill_with(tmp_path, monkeypatch, marker, busy)
     line = text.removeprefix("Before.\n\n").removesuffix("\n\nAfter.\n")
     assert "\n" not in line, line
     assert line.startswith("These figures are withheld: they were measured on a busy machine")
     assert f"`{markers.REMEASURE[source]}`" in line
-    assert f"at the {when} on {data['machine']['cores']} cores, above 1.5 per core" in line
+    assert f"at the start on {data['machine']['cores']} cores, above 1.5 per core" in line
     assert "|" not in line and "![" not in line
     # The only numbers: the load, the cores and the limit.
-    load = busy["machine"][f"load_average_at_{when}"]
+    load = busy["machine"]["load_average_at_start"]
     assert set(figures(line)) <= {f"{load:g}", str(data["machine"]["cores"]), "1.5"}, line
 
 
@@ -89,11 +88,17 @@ def test_a_file_that_records_no_load_is_withheld():
     assert "no load average was recorded" in markers.withheld("fanout.json", data)
 
 
-def test_the_rule_counts_cores_and_both_loads():
+def test_the_rule_counts_cores_and_judges_the_machine_before_the_benchmark():
     assert machine.too_busy({"cores": 2, "load_average_at_start": 3.0}) is None
     assert machine.too_busy({"cores": 2, "load_average_at_start": 3.01})
     assert machine.too_busy({"cores": 8, "load_average_at_start": 12.0}) is None
-    assert machine.too_busy({"cores": 2, "load_average_at_start": 0.3, "load_average_at_end": 3.1})
+    # The load at the end includes the benchmark's own clients and servers: a
+    # load test on two cores ends above 3 by itself, so it is recorded, not judged.
+    assert (
+        machine.too_busy({"cores": 2, "load_average_at_start": 0.3, "load_average_at_end": 3.35})
+        is None
+    )
+    assert machine.too_busy({"cores": 2, "load_average_at_end": 0.3})
 
 
 def test_the_reading_of_withheld_figures_goes_with_them(tmp_path, monkeypatch):
@@ -233,18 +238,13 @@ def test_a_bench_script_refuses_to_start_on_a_busy_machine(capsys):
     assert "allow_busy" not in machine.idle_machine(load=lambda: 0.1)
 
 
-def test_write_results_refuses_when_busy_at_the_end_and_writes_when_idle(tmp_path):
+def test_write_results_records_the_load_at_the_end(tmp_path):
     out = tmp_path / "r.json"
-    out.write_text("previous\n")
     data = {"machine": {"cores": 2, "load_average_at_start": 0.2}, "results": []}
-    with pytest.raises(SystemExit, match=r"^Not writing .*3.5 at the end on 2 cores"):
-        machine.write_results(out, copy.deepcopy(data), load=lambda: 3.5)
-    assert out.read_text() == "previous\n"
-    machine.write_results(out, copy.deepcopy(data), allow_busy=True, load=lambda: 3.5)
-    assert json.loads(out.read_text())["machine"]["allow_busy"] is True
-    machine.write_results(out, copy.deepcopy(data), load=lambda: 0.4)
+    machine.write_results(out, copy.deepcopy(data), load=lambda: 3.5)
     written = json.loads(out.read_text())["machine"]
-    assert written["load_average_at_end"] == 0.4 and "allow_busy" not in written
+    assert written == {"cores": 2, "load_average_at_start": 0.2, "load_average_at_end": 3.5}
+    assert machine.too_busy(written) is None
 
 
 def test_the_fanout_script_exits_1_on_a_busy_machine_and_writes_nothing(tmp_path, monkeypatch):
