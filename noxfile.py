@@ -192,9 +192,11 @@ def tests(session, django):
     if session.posargs:
         session.run("pytest", *session.posargs)
         return
-    # Three at a time on 2 cores: the tests mostly wait on server processes and
-    # snippet processes, each test its own (alone, two workers kept
-    # one core two-thirds busy: 110 CPU-s in 169 s on Django 5.2).
+    # Two at a time (2 cores): the tests mostly wait on server processes and
+    # snippet processes, each test its own (alone, two workers kept one core
+    # two-thirds busy: 110 CPU-s in 169 s on Django 5.2), but under ./guide
+    # test the docs and browser sessions run beside them: three workers here
+    # made a full run 128% busy and timing-sensitive snippets slow.
     # A server's own behaviour is the same whichever Django it serves: checked
     # once, with the newest Django (tests/django/test_server_commands.py, SERVER_FACT).
     # The default Django's snippets run in the docs session (nox -s docs).
@@ -202,7 +204,7 @@ def tests(session, django):
         once = [f"--ignore={SNIPPET_TESTS}"]
     else:
         once = ["-m", "not server_fact"]
-    session.run("pytest", "-n", "3", "--dist", "worksteal", *once, TESTS_PER_DJANGO)
+    session.run("pytest", "-n", "2", "--dist", "worksteal", *once, TESTS_PER_DJANGO)
 
 
 @nox.session(python=DEFAULT_PYTHON)
