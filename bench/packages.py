@@ -304,8 +304,7 @@ def views_for(name):
 
 
 def child(name):
-    """Measure ``name`` in this process; print its JSON."""
-    sys.path.insert(0, str(EXAMPLE_DIR))
+    """Measure ``name`` in this process (started by :func:`run`); print its JSON."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "mysite.settings"
     import mysite.settings as base
 
@@ -413,8 +412,9 @@ def run(name, redis_url):
     with tempfile.TemporaryDirectory() as folder:
         database = migrated_database(Path(folder) / "db.sqlite3")
         env = example_env(MYSITE_SQLITE_PATH=database, PACKAGES_REDIS_URL=redis_url)
+        # The guide's tools and the example project (mysite, polls) importable there.
         env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")])
+            filter(None, [str(ROOT / "src"), str(EXAMPLE_DIR), env.get("PYTHONPATH")])
         )
         done = subprocess.run(
             [sys.executable, __file__, "--child", name],
