@@ -6,7 +6,11 @@ summary, sleeps and exits with the code its arguments name, and appends
 lanes ran is read from the log, not assumed.
 """
 
+import json
+import os
 import runpy
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -98,3 +102,32 @@ def test_the_lanes_of_guide_test_build_before_docs_and_browser(guide):
     site = by_name["site"]
     assert "build" in site.args
     assert [follower.name for follower in site.then] == ["docs", "browser"]
+
+
+def _selected(nox, args):
+    """The sessions ``nox ARGS`` would run, as nox itself lists them."""
+    listed = subprocess.run(
+        [nox, "-f", str(ROOT / "noxfile.py"), "-l", "--json", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [row["session"] for row in json.loads(listed.stdout)]
+
+
+def test_the_lanes_run_each_session_of_the_matrix_once(guide):
+    """Every session the real noxfile has for a lane's arguments, once across all lanes:
+    a Django release added to the version list joins a lane by itself."""
+    nox = shutil.which("nox", path=os.environ.get("PATH"))
+    assert nox, "nox is not on PATH (./guide puts .guide/tools/bin there)"
+
+    def flat(lanes):
+        for lane in lanes:
+            yield lane
+            yield from flat(lane.then)
+
+    ran = [name for lane in flat(guide["LANES"]) for name in _selected(nox, lane.args)]
+    matrix = _selected(nox, ["-s", "tests"])
+    assert len(matrix) >= 3
+    wanted = [*matrix, "lint", "build", "docs", "browser"]
+    assert sorted(ran) == sorted(wanted)
