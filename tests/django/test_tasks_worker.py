@@ -10,7 +10,8 @@ as written, on a free port. What is checked, on every supported Django:
 - a task enqueued through the server (``aenqueue`` in an async view, and
   ``enqueue`` in ``transaction.on_commit``) is run by the worker process, with
   what the view committed;
-- a rolled-back transaction enqueues nothing;
+- a rolled-back transaction enqueues nothing: through ``on_commit``, and also
+  with ``enqueue()`` inside the transaction, the task's row being part of it;
 - a task enqueued before the server gets SIGTERM is still in the database
   after the server has exited, and a worker started afterwards runs it
   (an ``asyncio.create_task`` task is lost: test_background_tasks.py);
@@ -179,6 +180,40 @@ def test_a_task_outlives_the_servers_sigterm(tasks_env, tmp_path):
     assert [(path, status) for path, status, _ in rows(tasks_env)] == [
         ("polls.tasks.announce", "SUCCESSFUL")
     ], batch.stdout + batch.stderr
+
+
+ENQUEUE_AND_ROLL_BACK = """\
+import django
+django.setup()
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+from polls.tasks import announce
+
+with transaction.atomic():
+    announce.enqueue(1)
+    print("in the transaction:", DBTaskResult.objects.count())
+    transaction.set_rollback(True)
+print("after the rollback:", DBTaskResult.objects.count())
+"""
+
+
+def test_enqueue_inside_a_rolled_back_transaction_leaves_no_row(tasks_env):
+    """With the backend on the project's database, the task's row is part of the
+    transaction: a rollback removes it, on_commit() or not."""
+    result = subprocess.run(
+        [sys.executable, "-c", ENQUEUE_AND_ROLL_BACK],
+        cwd=EXAMPLE_DIR,
+        env=tasks_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "in the transaction: 1",
+        "after the rollback: 0",
+    ], result.stdout + result.stderr
+    assert rows(tasks_env) == []
 
 
 RUN_IN_A_THREAD = """\
