@@ -20,6 +20,7 @@ import pwd
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,7 +30,13 @@ import pytest
 
 from guide.paths import EXAMPLE_DIR
 from guide.services import nginx, systemd
-from guide.services.processes import example_env, migrated_database
+from guide.services.base import wait_until
+from guide.services.processes import (
+    ServerProcess,
+    example_env,
+    migrated_database,
+    prepare_example,
+)
 
 HOST = "example.com"
 VENV = Path(sys.executable).parent.parent
@@ -149,3 +156,70 @@ def test_the_service_runs_socket_activated_behind_nginx(tmp_path, tmp_path_facto
         notify.sock.close()
         for folder in (sockets, certs, static):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- the tasks worker's unit (background-work.md) ----------------------------------
+
+
+def test_systemd_analyze_verify_accepts_the_worker_unit(tmp_path):
+    unit = systemd.render("mysite-worker.service", venv=VENV, project=EXAMPLE_DIR)
+    (tmp_path / "mysite-worker.service").write_text(unit)
+    result = systemd.verify(tmp_path, "mysite-worker.service")
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+@pytest.mark.timeout(300)
+def test_the_worker_unit_runs_the_tasks_and_stops_on_sigterm(tmp_path):
+    """Its ``ExecStart`` as written, in its folder and environment: a task enqueued
+    beforehand runs, and SIGTERM (systemd's stop) ends the worker with status 0."""
+    unit = systemd.render("mysite-worker.service", venv=VENV, project=EXAMPLE_DIR)
+    settings = systemd.environment(unit)
+    database = tmp_path / "db.sqlite3"
+    env = example_env(**settings, MYSITE_SQLITE_PATH=database)
+    prepare_example(env, "the example with the worker unit's settings")
+    enqueue = subprocess.run(
+        [sys.executable, "-c", ENQUEUE],
+        cwd=EXAMPLE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert enqueue.returncode == 0, enqueue.stderr
+    task_id = enqueue.stdout.strip()
+    (working_directory,) = systemd.settings(unit)[("Service", "WorkingDirectory")]
+    worker = WorkerProcess(
+        systemd.exec_start(unit),
+        None,
+        env=env,
+        cwd=working_directory,
+        log_path=tmp_path / "worker.log",
+    )
+    with worker:
+        wait_until(
+            lambda: (
+                f"Task id={task_id} path=polls.tasks.announce state=SUCCESSFUL" in worker.output()
+            ),
+            120,
+            "the worker to run the task",
+            output=worker.output,
+        )
+    assert worker.returncode == 0, worker.output()
+
+
+ENQUEUE = """\
+import django
+django.setup()
+from polls.tasks import announce
+print(announce.enqueue(1).id)
+"""
+
+
+class WorkerProcess(ServerProcess):
+    """A worker: ready once it says it has started (it listens on no port)."""
+
+    def ready(self):
+        return "Starting worker" in self.output()
+
+    def awaited(self):
+        return "the worker to start"
