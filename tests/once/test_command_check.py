@@ -11,9 +11,13 @@ command gets one line, never a traceback.
 import ast
 import json
 import re
+import shutil
+import subprocess
+import sys
 
 import pytest
 
+from guide.browser_build.build import GUIDE_MODULES
 from guide.paths import ROOT
 from guide.servers import command_check
 from guide.servers.catalogue import SERVERS
@@ -253,3 +257,44 @@ def test_every_finding_links_to_a_page_and_heading_of_the_site(site_dir):
         elif anchor and not re.search(rf'<h\d[^>]* id="{re.escape(anchor)}"', html.read_text()):
             problems.append(f"{link}: no heading #{anchor} on {page}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_modules_shipped_to_the_browser_run_alone(tmp_path):
+    """The page runs the checker from the files ``GUIDE_MODULES`` ships, without the
+    checkout: here, an interpreter that sees only those files (no site-packages)."""
+    for name in GUIDE_MODULES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "src" / name, tmp_path / name)
+    code = (
+        "import json, sys; sys.path.insert(0, '.'); "
+        "from guide.servers.command_check import check_json; "
+        "print(check_json(sys.argv[1])); "
+        "print(sorted(m for m in sys.modules if m.startswith('guide')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, TRIGGERS["reload-ignores-workers"]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report, modules = result.stdout.splitlines()
+    assert json.loads(report) == json.loads(check_json(TRIGGERS["reload-ignores-workers"]))
+    shipped = {
+        name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        for name in GUIDE_MODULES
+        if name.endswith(".py")
+    }
+    assert set(ast.literal_eval(modules)) == shipped
+
+
+PAGE = ROOT / "docs" / "howto" / "check-server-command.md"
+
+
+def test_the_pages_own_example_shows_a_problem_and_a_warning():
+    """The command the page's checker starts with (``data-command``)."""
+    (command,) = re.findall(
+        r'class="server-command-check" data-command="([^"]+)"', PAGE.read_text()
+    )
+    levels = {finding.kind: finding.level for finding in check(command).findings}
+    assert levels == {"root-path-not-passed": "problem", "reload-does-not-restart": "warning"}
