@@ -271,7 +271,7 @@ def _refused_options(options):
             PROBLEM,
             f"{NAMES[options.server]} has no `{option}`: it stops with "
             f"`{server.unknown_option_error.format(option=option)}`.",
-            "servers/index/#the-differences-in-one-table",
+            "servers/#the-differences-in-one-table",
         )
 
 
