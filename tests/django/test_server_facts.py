@@ -21,6 +21,8 @@
 - Daphne's ``Killed N pending application instances`` on SIGTERM leaves out idle
   keep-alive connections.
 - Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
+- ``X-Forwarded-For`` from a client that is not the proxy (127.0.0.2): Daphne's
+  ``--proxy-headers`` trusts it, uvicorn's ``--forwarded-allow-ips 127.0.0.1`` does not.
 - Gunicorn without ``-k`` runs its ``sync`` worker, a WSGI worker: Django's ASGI
   application answers every request with a 500. ``-k uvicorn.workers.UvicornWorker``
   still serves, and uvicorn warns that the module is deprecated.
@@ -31,6 +33,7 @@
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -459,6 +462,38 @@ def test_gunicorn_binds_0_0_0_0_port_when_port_is_set(dev_env, tmp_path):
     output = process.output()
     assert f"ASGI server listening on http://0.0.0.0:{port}" in output, output
     assert "lifespan" not in output.lower(), output
+
+
+# --- X-Forwarded-For from a client that is not the proxy ----------------------------
+
+
+@SERVER_FACT
+@pytest.mark.parametrize(
+    ("snippet", "logged"),
+    [
+        ("daphne-proxy.sh", r'203\.0\.113\.7:0 - - \[[^\]]+\] "GET /polls/async/" 200'),
+        ("uvicorn-proxy.sh", r'INFO: +127\.0\.0\.2:\d+ - "GET /polls/async/ HTTP/1\.1" 200'),
+    ],
+)
+def test_forwarded_for_from_a_client_that_is_not_the_proxy(snippet, logged, dev_env, tmp_path):
+    """The page's proxy commands, bound to 127.0.0.1, and a client at 127.0.0.2 that sets
+    ``X-Forwarded-For`` itself: Daphne has no allow-list (the command checker's
+    ``proxy-headers-any-client``), uvicorn trusts only the addresses it lists."""
+    port = free_port()
+    argv = server_argv(snippet_path(snippet), port)
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    try:
+        transport = httpx.HTTPTransport(local_address="127.0.0.2")
+        with httpx.Client(transport=transport, timeout=30) as client:
+            response = client.get(
+                process.url + "/polls/async/", headers={"X-Forwarded-For": "203.0.113.7"}
+            )
+        assert response.status_code == 200
+        process.wait_for_output('"GET /polls/async/', timeout=30)
+    finally:
+        process.kill()
+    output = process.output()
+    assert re.search(logged, output), output
 
 
 # --- Gunicorn's worker class: the default, and uvicorn's deprecated one -------------

@@ -57,6 +57,7 @@ TRIGGERS = {
     "untested-worker": "gunicorn mysite.asgi:application -k gevent",
     "not-graceful": "daphne -b 127.0.0.1 -p 8000 mysite.asgi:application",
     "proxy-headers-off": "daphne mysite.asgi:application",
+    "proxy-headers-any-client": "daphne --proxy-headers mysite.asgi:application",
     "workers-not-graceful": "hypercorn mysite.asgi:application --workers 4",
 }
 """A command that triggers each kind of finding."""
@@ -77,6 +78,10 @@ FACT_TESTS = {
     "not-graceful": (SERVER_COMMANDS, "test_sigterm_with_a_request_in_flight"),
     "workers-not-graceful": (SERVER_COMMANDS, "test_sigterm_with_a_request_in_flight"),
     "proxy-headers-off": (SERVER_COMMANDS, "test_access_log_by_default"),
+    "proxy-headers-any-client": (
+        SERVER_FACTS,
+        "test_forwarded_for_from_a_client_that_is_not_the_proxy",
+    ),
     "forwarded-loopback-only": (
         ROOT / "tests" / "once" / "test_server_catalogue.py",
         "test_uvicorn_trusts_proxy_headers_from_loopback_by_default",

@@ -331,8 +331,9 @@ def _gunicorn(options):
         yield Finding(
             "no-worker-class",
             PROBLEM,
-            "No `-k`: Gunicorn runs its default `sync` worker, a WSGI worker. Give "
-            f"`-k {UVICORN_WORKER}` (or `--worker-class {GUNICORN_ASGI_WORKER}`).",
+            "No `-k`: Gunicorn runs its default `sync` worker, a WSGI worker, and Django's "
+            f"ASGI application answers 500. Give `-k {UVICORN_WORKER}` (or "
+            f"`--worker-class {GUNICORN_ASGI_WORKER}`).",
             page + "#run-the-application",
         )
     elif worker in DEPRECATED_WORKERS:
@@ -386,7 +387,15 @@ def _daphne(options):
             f"{server.not_graceful_because}: a restart cuts the requests in flight.",
             page + "#graceful-shutdown-there-is-none",
         )
-    if not options.has("--proxy-headers"):
+    if options.has("--proxy-headers"):
+        yield Finding(
+            "proxy-headers-any-client",
+            WARNING,
+            "With `--proxy-headers` Daphne trusts `X-Forwarded-For` from any client, not "
+            "only the proxy: bind it where only the proxy reaches it.",
+            page + "#behind-a-proxy-proxy-headers-and-root-path",
+        )
+    else:
         yield Finding(
             "proxy-headers-off",
             NOTE,
