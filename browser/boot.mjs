@@ -48,7 +48,7 @@ import { cacheCompiledWasm } from "./wasm-cache.mjs";
  *                 Django's framework in the browser: 11 MB less to download, a
  *                 few seconds more to start (browser/README.md has the figures)
  * Returns {pyodide, manifest, versions, timings, run(code, fresh?, onStart?),
- * request(req), prepareFresh()}: the interpreters behind run() and request()
+ * request(req), check(text), prepareFresh()}: the interpreters behind run() and request()
  * are pool.mjs's (warm and fresh ones).
  *
  * The snapshot the fresh interpreters are restored from is made at build time
@@ -179,6 +179,8 @@ export async function bootRuntime({
     prepareFresh: () => pool.prepareFresh(),
     /** One HTTP request; resolves to {status, headers, body, messages, truncated}. */
     request: (request) => pool.request(request),
+    /** The command checker's report on a server command line: {server, findings} or {error}. */
+    check: (text) => pool.check(text),
   };
 }
 

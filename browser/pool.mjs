@@ -91,6 +91,13 @@ export class InterpreterPool {
     );
   }
 
+  /** The command checker's report on a server command line: {server, findings} or {error}. */
+  check(text) {
+    return this.ensureWarm().then((warm) =>
+      this.callJSON(warm.session.check_command, [String(text)]),
+    );
+  }
+
   /**
    * Run pycon text in a fresh interpreter: {env, unset, setup} as in
    * snippets.toml, `django` ("5.2") to run it on another Django release of

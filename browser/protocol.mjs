@@ -57,6 +57,11 @@ export function createProtocolHandler({ post, boot }) {
           reset: message.reset ?? true,
         });
         post({ type: "response", id, ...result, ms: Math.round(performance.now() - t) });
+      } else if (type === "check") {
+        const rt = runtime ?? (await init());
+        const t = performance.now();
+        const report = await rt.check(message.text ?? "");
+        post({ type: "checked", id, ...report, ms: Math.round(performance.now() - t) });
       } else {
         post({ type: "error", id, message: `Unknown message type: ${JSON.stringify(type)}` });
       }

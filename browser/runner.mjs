@@ -5,6 +5,7 @@
 //   await runner.init(({phase, loaded, total}) => showProgress(loaded / total));
 //   const {output, stderr, truncated, ms} = await runner.run(">>> 1 + 1\n");
 //   const {status, headers, body, messages} = await runner.request({path: "/polls/"});
+//   const {server, findings} = await runner.check("uvicorn mysite.asgi:application");
 //
 // The worker is created on first use. A run or request that takes longer than
 // the timeout (10 s) terminates the worker and rejects with a RunnerTimeoutError;
@@ -150,6 +151,15 @@ export class PyRunner {
     return this._call(message, timeoutMs);
   }
 
+  /**
+   * Check a server command line (uvicorn, Gunicorn, Daphne, Hypercorn, Granian).
+   * Resolves to {server, name, page, argv, findings: [{kind, level, message, page}], ms},
+   * or {error, ms} when the text is not such a command.
+   */
+  check(text, { timeoutMs = this.timeoutMs } = {}) {
+    return this._call({ type: "check", text: String(text) }, timeoutMs);
+  }
+
   /** Stop the worker now (pending calls reject); the next call starts a new one. */
   terminate(reason = new RunnerError("The Python runtime was stopped.")) {
     if (this._worker) this._fail(this._worker, reason);
@@ -196,7 +206,8 @@ export class PyRunner {
         break;
       }
       case "result":
-      case "response": {
+      case "response":
+      case "checked": {
         const { type, id, ...result } = data;
         this._settle(id, (p) => p.resolve(result));
         break;

@@ -23,9 +23,12 @@
 //       then also has fresh: {restoreMs, setupMs} and versions.
 //   {type: "request", id, method, path, headers, body, application?, reset?}
 //       -> {type: "response", id, status, headers: [[name, value]], body, messages, truncated, ms}
+//   {type: "check", id, text}  a server command line, read by guide.servers.command_check
+//       -> {type: "checked", id, server, name, page, argv, findings: [{kind, level, message, page}], ms}
+//          or {type: "checked", id, error, ms} for what is not a server command
 //   any failure of a run/request itself -> {type: "error", id, message}
 //
-// "run" and "request" initialise first if needed; messages are handled one at a time.
+// "run", "request" and "check" initialise first if needed; messages are handled one at a time.
 // indexURL defaults to ./pyodide/ next to this file; application to the
 // manifest's ("mysite.asgi:application"), e.g. "mysite.asgi_wrapped:application".
 import { bootRuntime } from "./boot.mjs";

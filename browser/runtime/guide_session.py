@@ -574,6 +574,14 @@ def _jsonable(message):
     return out
 
 
+def check_command(text):
+    """The command checker's report on a server command line, as JSON
+    (``guide.servers.command_check``, shipped as it is in the guide)."""
+    from guide.servers.command_check import check_json
+
+    return check_json(text)
+
+
 async def request(
     application="mysite.asgi:application",
     method="GET",

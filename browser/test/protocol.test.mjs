@@ -24,6 +24,10 @@ function fakeRuntime() {
     prepareFresh: async () => {
       calls.push(["prepareFresh"]);
     },
+    check: async (text) => {
+      calls.push(["check", text]);
+      return text ? { server: "uvicorn", findings: [] } : { error: "Paste a server command." };
+    },
   };
 }
 
@@ -82,6 +86,22 @@ describe("createProtocolHandler", () => {
       rt.calls.map((c) => c[0]),
       ["run", "prepareFresh", "run", "run"],
     );
+  });
+
+  test("check: boots first, then the report or the one-line error, with the id", async () => {
+    const rt = fakeRuntime();
+    const { handle, posted, boots } = handler(rt);
+    await handle({ type: "check", id: 4, text: "uvicorn a:b" });
+    await handle({ type: "check", id: 5 });
+    assert.equal(boots.length, 1);
+    assert.deepEqual(withoutMs(posted.slice(1)), [
+      { type: "checked", id: 4, server: "uvicorn", findings: [] },
+      { type: "checked", id: 5, error: "Paste a server command." },
+    ]);
+    assert.deepEqual(rt.calls, [
+      ["check", "uvicorn a:b"],
+      ["check", ""],
+    ]);
   });
 
   test("request: the application of the message, else of init, else the runtime's default", async () => {

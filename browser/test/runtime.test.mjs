@@ -423,6 +423,15 @@ describe("runtime (in this thread)", needsBuild, () => {
     assert.equal(r.stderr, "oops\n");
   });
 
+  test("the command checker reads a server command with the guide's own module", async () => {
+    const r = await rt.check("python -m uvicorn mysite.asgi:application --reload --workers 2");
+    assert.equal(r.server, "uvicorn");
+    assert.equal(r.findings[0].kind, "reload-ignores-workers");
+    assert.equal(r.findings[0].page, "servers/uvicorn/#development-reload");
+    const bad = await rt.check("uvicorn 'a");
+    assert.match(bad.error, /^The quotes or backslashes do not balance/);
+  });
+
   test("ASGI request: GET /polls/ through mysite.asgi", async () => {
     const r = await rt.request({ path: "/polls/" });
     assert.equal(r.status, 200);

@@ -188,6 +188,33 @@ def test_a_page_after_a_run_and_a_request(chromium, site_url, site_dir):
     assert_accessible(results)
 
 
+def test_the_command_checker_after_a_check(chromium, site_url):
+    """Its findings (a problem, a warning, their links) and then a one-line error."""
+    path = "howto/check-server-command/"
+    watched = WatchedPage(chromium, color_scheme="light", reduced_motion="reduce")
+    page = watched.page
+    open_page(page, f"{site_url}/{path}?no-prefetch", "light")
+    panel = page.locator("div.server-command-check")
+    results = []
+    for command, checked in [(None, "gunicorn"), ("uvicorn '", "error")]:
+        if command is not None:
+            panel.locator("textarea").fill(command)
+        page.evaluate("panel => { delete panel.dataset.checked; }", panel.element_handle())
+        panel.locator("button[type=submit]").click()
+        page.wait_for_function(
+            "panel => panel.dataset.checked !== undefined",
+            arg=panel.element_handle(),
+            timeout=LOAD_MS,
+        )
+        assert panel.get_attribute("data-checked") == checked
+        results.append((f"/{path} after a check ({checked}, light)", axe_violations(page)))
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+        results.append((f"/{path} after a check ({checked}, dark)", axe_violations(page)))
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+    watched.close()
+    assert_accessible(results)
+
+
 LOW_CONTRAST = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Low contrast</title></head>

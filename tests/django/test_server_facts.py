@@ -21,6 +21,11 @@
 - Daphne's ``Killed N pending application instances`` on SIGTERM leaves out idle
   keep-alive connections.
 - Gunicorn binds ``0.0.0.0:$PORT`` when ``PORT`` is set and no ``--bind`` is given.
+- ``X-Forwarded-For`` from a client that is not the proxy (127.0.0.2): Daphne's
+  ``--proxy-headers`` trusts it, uvicorn's ``--forwarded-allow-ips 127.0.0.1`` does not.
+- Gunicorn without ``-k`` runs its ``sync`` worker, a WSGI worker: Django's ASGI
+  application answers every request with a 500. ``-k uvicorn.workers.UvicornWorker``
+  still serves, and uvicorn warns that the module is deprecated.
 - A server calls the application once per HTTP request, not once per
   connection: two requests over one keep-alive connection are two calls.
 - Given a module without ``:attribute``, each server's default attribute (or
@@ -28,6 +33,7 @@
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -456,6 +462,77 @@ def test_gunicorn_binds_0_0_0_0_port_when_port_is_set(dev_env, tmp_path):
     output = process.output()
     assert f"ASGI server listening on http://0.0.0.0:{port}" in output, output
     assert "lifespan" not in output.lower(), output
+
+
+# --- X-Forwarded-For from a client that is not the proxy ----------------------------
+
+
+@SERVER_FACT
+@pytest.mark.parametrize(
+    ("snippet", "logged"),
+    [
+        ("daphne-proxy.sh", r'203\.0\.113\.7:0 - - \[[^\]]+\] "GET /polls/async/" 200'),
+        ("uvicorn-proxy.sh", r'INFO: +127\.0\.0\.2:\d+ - "GET /polls/async/ HTTP/1\.1" 200'),
+    ],
+)
+def test_forwarded_for_from_a_client_that_is_not_the_proxy(snippet, logged, dev_env, tmp_path):
+    """The page's proxy commands, bound to 127.0.0.1, and a client at 127.0.0.2 that sets
+    ``X-Forwarded-For`` itself: Daphne has no allow-list (the command checker's
+    ``proxy-headers-any-client``), uvicorn trusts only the addresses it lists."""
+    port = free_port()
+    argv = server_argv(snippet_path(snippet), port)
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    try:
+        transport = httpx.HTTPTransport(local_address="127.0.0.2")
+        with httpx.Client(transport=transport, timeout=30) as client:
+            response = client.get(
+                process.url + "/polls/async/", headers={"X-Forwarded-For": "203.0.113.7"}
+            )
+        assert response.status_code == 200
+        process.wait_for_output('"GET /polls/async/', timeout=30)
+    finally:
+        process.kill()
+    output = process.output()
+    assert re.search(logged, output), output
+
+
+# --- Gunicorn's worker class: the default, and uvicorn's deprecated one -------------
+
+
+@SERVER_FACT
+def test_gunicorn_without_worker_class_runs_a_wsgi_worker(dev_env, tmp_path):
+    """What the command checker's ``no-worker-class`` finding says."""
+    port = free_port()
+    argv = ["gunicorn", "mysite.asgi:application", "--bind", f"127.0.0.1:{port}"]
+    process = started(argv, port, command_env(dev_env), tmp_path / "log")
+    try:
+        process.wait_for_output("Booting worker with pid", timeout=60)
+        assert httpx.get(process.url + "/polls/", timeout=30).status_code == 500
+        process.wait_for_output("Error handling request GET /polls/", timeout=30)
+    finally:
+        process.kill()
+    output = process.output()
+    assert "Using worker: sync" in output, output
+    assert "ASGIHandler.__call__() missing 1 required positional argument" in output, output
+
+
+@SERVER_FACT
+def test_gunicorn_with_uvicorns_deprecated_worker_module(dev_env, tmp_path):
+    """What the command checker's ``deprecated-worker`` finding says: it serves, and
+    uvicorn warns on import (shown with Python's warnings on, as ``-W default`` does)."""
+    port = free_port()
+    argv = ["gunicorn", "mysite.asgi:application", "-k", "uvicorn.workers.UvicornWorker"]
+    argv += ["--bind", f"127.0.0.1:{port}"]
+    env = command_env({**dev_env, "PYTHONWARNINGS": "default::DeprecationWarning"})
+    process = started(argv, port, env, tmp_path / "log")
+    try:
+        process.wait_for_output("Application startup complete.", timeout=60)
+        assert httpx.get(process.url + "/polls/", timeout=30).status_code == 200
+    finally:
+        process.kill()
+    output = process.output()
+    assert "DeprecationWarning: The `uvicorn.workers` module is deprecated." in output, output
+    assert "Please use `uvicorn-worker` package instead." in output, output
 
 
 # --- Once per request; the default attribute -----------------------------------

@@ -33,6 +33,12 @@
  * among the panel's data-applications (a JSON list of "module:attribute"
  * names; ["mysite.asgi:application"] without it), data-application selected
  * first; data-path and data-headers fill the form.
+ *
+ * A command checker (<div class="server-command-check">) becomes a form: the
+ * reader pastes a server command line (data-command fills it), and Check
+ * lists what guide.servers.command_check finds in it, each finding with a
+ * link to the page that explains it, or the one line that says why the text
+ * is not a server command.
  */
 
 // The runtime's entry points, whose names carry their content hash (so that a
@@ -40,6 +46,8 @@
 // every page as <meta name="guide-runtime" content='{"runner", "worker",
 // "manifest"}'>, relative to the site's runtime/ folder.
 const RUNTIME_DIR = new URL("../../runtime/", import.meta.url);
+// The site's root: the command checker's links are relative to it.
+const SITE_ROOT = new URL("../../", import.meta.url);
 const EDITOR_URL = new URL("../vendor/editor.mjs", import.meta.url);
 const EDITOR_LABEL = "Editable snippet: Python statements after >>> prompts";
 const EDITOR_HINT =
@@ -732,12 +740,146 @@ function setUpRequestPanel(panel) {
   });
 }
 
+/** Text with `code` spans, as nodes: the checker's messages put options in backticks. */
+function withCode(text) {
+  return text
+    .split(/(`[^`]*`)/)
+    .filter(Boolean)
+    .map((part) =>
+      part.startsWith("`") && part.endsWith("`") && part.length > 1
+        ? element("code", {}, part.slice(1, -1))
+        : document.createTextNode(part),
+    );
+}
+
+const FINDING_LABELS = { problem: "Problem", warning: "Warning", note: "Note" };
+
+function showCheck(result, report) {
+  const heading = element("p", { class: "command-check-server" });
+  const page = element("a", { href: new URL(report.page, SITE_ROOT).href }, report.name);
+  heading.append(`Read as a ${report.name} command (see `, page, "):");
+  const list = element("ul", { class: "command-check-findings" });
+  for (const finding of report.findings) {
+    const item = element("li", {
+      class: `command-check-finding command-check-finding--${finding.level}`,
+      "data-kind": finding.kind,
+      "data-level": finding.level,
+    });
+    const link = element("a", { href: new URL(finding.page, SITE_ROOT).href }, "why");
+    item.append(
+      element("strong", {}, `${FINDING_LABELS[finding.level] ?? finding.level}: `),
+      ...withCode(finding.message),
+      " (",
+      link,
+      ")",
+    );
+    list.append(item);
+  }
+  if (!report.findings.length)
+    list.append(
+      element(
+        "li",
+        { class: "command-check-finding command-check-finding--none" },
+        "Nothing to report: no option here goes against what the guide's tests observed.",
+      ),
+    );
+  result.replaceChildren(heading, list);
+}
+
+function setUpCommandCheck(panel) {
+  const label = element("label", {}, "Server command (one, as you would type it)");
+  const command = element("textarea", {
+    name: "command",
+    rows: "3",
+    spellcheck: "false",
+    autocapitalize: "off",
+    placeholder: "uvicorn mysite.asgi:application --host 127.0.0.1 --port 8000",
+  });
+  command.value = panel.dataset.command || "";
+  const check = element(
+    "button",
+    { type: "submit", class: "md-button md-button--primary" },
+    "Check",
+  );
+  const status = element("span", {
+    class: "runnable-status",
+    role: "status",
+    "aria-live": "polite",
+    "aria-atomic": "true",
+  });
+  const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
+  const alert = liveRegion("alert", "runnable-alert");
+  const result = element("div", { class: "command-check-result", hidden: "" });
+  const form = element("form", { class: "asgi-request-form command-check-form" });
+  label.append(command);
+  form.append(label, element("div", { class: "runnable-bar" }));
+  form.lastChild.append(check, status, progress, alert);
+  panel.replaceChildren(form, result);
+  // Start loading when the reader is about to use it.
+  command.addEventListener("focus", () => prefetch(), { once: true });
+  command.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (check.getAttribute("aria-disabled") === "true") return; // a check is on its way
+    check.setAttribute("aria-disabled", "true");
+    alert.textContent = "";
+    result.classList.remove("command-check-result--error");
+    let runner;
+    try {
+      runner = await readyRunner(status, progress);
+    } catch (error) {
+      console.warn(error);
+      progress.textContent = "";
+      const message = "The checker could not load in this browser; reload the page to try again.";
+      result.replaceChildren(element("p", {}, message));
+      result.classList.add("command-check-result--error");
+      result.hidden = false;
+      status.textContent = "";
+      alert.textContent = message;
+      panel.dataset.checked = "unavailable";
+      check.removeAttribute("aria-disabled");
+      return;
+    }
+    try {
+      status.textContent = "Checking…";
+      const report = await runner.check(command.value);
+      if (report.error) {
+        const line = element("p");
+        line.append(...withCode(report.error));
+        result.replaceChildren(line);
+        result.classList.add("command-check-result--error");
+        status.textContent = "Not checked.";
+        alert.textContent = report.error;
+        panel.dataset.checked = "error";
+      } else {
+        showCheck(result, report);
+        const count = report.findings.length;
+        status.textContent = `${count} finding${count === 1 ? "" : "s"}.`;
+        panel.dataset.checked = report.server;
+      }
+    } catch (error) {
+      result.replaceChildren(element("p", {}, error.message));
+      result.classList.add("command-check-result--error");
+      status.textContent = "Not checked.";
+      alert.textContent = error.message;
+      panel.dataset.checked = "failed";
+    } finally {
+      result.hidden = false;
+      check.removeAttribute("aria-disabled");
+    }
+  });
+}
+
 function setUp() {
   const blocks = document.querySelectorAll("div.runnable");
   if (!viewObserver || !document.querySelector("div.runnable:not([data-browser-skip])"))
     prefetchState("off");
   blocks.forEach(setUpBlock);
   document.querySelectorAll("div.asgi-request-panel").forEach(setUpRequestPanel);
+  document.querySelectorAll("div.server-command-check").forEach(setUpCommandCheck);
   document.documentElement.dataset.runnableReady = "";
 }
 

@@ -114,6 +114,18 @@ SITE_PACKAGES = "/lib/python3.14/site-packages"
 #: The files the worker writes into Pyodide's file system (see write_bundle).
 PACKAGES_BUNDLE = "packages.bundle"
 PROJECT_BUNDLE = "project.bundle"
+#: The guide's own modules that run in the browser as they are (the command checker's
+#: page, docs/howto/check-server-command.md): paths under src/, shipped at the same place
+#: in the runtime wheel, so that ``guide.servers.command_check`` imports as it does here.
+#: They import nothing that reads the checkout (tests/once/test_command_check.py).
+GUIDE_MODULES = (
+    "guide/__init__.py",
+    "guide/servers/__init__.py",
+    "guide/servers/catalogue.py",
+    "guide/servers/servers.toml",
+    "guide/servers/command_line.py",
+    "guide/servers/command_check.py",
+)
 RUNTIME_WHEEL_NAME = "guide_runtime"
 RUNTIME_VERSION = "0.1.0"
 
@@ -156,11 +168,13 @@ def slim_django(source, dest_dir):
 
 
 def build_runtime_wheel(dest_dir):
-    """The Python side of the worker (browser/runtime/*.py) as a wheel."""
+    """The Python side of the worker (browser/runtime/*.py), with :data:`GUIDE_MODULES`, as a wheel."""
     dist = f"{RUNTIME_WHEEL_NAME}-{RUNTIME_VERSION}.dist-info"
     files = {p.name: p.read_bytes() for p in sorted((BROWSER / "runtime").glob("*.py"))}
     # The list of modules a snippet's process has imported, shared with guide.content.doctests.
     files["guide_preload.py"] = Path(preload.__file__).read_bytes()
+    for name in GUIDE_MODULES:
+        files[name] = (ROOT / "src" / name).read_bytes()
     files[f"{dist}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: guide-runtime\nVersion: {RUNTIME_VERSION}\n"
         "Summary: Runs the guide's snippets in Pyodide (browser/runtime)\n"

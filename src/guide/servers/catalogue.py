@@ -23,8 +23,6 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from guide import requirements
-
 BENCH_APP = "mysite.asgi:application"
 """The application every ``bench_command`` serves: Django's own, no middleware added."""
 
@@ -210,4 +208,8 @@ REQUIREMENTS = ("example.txt", "servers.txt")
 
 def pinned_versions():
     """``{distribution: version}`` pinned (``name==version``) in :data:`REQUIREMENTS`."""
+    # Imported here: the rest of this module runs in the browser too (the command
+    # checker's page, guide.servers.command_check), where there is no checkout to read.
+    from guide import requirements
+
     return requirements.pins(REQUIREMENTS)

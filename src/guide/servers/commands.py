@@ -22,14 +22,9 @@ import sys
 from pathlib import Path
 
 from guide.paths import DOCUMENTED_PORT, SNIPPETS
+from guide.servers.command_line import APPLICATION, CommandError, join_lines, split
 
 SERVER_SNIPPETS_DIR = SNIPPETS / "server_commands"
-
-_SHELL_OPERATORS = {"|", "||", "&", "&&", ";", ">", ">>", "<", "2>&1"}
-
-
-class CommandError(ValueError):
-    """A snippet file is not one command that a test can run as written."""
 
 
 def read_command(path):
@@ -39,20 +34,10 @@ def read_command(path):
     backslash continues on the next one.
     """
     path = Path(path)
-    lines = [
-        line.rstrip()
-        for line in path.read_text().splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    commands, current = [], ""
-    for line in lines:
-        if line.endswith("\\"):
-            current += line[:-1].strip() + " "
-        else:
-            commands.append(current + line.strip())
-            current = ""
-    if current:
-        raise CommandError(f"{path}: the last line ends with a backslash")
+    try:
+        commands = join_lines(path.read_text())
+    except CommandError as error:
+        raise CommandError(f"{path}: {error}") from None
     if len(commands) != 1:
         raise CommandError(f"{path}: expected exactly one command, found {len(commands)}")
     return commands[0]
@@ -60,13 +45,10 @@ def read_command(path):
 
 def parse_command(path):
     """Return the snippet's command as an argv list (split like a POSIX shell)."""
-    argv = shlex.split(read_command(path))
-    operators = _SHELL_OPERATORS.intersection(argv)
-    if operators:
-        raise CommandError(f"{path}: shell operators {sorted(operators)} can't run without a shell")
-    if "$" in " ".join(argv):
-        raise CommandError(f"{path}: variable expansion can't run without a shell")
-    return argv
+    try:
+        return split(read_command(path))
+    except CommandError as error:
+        raise CommandError(f"{path}: {error}") from None
 
 
 _PORT_TOKEN = re.compile(rf"^(?P<before>(?:.*[:=])?){DOCUMENTED_PORT}$")
@@ -95,12 +77,9 @@ def server_argv(path, port):
     return with_port(parse_command(path), port)
 
 
-_APPLICATION = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
-
-
 def application_of(argv):
     """The ``module:attribute`` application path the command serves."""
-    found = [token for token in argv if _APPLICATION.fullmatch(token)]
+    found = [token for token in argv if APPLICATION.fullmatch(token)]
     if len(found) != 1:
         raise CommandError(f"expected one application path in {shlex.join(argv)!r}, found {found}")
     return found[0]
