@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import datetime
 import importlib.metadata
-import json
 import os
 import platform
 import shutil
@@ -84,6 +83,17 @@ def upstream(ports):
     return f"upstream mysite {{\n{servers}}}\n"
 
 
+def plain(exc):
+    """What a client saw, in plain words, for an exception of httpx."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return "connection closed"
+    return type(exc).__name__
+
+
 class Counts:
     def __init__(self):
         self.ok = self.failed = self.complete = self.cut = self.refused = 0
@@ -106,7 +116,7 @@ async def request_loop(client, url, period, stop, counts):
                 counts.fail(counts.failures, str(response.status_code))
         except httpx.HTTPError as exc:
             counts.failed += 1
-            counts.fail(counts.failures, type(exc).__name__)
+            counts.fail(counts.failures, plain(exc))
         await asyncio.sleep(max(0.0, period - (time.monotonic() - began)))
 
 
@@ -124,7 +134,7 @@ async def stream_loop(client, url, events, stop, counts):
                         if line.startswith("data: "):
                             received += 1
         except httpx.HTTPError as exc:
-            reason = type(exc).__name__
+            reason = plain(exc)
         if not opened:
             # Not answered 200: counted apart from a stream cut, and tried
             # again an event's interval later (as a browser's EventSource would).
@@ -382,7 +392,8 @@ def print_row(row):
     )
     for key in ("request_failures", "stream_cuts", "stream_refusals"):
         if row[key]:
-            print(f"{'':<23} {key}: {json.dumps(row[key])}")
+            found = ", ".join(f"{count} × {reason}" for reason, count in row[key].items())
+            print(f"{'':<23} {key}: {found}")
 
 
 def nginx_version():
