@@ -6,8 +6,10 @@
 For each server, two instances run its command from the server pages
 (``snippets/server_commands/<server>.sh``, the command a container runs in
 exec form) with the production settings, on one throwaway SQLite database,
-behind Debian's nginx with the reverse-proxy page's ``mysite.conf``; only its
-``upstream`` block changes, to name both instances. Through nginx, over HTTPS:
+behind Debian's nginx with the reverse-proxy page's ``mysite.conf``, its
+``upstream`` block replaced by ``snippets/nginx/rolling-upstream.conf``: once
+without that file's ``max_fails=0`` (nginx's defaults), once as written. Through
+nginx, over HTTPS:
 
 - ``--rate`` GET requests a second to ``/polls/``, spread over ``--clients``
   clients, each request on a new connection;
@@ -20,10 +22,12 @@ after ``--grace`` seconds, then the same command again, and on to the next one
 once the new process answers ``/healthz``. Load and streams go on for a few
 seconds more, then every stream still open ends.
 
-Counted, per server: requests answered 200, failed (another status, a
-connection error or a timeout), streams complete (every event), streams cut
-(ended early, or failed to open), and per instance how it stopped (exit code or
-SIGKILL) and how long it took.
+Counted, per server and upstream block: requests answered 200, failed
+(another status, a connection error or a timeout), streams complete (every
+event), streams cut (opened, then ended early), streams not opened (not
+answered 200: tried again half a second later), and per instance how it
+stopped (exit code or SIGKILL), how long that took and how long its new
+process took to answer ``/healthz``.
 
 Writes ``bench/results/rolling.json``, shown on docs/howto/containers.md
 (``guide.site.tables.rolling``). Client, nginx and servers share one machine.
