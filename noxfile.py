@@ -432,6 +432,17 @@ def bench_fanout(session):
 
 
 @nox.session(python=DEFAULT_PYTHON)
+def bench_rolling(session):
+    """A rolling restart of two instances of each server behind nginx: requests and streams lost.
+
+    Writes bench/results/rolling.json, shown on docs/howto/containers.md.
+    """
+    # tests: the servers and the httpx client (pinned there) that the bench drives.
+    install(session, "bench", "tests", django=DEFAULT_DJANGO)
+    session.run("python", "bench/rolling.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
 def bench_packages(session):
     """Third-party packages under ASGI in the example: middleware, thread trips, failures.
 

@@ -340,3 +340,21 @@ def test_production_reading_holds_for_the_postgres_figures():
                 r for r in rows if r["setting"] == "CONN_MAX_AGE = 0" and r["view"] == row["view"]
             )
             assert row["requests_per_second"] > opening["requests_per_second"]
+
+
+def test_containers_reading_holds_for_the_rolling_figures():
+    rows = markers.load("rolling.json")["results"]
+    by = {(r["server"], r["configuration"]): r for r in rows}
+    servers = {r["server"] for r in rows}
+    defaults = [by[s, "defaults"] for s in servers]
+    # "requests failed with most servers, every one a 502 answer from nginx"
+    assert 2 * sum(1 for r in defaults if r["requests_failed"]) > len(servers)
+    for row in defaults:
+        assert set(row["request_failures"]) <= {"502"}, row["request_failures"]
+    # "With max_fails=0, nginx answered no request with 502 and every stream opened"
+    for server in servers:
+        fixed = by[server, "max_fails=0"]
+        assert "502" not in fixed["request_failures"] and fixed["streams_refused"] == 0, fixed
+    # Streams already open: cut by Daphne only, with either upstream block.
+    for row in rows:
+        assert (row["streams_cut"] > 0) == (row["server"] == "daphne"), row

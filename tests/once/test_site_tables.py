@@ -129,3 +129,31 @@ def test_the_pid1_table_has_a_row_per_server_and_a_column_per_form():
     assert {"uvicorn", "gunicorn", "daphne", "hypercorn", "granian"} == set(data["results"])
     for results in data["results"].values():
         assert set(results) == set(containers.FORMS)
+
+
+def test_the_rolling_table_has_a_row_per_server_and_upstream_and_says_what_failed():
+    from guide.site.tables import rolling
+
+    data = markers.load("rolling.json")
+    text = rolling.render(data)
+    rows = markdown_tables(text)[0]
+    assert rows[0][:3] == ["Server", "Upstream", "Requests failed"]
+    results = data["results"]
+    assert [(row[0], row[1]) for row in rows[2:]] == [
+        (r["server"], rolling.CONFIGURATIONS[r["configuration"]]) for r in results
+    ]
+    assert {r["server"] for r in results} == {
+        "uvicorn", "gunicorn", "daphne", "hypercorn", "granian"
+    }  # fmt: skip
+    for row, result in zip(rows[2:], results, strict=True):
+        sent = result["requests_ok"] + result["requests_failed"]
+        assert row[2] == f"{result['requests_failed']} of {sent}"
+        assert len(row[5].split(", ")) == len(row[6].split(", ")) == 2  # each instance
+    grace = data["settings"]["grace_seconds"]
+    assert f"grace period {grace:g} s" in text
+    # A made-up row: what failed is named, a SIGKILL is shown as such.
+    row = dict(results[0], requests_failed=3, request_failures={"502": 3})
+    row["restarts"] = [dict(row["restarts"][0], killed=True, exit=None)] * 2
+    text = rolling.render(dict(data, results=[row]))
+    assert f"| {grace:g} s" not in text and f"SIGKILL at {grace:g} s, SIGKILL at" in text
+    assert "requests 3 × 502" in text

@@ -93,8 +93,11 @@ def test_each_included_file_in_page_order_with_the_collected_tests_that_run_it(c
     command = [i for i, _ in by_path["snippets/server_commands/uvicorn-root-path.sh"].ids]
     assert len(command) > 5 and all(i.endswith("[uvicorn-root-path.sh]") for i in command)
     assert {where.session_of(i) for i in command} == {"tests", "docs"}
-    # No id names the nginx files: the module their rule names, whole.
-    assert by_path["snippets/nginx/mysite.conf"].whole == ["tests/once/test_nginx.py"]
+    # No id names the nginx files: the modules their rule names that use them, whole.
+    assert by_path["snippets/nginx/mysite.conf"].whole == [
+        "tests/once/test_nginx.py",
+        "tests/once/test_rolling_upstream.py",
+    ]
     assert by_path["snippets/nginx/uvicorn-uds.sh"].whole == ["tests/once/test_nginx.py"]
     assert (
         "tests/once/test_block_rules.py::test_page_blocks_follow_the_rules[howto/reverse-proxy.md]"

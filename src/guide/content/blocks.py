@@ -90,7 +90,7 @@ RULES = (
         "nginx configuration",
         ("nginx",),
         ("snippets/nginx/*.conf",),
-        "tests/once/test_nginx.py",
+        "tests/once/test_nginx.py, tests/once/test_rolling_upstream.py",
         all_shown=True,
     ),
     Rule(

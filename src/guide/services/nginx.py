@@ -35,6 +35,7 @@ UNPRIVILEGED_USER = "nobody"
 
 PLACEHOLDERS = {
     "upstream": "127.0.0.1:8000",
+    "second_upstream": "127.0.0.1:8001",
     "https_listen": "listen 443 ssl;",
     "http_listen": "listen 80;",
     "certificate": "/etc/ssl/certs/example.com.pem",
@@ -257,3 +258,29 @@ def socket_argv(path, socket_path):
     if swapped == argv:
         raise ValueError(f"{path} does not name the socket {SOCKET_PLACEHOLDER}")
     return swapped
+
+
+ROLLING_FIX = " max_fails=0;"
+"""What ``rolling-upstream.conf`` adds to each ``server`` line of the upstream block."""
+
+
+def two_instance_site(ports, certificate, key, static_root, private_root, fixed=True):
+    """``mysite.conf`` with ``rolling-upstream.conf`` for its upstream, the instances on ``ports``.
+
+    ``fixed=False``: the same block without :data:`ROLLING_FIX`, nginx's defaults
+    (``max_fails=1``, ``fail_timeout=10s``). Returns ``(text, https_port, http_port)``.
+    """
+    first, second = ports
+    upstream = render("rolling-upstream.conf", second_upstream=f"127.0.0.1:{second}")
+    if not fixed:
+        if upstream.count(ROLLING_FIX) != 2:
+            raise ValueError(f"rolling-upstream.conf: expected {ROLLING_FIX!r} on each server")
+        upstream = upstream.replace(ROLLING_FIX, ";")
+    return site(
+        f"127.0.0.1:{first}",
+        certificate,
+        key,
+        static_root,
+        private_root,
+        replace_sections={"upstream": upstream},
+    )
