@@ -288,7 +288,8 @@ if POLLS_EVENTS_BROKER == 'postgres' and MYSITE_DB != 'postgres':
     raise ImproperlyConfigured("MYSITE_EVENTS_BROKER=postgres needs MYSITE_DB=postgres")
 if POLLS_EVENTS_BROKER not in ('memory', 'redis', 'postgres'):
     raise ImproperlyConfigured(
-        f"MYSITE_EVENTS_BROKER must be memory, redis or postgres, not {POLLS_EVENTS_BROKER!r}"
+        "MYSITE_EVENTS_BROKER must be memory, redis or postgres, "
+        f"not {POLLS_EVENTS_BROKER!r}"
     )
 # Seconds between two heartbeat comments on a quiet stream: under the proxy's
 # read timeout (nginx's proxy_read_timeout, 60 s by default).

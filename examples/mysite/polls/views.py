@@ -268,7 +268,7 @@ def private_file(request, token):
 # --8<-- [start:events]
 @sync_to_async
 def current_message(pk):
-    """Question ``pk``'s counts as a stream's message; then this thread's connection is closed.
+    """Question ``pk``'s counts as a stream's message, then close the connection.
 
     A stream may stay open for hours: without ``close()``, the connection
     this read opened would be held until the stream ends (Django closes it
@@ -281,7 +281,7 @@ def current_message(pk):
 
 
 def last_event_id(request):
-    """The ``Last-Event-ID`` a reconnecting browser sends: the ``id`` it last received."""
+    """The ``Last-Event-ID`` a reconnecting client sends: the last ``id`` it got."""
     value = request.headers.get("Last-Event-ID", "")
     return (
         int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
