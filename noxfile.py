@@ -443,6 +443,17 @@ def bench_rolling(session):
 
 
 @nox.session(python=DEFAULT_PYTHON)
+def bench_sse(session):
+    """Server-sent events: 500 open streams on one uvicorn process, Redis vs LISTEN/NOTIFY.
+
+    Writes bench/results/sse.json (the server-sent events how-to's table).
+    """
+    # tests: the httpx client (pinned there) that sends the votes.
+    install(session, "bench", "tests", django=DEFAULT_DJANGO)
+    session.run("python", "bench/sse.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
 def bench_packages(session):
     """Third-party packages under ASGI in the example: middleware, thread trips, failures.
 

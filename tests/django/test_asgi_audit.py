@@ -61,7 +61,7 @@ def test_the_page_shows_what_it_prints_on_the_example():
         (
             {"MYSITE_ATOMIC_REQUESTS": "1"},
             "problem",
-            "DATABASES['default']: ATOMIC_REQUESTS: 6 async view(s) raise",
+            "DATABASES['default']: ATOMIC_REQUESTS: 7 async view(s) raise",
             1,
         ),
         (

@@ -16,7 +16,7 @@ import pytest
 from guide.paths import EXAMPLE_DIR
 from guide.services.processes import example_env
 
-EXPECTED_TESTS = 17
+EXPECTED_TESTS = 19
 """How many tests examples/mysite/tests holds: change it with them."""
 
 

@@ -14,7 +14,7 @@ from mkdocs.exceptions import PluginError
 from guide.content import pages
 from guide.servers.catalogue import BENCHED, SERVERS
 from guide.site import markers
-from guide.site.tables import fanout, servers, servers_bench
+from guide.site.tables import fanout, servers, servers_bench, sse
 
 TABLES = markers.all_tables()
 
@@ -104,6 +104,18 @@ def test_the_fanout_figures_say_what_pages_were_sent_across_two_processes():
     text = fanout.render(data)
     assert "10 sockets held silent for 60 s, then a vote: 3 dropped" in text
     assert "database's count in 19 of 20 runs, and 4 sockets" in text
+
+
+def test_the_sse_table_has_a_row_per_broker_with_its_memory_and_connections():
+    data = markers.load("sse.json")
+    text = sse.render(data)
+    ((head, _, *body),) = markdown_tables(text)
+    assert [row[0] for row in body] == [sse.BROKERS[r["broker"]] for r in data["results"]]
+    for row, result in zip(body, data["results"], strict=True):
+        assert row[-1] == str(result["database_connections_while_open"])
+        assert row[-2] == f"{result['rss_per_stream_kib']:.0f}"
+    data["results"][0]["all_reached_p50_ms"] = None  # a vote that missed a stream
+    assert "| – |" in sse.render(data)
 
 
 def test_a_missing_or_malformed_results_file_stops_the_build_naming_page_and_file(

@@ -272,3 +272,30 @@ elif os.environ.get('MYSITE_CHANNEL_LAYER') == 'memory':
         'default': {'BACKEND': 'channels.layers.InMemoryChannelLayer'},
     }
 # --8<-- [end:channel_layers]
+
+
+# --8<-- [start:events]
+# Server-sent events of vote counts (polls/events.py): how a vote counted in
+# one process reaches the streams open in every process.
+# - MYSITE_EVENTS_BROKER=memory (the default): this process only;
+# - =redis: a Redis channel, at MYSITE_REDIS_URL;
+# - =postgres: PostgreSQL's LISTEN/NOTIFY, on the database (MYSITE_DB=postgres).
+POLLS_EVENTS_BROKER = os.environ.get('MYSITE_EVENTS_BROKER', 'memory')
+POLLS_EVENTS_REDIS_URL = os.environ.get('MYSITE_REDIS_URL', '')
+if POLLS_EVENTS_BROKER == 'redis' and not POLLS_EVENTS_REDIS_URL:
+    raise ImproperlyConfigured("MYSITE_EVENTS_BROKER=redis needs MYSITE_REDIS_URL")
+if POLLS_EVENTS_BROKER == 'postgres' and MYSITE_DB != 'postgres':
+    raise ImproperlyConfigured("MYSITE_EVENTS_BROKER=postgres needs MYSITE_DB=postgres")
+if POLLS_EVENTS_BROKER not in ('memory', 'redis', 'postgres'):
+    raise ImproperlyConfigured(
+        "MYSITE_EVENTS_BROKER must be memory, redis or postgres, "
+        f"not {POLLS_EVENTS_BROKER!r}"
+    )
+# Seconds between two heartbeat comments on a quiet stream: under the proxy's
+# read timeout (nginx's proxy_read_timeout, 60 s by default).
+POLLS_EVENTS_HEARTBEAT = float(os.environ.get('MYSITE_EVENTS_HEARTBEAT', '15'))
+# --8<-- [end:events]
+
+# MYSITE_GZIP=1 puts GZipMiddleware first (the tests show what it does to a stream).
+if os.environ.get('MYSITE_GZIP') == '1':
+    MIDDLEWARE.insert(0, 'django.middleware.gzip.GZipMiddleware')

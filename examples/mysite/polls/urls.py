@@ -15,6 +15,7 @@ urlpatterns = [
     path("request/", views.request_info, name="request_info"),
     path("private/<str:token>/", views.private_file, name="private_file"),
     path("<int:pk>/live/", views.live, name="live"),
+    path("<int:pk>/events/", views.vote_events, name="events"),
     path("socket-token/", views.socket_token, name="socket_token"),
     path("later/", background.later, name="later"),
 ]

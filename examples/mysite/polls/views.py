@@ -11,7 +11,9 @@ import time
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
+from django.db import connection
 from django.db.models import F
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, render
@@ -19,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
+from . import events
 from .models import Choice, Question
 
 logger = logging.getLogger(__name__)
@@ -204,6 +207,7 @@ def vote(request, pk):
         return JsonResponse({"error": error}, status=404)
     results = _results(question)
     broadcast(pk)
+    events.publish(results)
     return JsonResponse(results)
 
 
@@ -259,6 +263,78 @@ def private_file(request, token):
 
 
 # --8<-- [end:private_file]
+
+
+# --8<-- [start:events]
+@sync_to_async
+def current_message(pk):
+    """Question ``pk``'s counts as a stream's message, then close the connection.
+
+    A stream may stay open for hours: without ``close()``, the connection
+    this read opened would be held until the stream ends (Django closes it
+    when the request finishes).
+    """
+    try:
+        return events.message_of(_results(get_object_or_404(Question, pk=pk)))
+    finally:
+        connection.close()
+
+
+def last_event_id(request):
+    """The ``Last-Event-ID`` a reconnecting client sends: the last ``id`` it got."""
+    value = request.headers.get("Last-Event-ID", "")
+    return (
+        int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    )
+
+
+async def vote_events(request, pk):
+    """Server-sent events: question ``pk``'s counts, each time a vote changes them.
+
+    Each event's ``id`` is the question's total of votes. A browser that
+    reconnects sends the last one as ``Last-Event-ID``: if votes were counted
+    since, the first event is the current counts; otherwise it waits for the
+    next vote. A comment line every ``POLLS_EVENTS_HEARTBEAT`` seconds keeps a
+    quiet stream from looking idle to a proxy. The stream holds no database
+    connection: the counts come from the vote (``events.publish``).
+    """
+    queue = events.hub.subscribe(pk)  # first: no vote is missed during the read
+    try:
+        current = await current_message(pk)
+    except BaseException:
+        events.hub.unsubscribe(pk, queue)
+        raise
+    sent = last_event_id(request)
+    heartbeat = settings.POLLS_EVENTS_HEARTBEAT
+
+    async def stream():
+        nonlocal sent
+        message = current if current["total"] != sent else None
+        try:
+            while True:
+                if message is not None:
+                    data = json.dumps(message["results"])
+                    yield f"id: {message['total']}\nevent: votes\ndata: {data}\n\n"
+                    sent = message["total"]
+                try:
+                    message = await asyncio.wait_for(queue.get(), heartbeat)
+                except TimeoutError:
+                    message = None
+                    yield ": heartbeat\n\n"
+                    continue
+                if message["total"] <= sent:
+                    message = None  # counts this stream has sent already, or older ones
+        finally:
+            events.hub.unsubscribe(pk, queue)
+
+    return StreamingHttpResponse(
+        stream(),
+        content_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+# --8<-- [end:events]
 
 
 # --8<-- [start:broadcast]

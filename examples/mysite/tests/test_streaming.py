@@ -27,3 +27,27 @@ async def test_a_streaming_response_has_no_content(sample_polls):
 
 
 # --8<-- [end:stream]
+
+
+async def test_a_stream_that_reads_slowly_is_handed_the_latest_counts_only():
+    """The vote events' hub (polls/events.py): one message waits per stream, the newest."""
+    from polls.events import Hub
+
+    hub = Hub()
+    queue = hub.subscribe(1)
+    for total in (1, 2, 3):
+        hub.deliver({"question": 1, "total": total, "results": {}})
+    hub.deliver({"question": 2, "total": 9, "results": {}})  # another question's
+    assert queue.qsize() == 1
+    assert (await queue.get())["total"] == 3
+    hub.unsubscribe(1, queue)
+    assert not hub.streams
+
+
+async def test_the_vote_events_start_with_the_counts_and_their_id(sample_polls):
+    response = await AsyncClient().get("/polls/1/events/")
+    assert response["Content-Type"] == "text/event-stream"
+    events = aiter(response.streaming_content)
+    first = (await anext(events)).decode()
+    assert first.startswith("id: 0\nevent: votes\ndata: ")
+    await events.aclose()

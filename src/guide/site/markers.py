@@ -38,6 +38,7 @@ REMEASURE = {
     "switch.json": "nox -s bench_switch",
     "fanout.json": "nox -s bench_fanout",
     "rolling.json": "nox -s bench_rolling",
+    "sse.json": "nox -s bench_sse",
 }
 """``{results file: the command (a session of noxfile.py) that writes it}``."""
 
