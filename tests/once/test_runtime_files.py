@@ -1,5 +1,6 @@
 """guide.site.runtime_files: the runtime under content-hashed names, from a small fake build."""
 
+import gzip
 import hashlib
 import json
 import re
@@ -53,7 +54,44 @@ def test_every_file_is_served_under_its_hash_and_the_worker_is_one_module(tmp_pa
     # The pages name the entry points.
     meta = served.meta_tag()
     content = re.fullmatch(r'<meta name="guide-runtime" content="([^"]*)">', meta).group(1)
-    assert json.loads(content.replace("&quot;", '"')) == served.entry
+    assert json.loads(content.replace("&quot;", '"')) == {
+        **served.entry,
+        "download": served.download,
+    }
+
+
+def test_pages_say_what_a_start_downloads_as_served(tmp_path):
+    """The bytes a Run button announces: each file a start fetches, as the published
+    site sends it (its .gz where publishing writes one: the compressible stdlib here,
+    not the 9-byte .wasm, which gzip makes larger)."""
+    stdlib = b"import this\n" * 1000
+    build = _build(tmp_path / "build", stdlib=stdlib)
+    manifest_path = build / "pyodide" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["boot"] = ["pyodide.asm.wasm", "python_stdlib.zip"]
+    manifest_path.write_text(json.dumps(manifest))
+    served = runtime_files.prepare(tmp_path / "stage", build)
+    site = tmp_path / "site"
+    runtime_files.install(served, site)
+    runtime = site / "runtime"
+    _, served_manifest = runtime_files.read_served(runtime)
+    urls = served_manifest["urls"]
+    packed = len(gzip.compress(stdlib, compresslevel=9, mtime=0))
+    wire = {
+        "stdlib": packed,
+        "wasm": len(b"\0asm wasm"),
+        **{
+            role: runtime_files.served_size(runtime / served.entry[role])
+            for role in ("runner", "worker", "manifest")
+        },
+    }
+    assert packed < len(stdlib) / 10
+    assert (runtime / "pyodide" / urls["python_stdlib.zip"]).stat().st_size == len(stdlib)
+    assert served.download == {
+        "snapshot": sum(wire.values()),
+        "scratch": sum(wire.values()),
+        "snapshot_jspi": False,
+    }
 
 
 def test_a_new_build_renames_only_what_changed(tmp_path):
