@@ -28,6 +28,12 @@
  * Blocks whose snippet cannot run in a browser carry data-browser-skip with
  * the reason; they get a note instead of a button.
  *
+ * A block gets its button and the rest when it comes near the viewport
+ * (nearObserver), not all at load: a page with many blocks stays responsive.
+ * On a touch screen, or a connection the browser reports as metered or slow
+ * (askBeforeLoading), nothing is fetched before Run is pressed, and the button
+ * says how much the first run loads ("Run · 21.1 MB, once").
+ *
  * A request panel (<div class="asgi-request-panel">) becomes a form that sends
  * one HTTP request to an ASGI application of the example project, chosen
  * among the panel's data-applications (a JSON list of "module:attribute"
@@ -122,16 +128,37 @@ function prefetch(event) {
  * idle and the reader has not asked to save data (Save-Data); nothing loads
  * for a page without runnable blocks, or before one scrolls into view.
  */
-const saveData = navigator.connection?.saveData === true;
-// What the prefetch decided, on <html data-runnable-prefetch>: "off" (Save-Data,
-// ?no-prefetch, no IntersectionObserver, or no runnable block), "waiting" (no
-// runnable block on screen yet), "idle" (one is: loading once the page is
-// idle), "started". The tests wait for it instead of waiting a fixed time.
+/**
+ * Whether to fetch nothing until Run is pressed: on a touch screen (a coarse
+ * primary pointer: phones and tablets), or when the browser reports a metered
+ * or slow connection (NetworkInformation, in Chromium: Save-Data, a cellular
+ * connection, or one estimated 2G/3G). A desktop on a fast connection prefetches.
+ */
+function askBeforeLoading() {
+  const touch = window.matchMedia?.("(pointer: coarse)").matches === true;
+  return touch || navigator.connection?.type === "cellular" || savesData();
+}
+
+/**
+ * The reader saves data, or the connection is estimated 2G/3G: the rule by which
+ * the runtime starts Python from scratch rather than from the memory snapshot
+ * (browser/start-choice.mjs, prefersLeanStart).
+ */
+function savesData(connection = navigator.connection) {
+  return connection?.saveData === true || /(^|-)(2g|3g)$/.test(connection?.effectiveType ?? "");
+}
+const askFirst = askBeforeLoading();
+
+// What the prefetch decided, on <html data-runnable-prefetch>: "off" (a touch
+// screen, a metered or slow connection, ?no-prefetch, no IntersectionObserver, or
+// no runnable block), "waiting" (no runnable block on screen yet), "idle" (one
+// is: loading once the page is idle), "started". The tests wait for it instead
+// of waiting a fixed time.
 const prefetchState = (state) => {
   document.documentElement.dataset.runnablePrefetch = state;
 };
 const viewObserver =
-  !saveData &&
+  !askFirst &&
   "IntersectionObserver" in window &&
   !new URLSearchParams(location.search).has("no-prefetch")
     ? new IntersectionObserver((entries, observer) => {
@@ -157,6 +184,61 @@ function formatBytes(n) {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;
 }
 
+/*
+ * The Run button's label. Where nothing is fetched before Run (askFirst), it
+ * says what the first run downloads, once: the bytes the start fetches as the
+ * site serves them (the page's <meta name="guide-runtime"> "download", written
+ * at build by guide.site.runtime_files). Once the runtime has loaded (on this
+ * page, or on an earlier one of this build: the browser keeps its files), just
+ * "Run".
+ */
+const LOADED_KEY = "guide-runtime-loaded";
+
+function runtimeMeta() {
+  try {
+    return JSON.parse(document.querySelector('meta[name="guide-runtime"]')?.content ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+function loadedBefore() {
+  try {
+    return localStorage.getItem(LOADED_KEY) === runtimeMeta()?.manifest;
+  } catch {
+    return false;
+  }
+}
+
+function rememberLoaded() {
+  try {
+    localStorage.setItem(LOADED_KEY, runtimeMeta()?.manifest ?? "");
+  } catch {
+    /* storage may be disabled: the label then says the size again on the next page */
+  }
+}
+
+/** "Run · 21.1 MB, once", or "Run" (the runtime loaded before, or the size is unknown). */
+function runLabel() {
+  const download = runtimeMeta()?.download;
+  if (!askFirst || !download || runnerPromise || loadedBefore()) return "Run";
+  // The same choice as the runtime's (browser/start-choice.mjs): no snapshot
+  // when the reader saves data or the connection is 2G/3G, or when this engine's
+  // WebAssembly stack switching differs from the one that made the snapshot.
+  const lean =
+    SNAPSHOT === false ||
+    savesData() ||
+    download.snapshot_jspi !== (typeof WebAssembly === "object" && "Suspending" in WebAssembly);
+  return `Run · ${formatBytes(lean ? download.scratch : download.snapshot)}, once`;
+}
+
+/** Every Run button says just "Run" once the runtime is loaded. */
+function runtimeLoaded() {
+  rememberLoaded();
+  for (const button of document.querySelectorAll("div.runnable .runnable-run"))
+    button.textContent = "Run";
+}
+
 /** Load the runtime (once), reporting progress into `status`. */
 async function readyRunner(status, progress, { warm = true } = {}) {
   const runner = await getRunner();
@@ -175,6 +257,7 @@ async function readyRunner(status, progress, { warm = true } = {}) {
     );
     progress.textContent = "";
     runner.versions = info.versions;
+    runtimeLoaded();
     // How the start went, per phase (bench/browser.py reads it).
     document.documentElement.dataset.runtimeTimings = JSON.stringify(info.timings);
   }
@@ -269,7 +352,7 @@ function setUpBlock(block) {
   const editor = new BlockEditor(block, ui);
   const saved = loadEdit(block);
   if (saved !== null && saved !== original) editor.show(saved);
-  prefetchOnIntent(block, ui.run);
+  if (!askFirst) prefetchOnIntent(ui.run);
 
   let running = false;
   ui.run.addEventListener("click", async () => {
@@ -304,7 +387,7 @@ function addControls(block, highlight) {
     run: element(
       "button",
       { type: "button", class: "md-button md-button--primary runnable-run" },
-      "Run",
+      runLabel(),
     ),
     reset: element(
       "button",
@@ -339,15 +422,15 @@ function addControls(block, highlight) {
 }
 
 /**
- * Start loading when the reader shows intent to run (hover or focus of Run),
- * or when the block is on screen and the browser is idle (see viewObserver).
+ * Start loading when the reader shows intent to run (hover or focus of Run);
+ * the runtime also loads once a block is on screen and the browser is idle
+ * (see viewObserver).
  */
-function prefetchOnIntent(block, run) {
+function prefetchOnIntent(run) {
   run.addEventListener("pointerenter", prefetch, { once: true });
   run.addEventListener("focus", prefetch, { once: true });
   run.addEventListener("pointerenter", loadEditorModule, { once: true });
   run.addEventListener("focus", loadEditorModule, { once: true });
-  viewObserver?.observe(block);
 }
 
 /**
@@ -732,11 +815,35 @@ function setUpRequestPanel(panel) {
   });
 }
 
+/*
+ * A block is set up (its button, live regions, a saved edit's editor) when it
+ * comes within one and a half screens of the viewport, not all at load: a long
+ * page's blocks cost the main thread nothing until the reader nears them. A
+ * block in a closed "Reproduce it" or an unselected tab is set up when shown.
+ */
+const nearObserver =
+  "IntersectionObserver" in window
+    ? new IntersectionObserver(
+        (entries, observer) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            observer.unobserve(entry.target);
+            setUpBlock(entry.target);
+          }
+        },
+        { rootMargin: "150% 0px" },
+      )
+    : null;
+
 function setUp() {
   const blocks = document.querySelectorAll("div.runnable");
   if (!viewObserver || !document.querySelector("div.runnable:not([data-browser-skip])"))
     prefetchState("off");
-  blocks.forEach(setUpBlock);
+  for (const block of blocks) {
+    if (nearObserver) nearObserver.observe(block);
+    else setUpBlock(block);
+    if (!block.dataset.browserSkip) viewObserver?.observe(block);
+  }
   document.querySelectorAll("div.asgi-request-panel").forEach(setUpRequestPanel);
   document.documentElement.dataset.runnableReady = "";
 }

@@ -6,7 +6,8 @@ Shared by the browser tests and bench/browser.py.
 
 def reveal(block):
     """Show ``block`` as a reader would: unfold the details that hold it (a troubleshooting
-    entry's "Reproduce it"), and select its content tab (version-specific snippets sit in tabs)."""
+    entry's "Reproduce it"), select its content tab (version-specific snippets sit in tabs),
+    and scroll to it (a block gets its Run button when it comes near the viewport)."""
     block.evaluate(
         """block => {
             for (let details = block.closest("details"); details;
@@ -14,9 +15,11 @@ def reveal(block):
                 if (!details.open) details.querySelector(":scope > summary").click();
             }
             const tab = block.closest(".tabbed-block");
-            if (!tab) return;
-            const index = [...tab.parentElement.children].indexOf(tab);
-            tab.closest(".tabbed-set").querySelectorAll(":scope > input")[index].click();
+            if (tab) {
+                const index = [...tab.parentElement.children].indexOf(tab);
+                tab.closest(".tabbed-set").querySelectorAll(":scope > input")[index].click();
+            }
+            block.scrollIntoView({ block: "center" });
         }"""
     )
 
