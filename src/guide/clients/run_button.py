@@ -22,6 +22,7 @@ def reveal(block):
             block.scrollIntoView({ block: "center" });
         }"""
     )
+    block.locator(".runnable-bar").first.wait_for(state="attached")
 
 
 def start_run(page, block):
