@@ -63,34 +63,46 @@ def test_every_file_is_served_under_its_hash_and_the_worker_is_one_module(tmp_pa
 def test_pages_say_what_a_start_downloads_as_served(tmp_path):
     """The bytes a Run button announces: each file a start fetches, as the published
     site sends it (its .gz where publishing writes one: the compressible stdlib here,
-    not the 9-byte .wasm, which gzip makes larger)."""
-    stdlib = b"import this\n" * 1000
-    build = _build(tmp_path / "build", stdlib=stdlib)
+    not the 9-byte .wasm, which gzip makes larger); with the memory snapshot or
+    without; and another Django release's bundle apart."""
+    data = {
+        "python_stdlib.zip": b"import this\n" * 1000,
+        "snapshot.bin": b"\0" * 100_000,
+        "django-5.2.bundle": b"from django import VERSION\n" * 100,
+    }
+    build = _build(tmp_path / "build", stdlib=data["python_stdlib.zip"])
     manifest_path = build / "pyodide" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["boot"] = ["pyodide.asm.wasm", "python_stdlib.zip"]
+    for name in ("snapshot.bin", "django-5.2.bundle"):
+        (build / "pyodide" / name).write_bytes(data[name])
+        digest = hashlib.sha256(data[name]).hexdigest()
+        manifest["files"][name] = {"size": len(data[name]), "sha256": digest}
+    manifest["boot"] = ["pyodide.asm.wasm", "python_stdlib.zip", "snapshot.bin"]
+    manifest["snapshot"] = "snapshot.bin"
+    manifest["snapshot_jspi"] = True
+    manifest["django"] = {"default": "6.1", "bundles": {"5.2": "django-5.2.bundle"}}
     manifest_path.write_text(json.dumps(manifest))
     served = runtime_files.prepare(tmp_path / "stage", build)
-    site = tmp_path / "site"
-    runtime_files.install(served, site)
-    runtime = site / "runtime"
-    _, served_manifest = runtime_files.read_served(runtime)
-    urls = served_manifest["urls"]
-    packed = len(gzip.compress(stdlib, compresslevel=9, mtime=0))
-    wire = {
-        "stdlib": packed,
-        "wasm": len(b"\0asm wasm"),
-        **{
-            role: runtime_files.served_size(runtime / served.entry[role])
-            for role in ("runner", "worker", "manifest")
-        },
+    runtime_files.install(served, tmp_path / "site")
+    runtime = tmp_path / "site" / "runtime"
+    urls = runtime_files.read_served(runtime)[1]["urls"]
+    packed = {
+        name: len(gzip.compress(content, compresslevel=9, mtime=0))
+        for name, content in data.items()
     }
-    assert packed < len(stdlib) / 10
-    assert (runtime / "pyodide" / urls["python_stdlib.zip"]).stat().st_size == len(stdlib)
+    assert all(packed[name] < len(content) / 10 for name, content in data.items())
+    for name, content in data.items():
+        assert (runtime / "pyodide" / urls[name]).read_bytes() == content
+    entry_points = sum(
+        runtime_files.served_size(runtime / served.entry[role])
+        for role in ("runner", "worker", "manifest")
+    )
+    scratch = entry_points + len(b"\0asm wasm") + packed["python_stdlib.zip"]
     assert served.download == {
-        "snapshot": sum(wire.values()),
-        "scratch": sum(wire.values()),
-        "snapshot_jspi": False,
+        "snapshot": scratch + packed["snapshot.bin"],
+        "scratch": scratch,
+        "snapshot_jspi": True,
+        "django": {"5.2": packed["django-5.2.bundle"]},
     }
 
 

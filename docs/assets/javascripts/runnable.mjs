@@ -186,11 +186,12 @@ function formatBytes(n) {
 
 /*
  * The Run button's label. Where nothing is fetched before Run (askFirst), it
- * says what the first run downloads, once: the bytes the start fetches as the
- * site serves them (the page's <meta name="guide-runtime"> "download", written
- * at build by guide.site.runtime_files). Once the runtime has loaded (on this
- * page, or on an earlier one of this build: the browser keeps its files), just
- * "Run".
+ * says what its first run downloads, once: the bytes the start fetches as the
+ * site serves them, and for a block written for another Django release, that
+ * release's files (the page's <meta name="guide-runtime"> "download", written
+ * at build by guide.site.runtime_files). What has loaded (on this page, or on
+ * an earlier one of the same build: the browser keeps the files) is not
+ * counted again; when nothing is left to load, just "Run".
  */
 const LOADED_KEY = "guide-runtime-loaded";
 
@@ -202,41 +203,59 @@ function runtimeMeta() {
   }
 }
 
-function loadedBefore() {
+/** What has loaded with this build's runtime: "start", and Django releases ("5.2"). */
+function loadedParts() {
   try {
-    return localStorage.getItem(LOADED_KEY) === runtimeMeta()?.manifest;
+    const saved = JSON.parse(localStorage.getItem(LOADED_KEY) ?? "null");
+    return new Set(saved?.manifest === runtimeMeta()?.manifest ? saved.loaded : []);
   } catch {
-    return false;
+    return new Set();
   }
 }
 
-function rememberLoaded() {
+/** Remember that `part` has loaded, and let every button say what is left. */
+function markLoaded(part) {
+  const loaded = loadedParts();
+  if (loaded.has(part)) return;
+  loaded.add(part);
   try {
-    localStorage.setItem(LOADED_KEY, runtimeMeta()?.manifest ?? "");
+    localStorage.setItem(
+      LOADED_KEY,
+      JSON.stringify({ manifest: runtimeMeta()?.manifest, loaded: [...loaded] }),
+    );
   } catch {
-    /* storage may be disabled: the label then says the size again on the next page */
+    /* storage may be disabled: the next page then says the sizes again */
+  }
+  for (const block of document.querySelectorAll("div.runnable")) {
+    const run = block.querySelector(".runnable-run");
+    if (run) run.textContent = runLabel(block);
   }
 }
 
-/** "Run · 21.1 MB, once", or "Run" (the runtime loaded before, or the size is unknown). */
-function runLabel() {
+/** The Django release a block loads before it runs ("5.2"), if not the default one. */
+function otherDjango(block) {
+  return block.dataset.fresh ? (JSON.parse(block.dataset.fresh).django ?? null) : null;
+}
+
+/** "Run · 21.1 MB, once", or "Run" (nothing left to load, or the sizes are unknown). */
+function runLabel(block) {
   const download = runtimeMeta()?.download;
-  if (!askFirst || !download || runnerPromise || loadedBefore()) return "Run";
-  // The same choice as the runtime's (browser/start-choice.mjs): no snapshot
-  // when the reader saves data or the connection is 2G/3G, or when this engine's
-  // WebAssembly stack switching differs from the one that made the snapshot.
-  const lean =
-    SNAPSHOT === false ||
-    savesData() ||
-    download.snapshot_jspi !== (typeof WebAssembly === "object" && "Suspending" in WebAssembly);
-  return `Run · ${formatBytes(lean ? download.scratch : download.snapshot)}, once`;
-}
-
-/** Every Run button says just "Run" once the runtime is loaded. */
-function runtimeLoaded() {
-  rememberLoaded();
-  for (const button of document.querySelectorAll("div.runnable .runnable-run"))
-    button.textContent = "Run";
+  if (!askFirst || !download) return "Run";
+  const loaded = loadedParts();
+  let bytes = 0;
+  if (!loaded.has("start")) {
+    // The same choice as the runtime's (browser/start-choice.mjs): no snapshot
+    // when the reader saves data or the connection is 2G/3G, or when this engine's
+    // WebAssembly stack switching differs from the one that made the snapshot.
+    const lean =
+      SNAPSHOT === false ||
+      savesData() ||
+      download.snapshot_jspi !== (typeof WebAssembly === "object" && "Suspending" in WebAssembly);
+    bytes += lean ? download.scratch : download.snapshot;
+  }
+  const django = otherDjango(block);
+  if (django && !loaded.has(django)) bytes += download.django?.[django] ?? 0;
+  return bytes ? `Run · ${formatBytes(bytes)}, once` : "Run";
 }
 
 /** Load the runtime (once), reporting progress into `status`. */
@@ -257,7 +276,7 @@ async function readyRunner(status, progress, { warm = true } = {}) {
     );
     progress.textContent = "";
     runner.versions = info.versions;
-    runtimeLoaded();
+    markLoaded("start");
     // How the start went, per phase (bench/browser.py reads it).
     document.documentElement.dataset.runtimeTimings = JSON.stringify(info.timings);
   }
@@ -387,7 +406,7 @@ function addControls(block, highlight) {
     run: element(
       "button",
       { type: "button", class: "md-button md-button--primary runnable-run" },
-      runLabel(),
+      runLabel(block),
     ),
     reset: element(
       "button",
@@ -506,6 +525,7 @@ async function runBlock(block, ui, text, editor, original) {
     const runner = await readyRunner(ui.status, ui.progress, { warm: wantsWarm(block) });
     ui.status.textContent = "Running…";
     const result = await runner.run(text, { fresh });
+    if (fresh?.django) markLoaded(fresh.django);
     const verdict = showOutput(ui.output, result, { edited: text !== original, original });
     ui.stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
     ui.stderr.hidden = !result.stderr;

@@ -172,13 +172,14 @@ def served_size(path, gzip_bytes=None):
 
 def start_download(manifest, files, entry, build_info=None):
     """What the first start fetches, in bytes as served (:func:`served_size`):
-    ``{"snapshot": ..., "scratch": ..., "snapshot_jspi": ...}``.
+    ``{"snapshot": ..., "scratch": ..., "snapshot_jspi": ..., "django": {...}}``.
 
     ``snapshot``: the runner, the worker, the manifest and the files of
     ``manifest["boot"]`` (Python resumed from the memory snapshot); ``scratch``: the
     same without the snapshot (Python booted from scratch: ``browser/start-choice.mjs``);
     ``snapshot_jspi``: the manifest's (where the engine differs, the snapshot is not
-    used). ``files``: each served path to its file; ``build_info``: the build's
+    used); ``django``: for each other Django release of ``manifest["django"]``, its
+    bundle (fetched the first time a block written for it runs). ``files``: each served path to its file; ``build_info``: the build's
     ``build-info.json``, whose gzip sizes spare compressing the files again.
     """
     gzip_sizes = {}
@@ -198,10 +199,16 @@ def start_download(manifest, files, entry, build_info=None):
     snapshot = manifest.get("snapshot")
     sizes = {name: cost(f"pyodide/{urls[name]}", name) for name in boot}
     scratch = common + sum(size for name, size in sizes.items() if name != snapshot)
+    django = manifest.get("django", {})
     return {
         "snapshot": common + sum(sizes.values()) if snapshot else scratch,
         "scratch": scratch,
         "snapshot_jspi": manifest.get("snapshot_jspi", False),
+        "django": {
+            minor: cost(f"pyodide/{urls[bundle]}", bundle)
+            for minor, bundle in sorted(django.get("bundles", {}).items())
+            if minor != django.get("default")
+        },
     }
 
 
