@@ -1,5 +1,6 @@
 """guide.site.runtime_files: the runtime under content-hashed names, from a small fake build."""
 
+import gzip
 import hashlib
 import json
 import re
@@ -53,7 +54,56 @@ def test_every_file_is_served_under_its_hash_and_the_worker_is_one_module(tmp_pa
     # The pages name the entry points.
     meta = served.meta_tag()
     content = re.fullmatch(r'<meta name="guide-runtime" content="([^"]*)">', meta).group(1)
-    assert json.loads(content.replace("&quot;", '"')) == served.entry
+    assert json.loads(content.replace("&quot;", '"')) == {
+        **served.entry,
+        "download": served.download,
+    }
+
+
+def test_pages_say_what_a_start_downloads_as_served(tmp_path):
+    """The bytes a Run button announces: each file a start fetches, as the published
+    site sends it (its .gz where publishing writes one: the compressible stdlib here,
+    not the 9-byte .wasm, which gzip makes larger); with the memory snapshot or
+    without; and another Django release's bundle apart."""
+    data = {
+        "python_stdlib.zip": b"import this\n" * 1000,
+        "snapshot.bin": b"\0" * 100_000,
+        "django-5.2.bundle": b"from django import VERSION\n" * 100,
+    }
+    build = _build(tmp_path / "build", stdlib=data["python_stdlib.zip"])
+    manifest_path = build / "pyodide" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for name in ("snapshot.bin", "django-5.2.bundle"):
+        (build / "pyodide" / name).write_bytes(data[name])
+        digest = hashlib.sha256(data[name]).hexdigest()
+        manifest["files"][name] = {"size": len(data[name]), "sha256": digest}
+    manifest["boot"] = ["pyodide.asm.wasm", "python_stdlib.zip", "snapshot.bin"]
+    manifest["snapshot"] = "snapshot.bin"
+    manifest["snapshot_jspi"] = True
+    manifest["django"] = {"default": "6.1", "bundles": {"5.2": "django-5.2.bundle"}}
+    manifest_path.write_text(json.dumps(manifest))
+    served = runtime_files.prepare(tmp_path / "stage", build)
+    runtime_files.install(served, tmp_path / "site")
+    runtime = tmp_path / "site" / "runtime"
+    urls = runtime_files.read_served(runtime)[1]["urls"]
+    packed = {
+        name: len(gzip.compress(content, compresslevel=9, mtime=0))
+        for name, content in data.items()
+    }
+    assert all(packed[name] < len(content) / 10 for name, content in data.items())
+    for name, content in data.items():
+        assert (runtime / "pyodide" / urls[name]).read_bytes() == content
+    entry_points = sum(
+        runtime_files.served_size(runtime / served.entry[role])
+        for role in ("runner", "worker", "manifest")
+    )
+    scratch = entry_points + len(b"\0asm wasm") + packed["python_stdlib.zip"]
+    assert served.download == {
+        "snapshot": scratch + packed["snapshot.bin"],
+        "scratch": scratch,
+        "snapshot_jspi": True,
+        "django": {"5.2": packed["django-5.2.bundle"]},
+    }
 
 
 def test_a_new_build_renames_only_what_changed(tmp_path):

@@ -28,6 +28,13 @@
  * Blocks whose snippet cannot run in a browser carry data-browser-skip with
  * the reason; they get a note instead of a button.
  *
+ * A block gets its button and the rest when it comes near the viewport
+ * (nearObserver), not all at load, and the others a few at a time in the
+ * browser's idle time: a page with many blocks stays responsive.
+ * On a touch screen, or a connection the browser reports as metered or slow
+ * (askBeforeLoading), nothing is fetched before Run is pressed, and the button
+ * says how much the first run loads ("Run · 21.1 MB, once").
+ *
  * A request panel (<div class="asgi-request-panel">) becomes a form that sends
  * one HTTP request to an ASGI application of the example project, chosen
  * among the panel's data-applications (a JSON list of "module:attribute"
@@ -130,16 +137,37 @@ function prefetch(event) {
  * idle and the reader has not asked to save data (Save-Data); nothing loads
  * for a page without runnable blocks, or before one scrolls into view.
  */
-const saveData = navigator.connection?.saveData === true;
-// What the prefetch decided, on <html data-runnable-prefetch>: "off" (Save-Data,
-// ?no-prefetch, no IntersectionObserver, or no runnable block), "waiting" (no
-// runnable block on screen yet), "idle" (one is: loading once the page is
-// idle), "started". The tests wait for it instead of waiting a fixed time.
+/**
+ * Whether to fetch nothing until Run is pressed: on a touch screen (a coarse
+ * primary pointer: phones and tablets), or when the browser reports a metered
+ * or slow connection (NetworkInformation, in Chromium: Save-Data, a cellular
+ * connection, or one estimated 2G/3G). A desktop on a fast connection prefetches.
+ */
+function askBeforeLoading() {
+  const touch = window.matchMedia?.("(pointer: coarse)").matches === true;
+  return touch || navigator.connection?.type === "cellular" || savesData();
+}
+
+/**
+ * The reader saves data, or the connection is estimated 2G/3G: the rule by which
+ * the runtime starts Python from scratch rather than from the memory snapshot
+ * (browser/start-choice.mjs, prefersLeanStart).
+ */
+function savesData(connection = navigator.connection) {
+  return connection?.saveData === true || /(^|-)(2g|3g)$/.test(connection?.effectiveType ?? "");
+}
+const askFirst = askBeforeLoading();
+
+// What the prefetch decided, on <html data-runnable-prefetch>: "off" (a touch
+// screen, a metered or slow connection, ?no-prefetch, no IntersectionObserver, or
+// no runnable block), "waiting" (no runnable block on screen yet), "idle" (one
+// is: loading once the page is idle), "started". The tests wait for it instead
+// of waiting a fixed time.
 const prefetchState = (state) => {
   document.documentElement.dataset.runnablePrefetch = state;
 };
 const viewObserver =
-  !saveData &&
+  !askFirst &&
   "IntersectionObserver" in window &&
   !new URLSearchParams(location.search).has("no-prefetch")
     ? new IntersectionObserver((entries, observer) => {
@@ -165,6 +193,80 @@ function formatBytes(n) {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;
 }
 
+/*
+ * The Run button's label. Where nothing is fetched before Run (askFirst), it
+ * says what its first run downloads, once: the bytes the start fetches as the
+ * site serves them, and for a block written for another Django release, that
+ * release's files (the page's <meta name="guide-runtime"> "download", written
+ * at build by guide.site.runtime_files). What has loaded (on this page, or on
+ * an earlier one of the same build: the browser keeps the files) is not
+ * counted again; when nothing is left to load, just "Run".
+ */
+const LOADED_KEY = "guide-runtime-loaded";
+
+function runtimeMeta() {
+  try {
+    return JSON.parse(document.querySelector('meta[name="guide-runtime"]')?.content ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+/** What has loaded with this build's runtime: "start", and Django releases ("5.2"). */
+function loadedParts() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(LOADED_KEY) ?? "null");
+    return new Set(saved?.manifest === runtimeMeta()?.manifest ? saved.loaded : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** Remember that `part` has loaded, and let every button say what is left. */
+function markLoaded(part) {
+  const loaded = loadedParts();
+  if (loaded.has(part)) return;
+  loaded.add(part);
+  try {
+    localStorage.setItem(
+      LOADED_KEY,
+      JSON.stringify({ manifest: runtimeMeta()?.manifest, loaded: [...loaded] }),
+    );
+  } catch {
+    /* storage may be disabled: the next page then says the sizes again */
+  }
+  for (const block of document.querySelectorAll("div.runnable")) {
+    const run = block.querySelector(".runnable-run");
+    if (run) run.textContent = runLabel(block);
+  }
+}
+
+/** The Django release a block loads before it runs ("5.2"), if not the default one. */
+function otherDjango(block) {
+  return block.dataset.fresh ? (JSON.parse(block.dataset.fresh).django ?? null) : null;
+}
+
+/** "Run · 21.1 MB, once", or "Run" (nothing left to load, or the sizes are unknown). */
+function runLabel(block) {
+  const download = runtimeMeta()?.download;
+  if (!askFirst || !download) return "Run";
+  const loaded = loadedParts();
+  let bytes = 0;
+  if (!loaded.has("start")) {
+    // The same choice as the runtime's (browser/start-choice.mjs): no snapshot
+    // when the reader saves data or the connection is 2G/3G, or when this engine's
+    // WebAssembly stack switching differs from the one that made the snapshot.
+    const lean =
+      SNAPSHOT === false ||
+      savesData() ||
+      download.snapshot_jspi !== (typeof WebAssembly === "object" && "Suspending" in WebAssembly);
+    bytes += lean ? download.scratch : download.snapshot;
+  }
+  const django = otherDjango(block);
+  if (django && !loaded.has(django)) bytes += download.django?.[django] ?? 0;
+  return bytes ? `Run · ${formatBytes(bytes)}, once` : "Run";
+}
+
 /** Load the runtime (once), reporting progress into `status`. */
 async function readyRunner(status, progress, { warm = true } = {}) {
   const runner = await getRunner();
@@ -183,6 +285,7 @@ async function readyRunner(status, progress, { warm = true } = {}) {
     );
     progress.textContent = "";
     runner.versions = info.versions;
+    markLoaded("start");
     // How the start went, per phase (bench/browser.py reads it).
     document.documentElement.dataset.runtimeTimings = JSON.stringify(info.timings);
   }
@@ -277,7 +380,7 @@ function setUpBlock(block) {
   const editor = new BlockEditor(block, ui);
   const saved = loadEdit(block);
   if (saved !== null && saved !== original) editor.show(saved);
-  prefetchOnIntent(block, ui.run);
+  if (!askFirst) prefetchOnIntent(ui.run);
 
   let running = false;
   ui.run.addEventListener("click", async () => {
@@ -312,7 +415,7 @@ function addControls(block, highlight) {
     run: element(
       "button",
       { type: "button", class: "md-button md-button--primary runnable-run" },
-      "Run",
+      runLabel(block),
     ),
     reset: element(
       "button",
@@ -347,15 +450,15 @@ function addControls(block, highlight) {
 }
 
 /**
- * Start loading when the reader shows intent to run (hover or focus of Run),
- * or when the block is on screen and the browser is idle (see viewObserver).
+ * Start loading when the reader shows intent to run (hover or focus of Run);
+ * the runtime also loads once a block is on screen and the browser is idle
+ * (see viewObserver).
  */
-function prefetchOnIntent(block, run) {
+function prefetchOnIntent(run) {
   run.addEventListener("pointerenter", prefetch, { once: true });
   run.addEventListener("focus", prefetch, { once: true });
   run.addEventListener("pointerenter", loadEditorModule, { once: true });
   run.addEventListener("focus", loadEditorModule, { once: true });
-  viewObserver?.observe(block);
 }
 
 /**
@@ -431,6 +534,7 @@ async function runBlock(block, ui, text, editor, original) {
     const runner = await readyRunner(ui.status, ui.progress, { warm: wantsWarm(block) });
     ui.status.textContent = "Running…";
     const result = await runner.run(text, { fresh });
+    if (fresh?.django) markLoaded(fresh.django);
     const verdict = showOutput(ui.output, result, { edited: text !== original, original });
     ui.stderr.textContent = result.stderr ? `Written to stderr:\n${result.stderr}` : "";
     ui.stderr.hidden = !result.stderr;
@@ -816,7 +920,8 @@ function setUpCommandCheck(panel) {
   form.lastChild.append(check, status, progress, alert);
   panel.replaceChildren(form, result);
   // Start loading when the reader is about to use it.
-  command.addEventListener("focus", () => prefetch(), { once: true });
+  // (Not on a touch screen or a metered connection: there, Check loads it.)
+  if (!askFirst) command.addEventListener("focus", () => prefetch(), { once: true });
   command.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
   });
@@ -873,11 +978,60 @@ function setUpCommandCheck(panel) {
   });
 }
 
+/*
+ * A block is set up (its button, live regions, a saved edit's editor) when it
+ * comes within one and a half screens of the viewport, not all at load: the
+ * blocks the reader sees come first, the rest wait for idle time (setUpWhenIdle).
+ */
+const nearObserver =
+  "IntersectionObserver" in window
+    ? new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            setUpOnce(entry.target);
+          }
+        },
+        { rootMargin: "150% 0px" },
+      )
+    : null;
+
+const setUpDone = new WeakSet();
+
+function setUpOnce(block) {
+  if (setUpDone.has(block)) return;
+  setUpDone.add(block);
+  nearObserver?.unobserve(block);
+  setUpBlock(block);
+}
+
+/*
+ * The blocks still far away are then set up in the browser's idle time, a few at
+ * a time (never a long task), so that every Run button is there for a reader who
+ * moves through the page with the keyboard, whatever is on screen.
+ */
+function setUpWhenIdle(blocks) {
+  const waiting = [...blocks];
+  const idle =
+    window.requestIdleCallback ??
+    ((step) => setTimeout(() => step({ timeRemaining: () => 8 }), 50));
+  const step = (deadline) => {
+    while (waiting.length && deadline.timeRemaining() > 4) setUpOnce(waiting.shift());
+    if (waiting.length) idle(step);
+  };
+  idle(step);
+}
+
 function setUp() {
   const blocks = document.querySelectorAll("div.runnable");
   if (!viewObserver || !document.querySelector("div.runnable:not([data-browser-skip])"))
     prefetchState("off");
-  blocks.forEach(setUpBlock);
+  for (const block of blocks) {
+    if (nearObserver) nearObserver.observe(block);
+    else setUpOnce(block);
+    if (!block.dataset.browserSkip) viewObserver?.observe(block);
+  }
+  if (nearObserver) setUpWhenIdle(blocks);
   document.querySelectorAll("div.asgi-request-panel").forEach(setUpRequestPanel);
   document.querySelectorAll("div.server-command-check").forEach(setUpCommandCheck);
   document.documentElement.dataset.runnableReady = "";

@@ -6,7 +6,8 @@ Shared by the browser tests and bench/browser.py.
 
 def reveal(block):
     """Show ``block`` as a reader would: unfold the details that hold it (a troubleshooting
-    entry's "Reproduce it"), and select its content tab (version-specific snippets sit in tabs)."""
+    entry's "Reproduce it"), select its content tab (version-specific snippets sit in tabs),
+    and scroll to it (a block gets its Run button when it comes near the viewport)."""
     block.evaluate(
         """block => {
             for (let details = block.closest("details"); details;
@@ -14,11 +15,14 @@ def reveal(block):
                 if (!details.open) details.querySelector(":scope > summary").click();
             }
             const tab = block.closest(".tabbed-block");
-            if (!tab) return;
-            const index = [...tab.parentElement.children].indexOf(tab);
-            tab.closest(".tabbed-set").querySelectorAll(":scope > input")[index].click();
+            if (tab) {
+                const index = [...tab.parentElement.children].indexOf(tab);
+                tab.closest(".tabbed-set").querySelectorAll(":scope > input")[index].click();
+            }
+            block.scrollIntoView({ block: "center" });
         }"""
     )
+    block.locator(".runnable-bar").first.wait_for(state="attached")
 
 
 def start_run(page, block):

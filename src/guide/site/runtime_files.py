@@ -21,12 +21,16 @@ site's ``runtime/`` folder:
     under. The worker asks for every file by its name, and its fetches are routed
     to the served one (``browser/fetch.mjs``, ``routeRuntimeFetches``).
 
+The pages also say how many bytes a start fetches (:func:`start_download`), so
+that a Run button can say what it will load before anything is fetched.
+
 HASH is the first :data:`HASH_LENGTH` hex digits of the file's sha256. Every page
 names the three entry points in ``<meta name="guide-runtime">``, which
 ``docs/assets/javascripts/runnable.mjs`` reads; pages are revalidated, so a new
 build's names reach a returning reader with the next page they load.
 """
 
+import gzip
 import hashlib
 import html
 import json
@@ -86,10 +90,14 @@ class ServedRuntime:
     """``runner``, ``worker``, ``manifest``: their served paths, relative to ``runtime/``."""
     files: dict
     """Each served path (relative to ``runtime/``, POSIX) to the file it is a copy of."""
+    download: dict = None
+    """What a start fetches, in bytes as served (:func:`start_download`)."""
 
     def meta_tag(self):
-        """The ``<meta>`` element every page carries (``runnable.mjs`` reads it)."""
-        content = html.escape(json.dumps(self.entry, sort_keys=True), quote=True)
+        """The ``<meta>`` element every page carries (``runnable.mjs`` reads it): the
+        entry points, and ``download``."""
+        content = {**self.entry, "download": self.download}
+        content = html.escape(json.dumps(content, sort_keys=True), quote=True)
         return f'<meta name="{META_NAME}" content="{content}">'
 
 
@@ -144,7 +152,64 @@ def prepare(stage, build=RUNTIME_BUILD):
         served = hashed_name(f"{role}.mjs", sha256_file(source))
         files[served] = source
         entry[role] = served
-    return ServedRuntime(entry=entry, files=files)
+    download = start_download(manifest, files, entry, build / "pyodide" / "build-info.json")
+    return ServedRuntime(entry=entry, files=files, download=download)
+
+
+def served_size(path, gzip_bytes=None):
+    """The bytes ``path`` costs on the wire from a host that sends the ``.gz`` files
+    :mod:`guide.site.publish` writes: its gzip size where publishing writes one (level 9,
+    saving at least ``MIN_SAVING``), else its size. ``gzip_bytes``: its gzip size if known."""
+    from guide.site.publish import COMPRESSIBLE, MIN_SAVING  # publish imports this module
+
+    size = Path(path).stat().st_size
+    if Path(path).suffix not in COMPRESSIBLE or size == 0:
+        return size
+    if gzip_bytes is None:
+        gzip_bytes = len(gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0))
+    return gzip_bytes if gzip_bytes <= (1 - MIN_SAVING) * size else size
+
+
+def start_download(manifest, files, entry, build_info=None):
+    """What the first start fetches, in bytes as served (:func:`served_size`):
+    ``{"snapshot": ..., "scratch": ..., "snapshot_jspi": ..., "django": {...}}``.
+
+    ``snapshot``: the runner, the worker, the manifest and the files of
+    ``manifest["boot"]`` (Python resumed from the memory snapshot); ``scratch``: the
+    same without the snapshot (Python booted from scratch: ``browser/start-choice.mjs``);
+    ``snapshot_jspi``: the manifest's (where the engine differs, the snapshot is not
+    used); ``django``: for each other Django release of ``manifest["django"]``, its
+    bundle (fetched the first time a block written for it runs). ``files``: each served path to its file; ``build_info``: the build's
+    ``build-info.json``, whose gzip sizes spare compressing the files again.
+    """
+    gzip_sizes = {}
+    if build_info and Path(build_info).is_file():
+        info = json.loads(Path(build_info).read_text(encoding="utf-8"))
+        gzip_sizes = {name: sizes for name, sizes in info.get("sizes", {}).items()}
+    urls = manifest["urls"]
+
+    def cost(served_path, name=None):
+        path = files[served_path]
+        known = gzip_sizes.get(name, {})
+        same_file = known.get("bytes") == Path(path).stat().st_size  # not a stale record
+        return served_size(path, known.get("gzip") if same_file else None)
+
+    common = sum(cost(entry[role]) for role in ("runner", "worker", "manifest"))
+    boot = manifest.get("boot") or sorted(manifest["files"])
+    snapshot = manifest.get("snapshot")
+    sizes = {name: cost(f"pyodide/{urls[name]}", name) for name in boot}
+    scratch = common + sum(size for name, size in sizes.items() if name != snapshot)
+    django = manifest.get("django", {})
+    return {
+        "snapshot": common + sum(sizes.values()) if snapshot else scratch,
+        "scratch": scratch,
+        "snapshot_jspi": manifest.get("snapshot_jspi", False),
+        "django": {
+            minor: cost(f"pyodide/{urls[bundle]}", bundle)
+            for minor, bundle in sorted(django.get("bundles", {}).items())
+            if minor != django.get("default")
+        },
+    }
 
 
 def install(served, site_dir):
