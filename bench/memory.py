@@ -20,7 +20,8 @@ warm-up in the run without it, so that the run sees recycles).
 After a warm-up of ``--warmup`` requests, it sends ``--requests`` GET requests
 to the sync view ``/polls/`` (``--concurrency`` at a time, ``load()`` of
 :mod:`guide.bench.load`, any exception or status other than 200 counts as
-failed), then opens and closes the socket ``--cycles`` times, one after the
+failed; the slowest is recorded: while no worker accepts, a request waits),
+then opens and closes the socket ``--cycles`` times, one after the
 other (connect, receive the consumer's hello, close; anything else counts as
 failed). Every ``--every`` requests and every ``--every-cycles`` cycles it
 reads, from ``/proc``, the resident memory (RSS) of the server's whole process
@@ -38,7 +39,6 @@ import asyncio
 import datetime
 import importlib.metadata
 import json
-import os
 import platform
 import shlex
 import signal
@@ -55,6 +55,7 @@ from guide.servers.catalogue import BENCH_APP, SERVERS
 from guide.servers.commands import command_env
 from guide.services.base import wait_until
 from guide.services.processes import ServerProcess, free_port
+from guide.services.proctree import memory, tree
 
 RESULTS = ROOT / "bench" / "results" / "memory.json"
 APP = "mysite.asgi_channels:application"
@@ -76,42 +77,6 @@ RECYCLING = {
     "granian": ["--workers-max-rss", "{max_rss}", "--rss-sample-interval", "1"],
 }
 """``{server: options}`` that replace a worker process; Daphne has none."""
-
-
-def tree(pid):
-    """The ids of ``pid`` and all its descendants (read from ``/proc``)."""
-    children = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        # The command's name is in parentheses and may hold spaces: split after it.
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
-
-
-def memory(pid):
-    """``(RSS, PSS)`` in KiB of process ``pid`` (``/proc/PID/smaps_rollup``); None if gone."""
-    values = {}
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("Rss", "Pss"):
-                values[key] = int(rest.split()[0])
-    except (OSError, ValueError):
-        return None
-    if len(values) != 2:
-        return None
-    return values["Rss"], values["Pss"]
 
 
 def sample(server, done):
@@ -199,11 +164,13 @@ def measure(name, recycle, env, args):
         http = [sample(server, 0)]
         started = time.perf_counter()
         http_failed = 0
+        slowest = 0.0
         done = 0
         while done < args.requests:
             chunk = min(args.every, args.requests - done)
-            _, errors, _ = asyncio.run(load(url, chunk, min(args.concurrency, chunk)))
+            latencies, errors, _ = asyncio.run(load(url, chunk, min(args.concurrency, chunk)))
             http_failed += errors
+            slowest = max(slowest, *latencies)
             done += chunk
             http.append(sample(server, done))
         http_seconds = time.perf_counter() - started
@@ -232,6 +199,7 @@ def measure(name, recycle, env, args):
         "requests": args.requests,
         "requests_failed": http_failed,
         "requests_seconds": round(http_seconds, 1),
+        "slowest_request_ms": round(slowest * 1000),
         "cycles": args.cycles,
         "cycles_failed": sum(ws_failed.values()),
         "cycles_failed_reasons": ws_failed,
