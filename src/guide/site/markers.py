@@ -37,6 +37,7 @@ REMEASURE = {
     "votes.json": "nox -s bench_votes",
     "switch.json": "nox -s bench_switch",
     "fanout.json": "nox -s bench_fanout",
+    "memory.json": "nox -s bench_memory",
 }
 """``{results file: the command (a session of noxfile.py) that writes it}``."""
 
