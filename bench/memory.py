@@ -103,7 +103,8 @@ def smallest_worker(row):
 
 def command(name, recycle, settings):
     """The server's ``bench_command`` on a free port, serving :data:`APP` with
-    :data:`WORKERS` workers, plus its :data:`RECYCLING` options if ``recycle``."""
+    :data:`WORKERS` workers, plus its :data:`RECYCLING` options if ``recycle``:
+    ``(argv, port, those options)``."""
     server = SERVERS[name]
     port = free_port()
     argv = [APP if part == BENCH_APP else part for part in server.bench_argv(port)]
@@ -114,9 +115,8 @@ def command(name, recycle, settings):
         for i in reversed(workers):
             del argv[i : i + 2]
         argv += ["--workers", str(WORKERS)]
-    if recycle:
-        argv += [part.format_map(settings) for part in RECYCLING[name]]
-    return argv, port
+    options = [part.format_map(settings) for part in RECYCLING[name]] if recycle else []
+    return argv + options, port, options
 
 
 async def cycles(url, count, every, on_sample):
@@ -150,7 +150,7 @@ def wait_for_workers(server, expected, timeout=60.0):
 
 def measure(name, recycle, env, args):
     """One server, as it is or recycling: its samples, failures and restarts."""
-    argv, port = command(name, recycle, vars(args))
+    argv, port, options = command(name, recycle, vars(args))
     expected = WORKERS + 1 if SERVERS[name].workers_options else 1
     print(f"$ {shlex.join(argv)}", flush=True)
     server = ServerProcess(argv, port, env=command_env(env))
@@ -186,6 +186,7 @@ def measure(name, recycle, env, args):
     row = {
         "server": name,
         "recycling": recycle,
+        "options": shlex.join(options),
         "command": shlex.join(argv).replace(str(port), "8000"),
         "processes": processes,
         "main_pid": main_pid,
