@@ -454,6 +454,17 @@ def bench_sse(session):
 
 
 @nox.session(python=DEFAULT_PYTHON)
+def bench_memory(session):
+    """Memory of each server over 10,000 requests and 1,000 WebSocket cycles, with recycling.
+
+    Writes bench/results/memory.json, shown on docs/howto/memory.md.
+    """
+    # tests: the websockets client (pinned there) that the bench drives.
+    install(session, "bench", "servers", "tests", django=DEFAULT_DJANGO)
+    session.run("python", "bench/memory.py", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
 def bench_packages(session):
     """Third-party packages under ASGI in the example: middleware, thread trips, failures.
 

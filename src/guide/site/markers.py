@@ -39,6 +39,7 @@ REMEASURE = {
     "fanout.json": "nox -s bench_fanout",
     "rolling.json": "nox -s bench_rolling",
     "sse.json": "nox -s bench_sse",
+    "memory.json": "nox -s bench_memory",
 }
 """``{results file: the command (a session of noxfile.py) that writes it}``."""
 
