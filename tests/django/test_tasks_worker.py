@@ -101,6 +101,20 @@ def post(server, path, data=None):
     return response
 
 
+def run_in_example(env, *args):
+    """``python ARGS`` in the example's folder; its output, checked for a clean exit."""
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=EXAMPLE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
 def rows(env):
     """The task results in the database: ``[(task path, status, args)]``."""
     with sqlite3.connect(env["MYSITE_SQLITE_PATH"]) as db:
@@ -168,15 +182,7 @@ def test_a_task_outlives_the_servers_sigterm(tasks_env, tmp_path):
     assert [(path, status) for path, status, _ in rows(tasks_env)] == [
         ("polls.tasks.announce", "READY")
     ]
-    batch = subprocess.run(
-        [sys.executable, *WORKER, "--batch"],
-        cwd=EXAMPLE_DIR,
-        env=tasks_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert batch.returncode == 0, batch.stdout + batch.stderr
+    batch = run_in_example(tasks_env, *WORKER, "--batch")
     assert [(path, status) for path, status, _ in rows(tasks_env)] == [
         ("polls.tasks.announce", "SUCCESSFUL")
     ], batch.stdout + batch.stderr
@@ -200,15 +206,7 @@ print("after the rollback:", DBTaskResult.objects.count())
 def test_enqueue_inside_a_rolled_back_transaction_leaves_no_row(tasks_env):
     """With the backend on the project's database, the task's row is part of the
     transaction: a rollback removes it, on_commit() or not."""
-    result = subprocess.run(
-        [sys.executable, "-c", ENQUEUE_AND_ROLL_BACK],
-        cwd=EXAMPLE_DIR,
-        env=tasks_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_in_example(tasks_env, "-c", ENQUEUE_AND_ROLL_BACK)
     assert result.stdout.splitlines() == [
         "in the transaction: 1",
         "after the rollback: 0",
@@ -235,15 +233,7 @@ thread.join(10)
 
 
 def test_the_worker_cannot_run_in_a_thread_of_another_process(tasks_env):
-    result = subprocess.run(
-        [sys.executable, "-c", RUN_IN_A_THREAD],
-        cwd=EXAMPLE_DIR,
-        env=tasks_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_in_example(tasks_env, "-c", RUN_IN_A_THREAD)
     assert result.stdout.strip().endswith(
         "signal only works in main thread of the main interpreter"
     ), result.stdout + result.stderr
