@@ -340,6 +340,24 @@ function liveRegion(role, className) {
   });
 }
 
+/**
+ * A form's state line: `status` polite and visible, `progress` shown only, and
+ * `alert` for errors, assertive and announced once (the visible message is in
+ * the output below).
+ */
+function statusParts() {
+  return {
+    status: element("span", {
+      class: "runnable-status",
+      role: "status",
+      "aria-live": "polite",
+      "aria-atomic": "true",
+    }),
+    progress: element("span", { class: "runnable-progress", "aria-hidden": "true" }),
+    alert: liveRegion("alert", "runnable-alert"),
+  };
+}
+
 function element(tag, attrs = {}, text) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
@@ -422,18 +440,9 @@ function addControls(block, highlight) {
       { type: "button", class: "md-button runnable-reset", hidden: "" },
       "Reset",
     ),
-    // State: polite, visible. Errors: assertive, announced once (the visible
-    // message is in the output below).
-    status: element("span", {
-      class: "runnable-status",
-      role: "status",
-      "aria-live": "polite",
-      "aria-atomic": "true",
-    }),
-    progress: element("span", { class: "runnable-progress", "aria-hidden": "true" }),
+    ...statusParts(),
     // Where and how long the last run took: shown, not announced.
     timing: element("span", { class: "runnable-timing" }),
-    alert: liveRegion("alert", "runnable-alert"),
     hint: element(
       "p",
       { class: "runnable-hint", id: `runnable-hint-${++hintCount}`, hidden: "" },
@@ -774,14 +783,7 @@ function setUpRequestPanel(panel) {
     "aria-label": "Request body",
   });
   const send = element("button", { type: "submit", class: "md-button md-button--primary" }, "Send");
-  const status = element("span", {
-    class: "runnable-status",
-    role: "status",
-    "aria-live": "polite",
-    "aria-atomic": "true",
-  });
-  const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
-  const alert = liveRegion("alert", "runnable-alert");
+  const { status, progress, alert } = statusParts();
   const result = element("pre", { class: "runnable-output", hidden: "" });
 
   const form = element("form", { class: "asgi-request-form" });
@@ -905,14 +907,7 @@ function setUpCommandCheck(panel) {
     { type: "submit", class: "md-button md-button--primary" },
     "Check",
   );
-  const status = element("span", {
-    class: "runnable-status",
-    role: "status",
-    "aria-live": "polite",
-    "aria-atomic": "true",
-  });
-  const progress = element("span", { class: "runnable-progress", "aria-hidden": "true" });
-  const alert = liveRegion("alert", "runnable-alert");
+  const { status, progress, alert } = statusParts();
   const result = element("div", { class: "command-check-result", hidden: "" });
   const form = element("form", { class: "asgi-request-form command-check-form" });
   label.append(command);
