@@ -49,30 +49,17 @@ from pathlib import Path
 
 import httpx
 
+from guide.bench.load import production_env
 from guide.bench.machine import add_allow_busy, idle_machine, write_results
 from guide.paths import ROOT, SNIPPETS
+from guide.servers.catalogue import SERVERS
 from guide.servers.commands import command_env, parse_command, server_argv
 from guide.services import nginx
 from guide.services.base import kill_group, wait_until
-from guide.services.processes import ServerProcess, example_env, free_port, manage
+from guide.services.processes import ServerProcess, free_port
 
 RESULTS = ROOT / "bench" / "results" / "rolling.json"
 SERVER_COMMANDS = SNIPPETS / "server_commands"
-SERVERS = {
-    "uvicorn": "uvicorn.sh",
-    "gunicorn": "gunicorn.sh",
-    "daphne": "daphne.sh",
-    "hypercorn": "hypercorn.sh",
-    "granian": "granian.sh",
-}
-"""``{server: its command snippet}``: the commands the container page runs as PID 1."""
-PACKAGES = {
-    "uvicorn": ["uvicorn"],
-    "gunicorn": ["gunicorn", "uvicorn-worker"],
-    "daphne": ["daphne"],
-    "hypercorn": ["hypercorn"],
-    "granian": ["granian"],
-}
 INSTANCES = ("A", "B")
 REQUEST_PATH = "/polls/"
 STREAM_INTERVAL = 0.5
@@ -278,7 +265,7 @@ async def rolling_restart(instances, configuration, nginx_dirs, args):
 
 def measure(server, env, nginx_dirs, args, logs):
     """One server: two instances, then a rolling restart behind each configuration."""
-    path = SERVER_COMMANDS / SERVERS[server]
+    path = SERVER_COMMANDS / f"{server}.sh"  # what the container page runs as PID 1
     instances = []
     for name in INSTANCES:
         port = free_port()
@@ -313,7 +300,7 @@ def main(argv=None):
     if not (0 <= args.streams <= 100 and 1 <= args.events <= 100):
         parser.error("need 0 <= streams <= 100 and 1 <= events <= 100")
 
-    packages = ["django", "httpx"] + [p for s in args.servers for p in PACKAGES[s]]
+    packages = ["django", "httpx"] + [p for s in args.servers for p in SERVERS[s].packages]
     data = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -326,21 +313,7 @@ def main(argv=None):
     certs_dir = nginx.shared_dir("rolling-certs-")
     static_root = nginx.shared_dir("rolling-static-")
     private_root = nginx.shared_dir("rolling-private-")
-    env = command_env(
-        example_env(
-            DJANGO_SETTINGS_MODULE="mysite.settings_production",
-            DJANGO_SECRET_KEY="bench-only-" + "r0ll1" * 12,
-            DJANGO_ALLOWED_HOSTS="127.0.0.1",
-            DJANGO_STATIC_ROOT=static_root,
-            MYSITE_SQLITE_PATH=tmp / "db.sqlite3",
-        )
-    )
-    for command in (
-        ["migrate", "--no-input"],
-        ["loaddata", "sample_questions", "sample_choices"],
-        ["collectstatic", "--no-input"],
-    ):
-        manage(*command, "-v", "0", env=env)
+    env = command_env(production_env(tmp, static_root))
     print(
         f"two instances behind nginx | {args.rate:g} requests/s over {args.clients} clients, "
         f"{args.streams} streams of {args.events} events | grace period {args.grace:g} s"

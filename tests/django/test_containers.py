@@ -34,6 +34,7 @@ import httpx
 import pytest
 
 from guide.paths import EXAMPLE_DIR, SNIPPETS
+from guide.servers.catalogue import SERVERS
 from guide.servers.commands import command_env, server_argv, with_port
 from guide.services.processes import ServerProcess, free_port, port_is_open
 from helpers import production_env
@@ -45,13 +46,6 @@ GRACE = 6.0
 """The grace period between SIGTERM and SIGKILL (Docker's is 10 s, Kubernetes' 30 s)."""
 STREAM_COUNT, STREAM_INTERVAL = 4, 0.5
 PROXIED = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https"}
-SERVERS = {
-    "uvicorn": "uvicorn.sh",
-    "gunicorn": "gunicorn.sh",
-    "daphne": "daphne.sh",
-    "hypercorn": "hypercorn.sh",
-    "granian": "granian.sh",
-}
 FORMS = ("exec", "shell", "init_exec", "init_shell", "init_group_shell")
 UNSHARE = ("unshare", "--pid", "--fork", "--mount-proc")
 
@@ -197,7 +191,7 @@ def read_stream(url, result, first_event):
 
 
 def command_for(form, server, port):
-    argv = server_argv(SNIPPETS / "server_commands" / SERVERS[server], port)
+    argv = server_argv(SNIPPETS / "server_commands" / f"{server}.sh", port)
     entrypoint = image()["entrypoint"]
     shell = ["/bin/sh", "-c", shlex.join(argv)]
     return {

@@ -26,14 +26,16 @@ VIEWS = {"sync": "/polls/", "async": "/polls/async/"}
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 
-def production_env():
-    """Production settings with a throwaway database and static root."""
-    tmp = Path(tempfile.mkdtemp(prefix="mysite-bench-"))
+def production_env(tmp=None, static_root=None):
+    """Production settings with a throwaway database (in ``tmp``, a new folder by
+    default) and static root (``static_root``, or ``tmp``/static), migrated, loaded
+    with the sample questions and the static files collected."""
+    tmp = Path(tmp or tempfile.mkdtemp(prefix="mysite-bench-"))
     env = example_env(
         DJANGO_SETTINGS_MODULE="mysite.settings_production",
         DJANGO_SECRET_KEY="bench-only-" + "x7Qp2" * 12,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_STATIC_ROOT=tmp / "static",
+        DJANGO_STATIC_ROOT=static_root or tmp / "static",
         MYSITE_SQLITE_PATH=tmp / "db.sqlite3",
     )
     for command in (
