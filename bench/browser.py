@@ -67,7 +67,6 @@ import statistics
 import sys
 import tempfile
 import threading
-import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -273,12 +272,14 @@ def visit(page, url, wire, dwell=0.0, read=0.0):
     page.wait_for_selector("html[data-runnable-ready]")
     block = page.locator("div.runnable").first
     button = block.locator(".runnable-run")
+    # page.wait_for_timeout, not time.sleep: the DevTools events (a worker
+    # attached, its requests) are handled while it waits.
     if dwell:
         button.hover()
-        time.sleep(dwell)
+        page.wait_for_timeout(dwell * 1000)
     if read:
         block.scroll_into_view_if_needed()  # the reader reaches the snippet...
-        time.sleep(read)  # ...and reads it before pressing Run
+        page.wait_for_timeout(read * 1000)  # ...and reads it before pressing Run
     first = timed_run(page, block, timeout=600_000)
     # The bytes before the first result (not those the worker fetches after
     # it, restoring the next fresh interpreter).
