@@ -384,7 +384,11 @@ def bench_servers(session):
 
 @nox.session(python=DEFAULT_PYTHON)
 def bench_browser(session):
-    """The in-browser runtime in headless Chromium: Run to first result, warm re-run, bytes."""
+    """The in-browser runtime in headless Chromium: Run to first result, warm re-run, bytes.
+
+    Serves the published site; loopback, then each emulated network (first and
+    second visit, lean). Writes bench/results/browser.json (docs/about.md).
+    """
     install(session, "docs", "browser-build", "browser-tests")
     site_dir = build_site(session)
     session.run("python", "bench/browser.py", "--site", str(site_dir), *session.posargs)

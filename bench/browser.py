@@ -3,14 +3,24 @@
     nox -s bench_browser                 # builds the runtime and the site first
     python bench/browser.py --site site --runs 5
 
-Serves the built site on 127.0.0.1 with gzip (as any production web server
-would compress it), then, for ``--runs`` cold page loads (a new browser
-context each: empty cache), on the application-object page:
+Publishes the built site (:mod:`guide.site.publish`: ``.gz`` and ``.br`` beside
+the files, ``_headers``) into a temporary folder and serves it on 127.0.0.1 as a
+static host does: the precompressed file the browser accepts (brotli, else
+gzip: what Chromium sends over plain HTTP is printed), and each ``_headers``
+rule (the runtime's files cached for a year, the pages revalidated). The bytes
+are counted twice, by the server (every response, headers included) and by the
+DevTools protocol on every target (the page's and, auto-attached, the
+worker's: the worker fetches the runtime); each load prints both where they
+differ (by 17 kB of 16.1 MB when this was written: the server's count is the
+one recorded).
+
+On loopback, for ``--runs`` cold page loads (a new browser context each: empty
+cache), on the application-object page:
 
 - cold: time from pressing Run to the first result on the page (the runtime
   loads on the press; Python starts from the build's memory snapshot), and the bytes
-  transferred until then: gzip as sent on the wire, and what a brotli host
-  would send for the same files (brotli 11, computed here);
+  transferred until then: as sent, and what a brotli host sends for the same
+  files (the ``.br`` sizes; gzip where the browser accepted no brotli);
 - lean: the same with ``?no-snapshot``: Python booted and Django's framework
   imported in the browser (what a reader who saves data, or on a 2G/3G
   connection, gets);
@@ -23,6 +33,16 @@ context each: empty cache), on the application-object page:
 - view: the page as served (it prefetches the runtime once a runnable block
   is on screen and the browser is idle): the block is scrolled into view and
   Run pressed ``--read`` seconds later.
+
+Then, for each network profile of :data:`PROFILES` (Chromium's
+``Network.emulateNetworkConditions``, set on the page; the worker's fetches
+go through the same throttle: its target refuses the command itself, and a
+run at 5 Mbit/s takes the download phase that its bytes need at that rate),
+``--runs`` times, in a fresh browser profile with a disk cache
+(:func:`guide.services.chromium.launch_persistent`): "first", a first visit
+(cold, from the snapshot); "second", the same page loaded again in the same
+profile and Run pressed (the HTTP cache kept: no runtime file on the wire);
+"lean", a first visit starting from scratch.
 
 "cold", "lean" and "hover" load the page with ``?no-prefetch``, which turns
 the prefetch on view off. For cold and lean it also prints the start per
@@ -37,94 +57,201 @@ the output).
 Times are the page's own (``data-run-ms`` of the block: from the click to
 the output shown), so Playwright's round trips are not counted. Prints the
 median of each, and every run, and writes the medians and each load's times to
-bench/results/browser.json (``--out``), which docs/about.md shows
-(guide.site.tables.browser_bench). It refuses to measure on a busy machine
+bench/results/browser.json (``--out``; the profiles under ``networks``),
+which docs/about.md shows (guide.site.tables.browser_bench). It refuses to measure on a busy machine
 (:mod:`guide.bench.machine`; ``--allow-busy``). A script, not a test.
 """
 
 import argparse
-import gzip
 import http.server
 import json
 import statistics
 import sys
+import tempfile
 import threading
-import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from guide.bench.machine import add_allow_busy, idle_machine, write_results
 from guide.clients.run_button import press_run
 from guide.paths import ROOT
-from guide.services.chromium import CHROMIUM, launch
-from guide.site import runtime_files
-from guide.site.publish import COMPRESSIBLE
+from guide.services.chromium import CHROMIUM, launch, launch_persistent
+from guide.site import publish, runtime_files
 
 PAGE = "howto/application-object/"
 RESULTS = Path(__file__).resolve().parent / "results" / "browser.json"
 
 
-class GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, gzip-encoded when the client accepts it (cached per file)."""
+class PublishedHandler(http.server.SimpleHTTPRequestHandler):
+    """A published folder served as a static host serves it (see the module's docstring).
 
-    cache = {}
+    ``rules``: ``{url path: [(header, value)]}`` from ``_headers``; ``sent``: every
+    response as ``(url path, Content-Encoding, bytes written)``, headers included.
+    """
+
+    rules = {}
+    sent = []
     accepted = set()  # the Accept-Encoding headers Chromium sent
 
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        self.wfile = Counted(self.wfile)
+
+    def send_rules(self, path):
+        for name, value in self.rules.get(path, ()):
+            if name != "Content-Type":
+                self.send_header(name, value)
+
+    def guess_type(self, path):
+        rule = dict(self.rules.get(self.url_path, ()))
+        return rule.get("Content-Type") or super().guess_type(path)
+
+    def end_headers(self):
+        self.send_rules(self.url_path)
+        super().end_headers()
+
     def do_GET(self):
+        self.url_path = urlsplit(self.path).path
+        self.wfile.count = 0
+        encoding = ""
+        try:
+            encoding = self.send_precompressed()
+            if encoding is None:
+                encoding = ""
+                super().do_GET()
+        finally:
+            self.sent.append((self.url_path, encoding, self.wfile.count))
+
+    def send_precompressed(self):
+        """Send the ``.br`` or ``.gz`` file the client accepts; its encoding, or None."""
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        self.accepted.add(self.headers.get("Accept-Encoding", ""))
-        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
-        if not (accepts and path.suffix in COMPRESSIBLE and path.is_file()):
-            return super().do_GET()
-        if path not in self.cache:
-            self.cache[path] = gzip.compress(path.read_bytes(), 6)
-        body = self.cache[path]
+        accepts = self.headers.get("Accept-Encoding", "")
+        self.accepted.add(accepts)
+        for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            packed = path.with_name(path.name + suffix)
+            if encoding in accepts and packed.is_file():
+                break
+        else:
+            return None
+        modified = self.date_time_string(int(path.stat().st_mtime))
+        if self.headers.get("If-Modified-Since") == modified:
+            self.send_response(304)
+            self.end_headers()
+            return encoding
+        body = packed.read_bytes()
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Encoding", encoding)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Last-Modified", modified)
+        self.send_header("Vary", "Accept-Encoding")
         self.end_headers()
         self.wfile.write(body)
+        return encoding
 
 
-def wire_size(request):
-    """Bytes of ``request``'s response as sent (headers and compressed body)."""
-    response = request.response()  # waits for it, if it has not arrived yet
-    if response is None:
-        return 0
-    response.finished()
-    sizes = request.sizes()
-    return sizes["responseBodySize"] + sizes["responseHeadersSize"]
+class Counted:
+    """A response stream that counts the bytes written to it."""
+
+    def __init__(self, stream):
+        self.stream, self.count = stream, 0
+
+    def write(self, data):
+        self.count += len(data)
+        return self.stream.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
 
 
-_brotli = {}
+def header_rules(text):
+    """``{url path: [(name, value)]}`` of a published ``_headers`` file."""
+    rules, current = {}, None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith("/"):
+            current = rules.setdefault(line.strip(), [])
+        else:
+            name, value = (part.strip() for part in line.split(":", 1))
+            current.append((name, value))
+    return rules
 
 
-def brotli_size(site, url):
-    """What a brotli host sends for ``url`` (quality 11; as is for other suffixes)."""
-    import brotli
-
-    path = site / url.split("?")[0].lstrip("/")
-    if path.is_dir() or not path.suffix:
-        path = path / "index.html"
-    if path not in _brotli:
-        data = path.read_bytes()
-        compress = path.suffix in COMPRESSIBLE
-        _brotli[path] = len(brotli.compress(data, quality=11)) if compress else len(data)
-    return _brotli[path]
-
-
-def serve(site):
-    handler = partial(GzipHandler, directory=str(site))
+def serve(published):
+    PublishedHandler.rules = header_rules((published / "_headers").read_text(encoding="utf-8"))
+    handler = partial(PublishedHandler, directory=str(published))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+class Wire:
+    """The bytes of every response, by the DevTools protocol, on the page and its workers.
+
+    A page's own request events miss the requests of its dedicated worker (which
+    fetches the runtime): the worker's target is auto-attached, and its Network
+    events counted too. ``conditions``: ``Network.emulateNetworkConditions``'s
+    parameters, or None (loopback).
+    """
+
+    def __init__(self, context, page, conditions=None):
+        self.bytes = 0
+        self.worker_bytes = 0
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        if conditions:
+            self.cdp.send("Network.emulateNetworkConditions", conditions)
+        self.cdp.on("Network.loadingFinished", self._page_finished)
+        self.cdp.on("Target.attachedToTarget", self._attached)
+        self.cdp.on("Target.receivedMessageFromTarget", self._child_message)
+        self.cdp.send(
+            "Target.setAutoAttach",
+            {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": False},
+        )
+        self._id = 0
+
+    def _page_finished(self, event):
+        self.bytes += event["encodedDataLength"]
+
+    def _to_child(self, session, method):
+        self._id += 1
+        message = f'{{"id": {self._id}, "method": "{method}"}}'
+        self.cdp.send("Target.sendMessageToTarget", {"sessionId": session, "message": message})
+
+    def _attached(self, event):
+        session = event["sessionId"]
+        self._to_child(session, "Network.enable")
+        self._to_child(session, "Runtime.runIfWaitingForDebugger")
+
+    def _child_message(self, event):
+        message = json.loads(event["message"])
+        if message.get("method") == "Network.loadingFinished":
+            size = message["params"]["encodedDataLength"]
+            self.bytes += size
+            self.worker_bytes += size
+
+
+def server_bytes(start, runtime_only=False):
+    """Bytes the server sent since ``start`` (an index into ``PublishedHandler.sent``)."""
+    rows = PublishedHandler.sent[start:]
+    return sum(n for path, _, n in rows if not runtime_only or "/runtime/" in path)
+
+
+def sent_files(start):
+    """``{url path: bytes}`` of the responses since ``start``."""
+    found = {}
+    for path, encoding, size in PublishedHandler.sent[start:]:
+        key = f"{path} ({encoding or 'as is'})"
+        found[key] = found.get(key, 0) + size
+    return found
 
 
 def timed_run(page, block, timeout):
@@ -139,28 +266,39 @@ def timed_run(page, block, timeout):
     return int(block.get_attribute("data-run-ms")) / 1000
 
 
-def one_load(browser, url, site, dwell=0.0, read=0.0):
-    context = browser.new_context()
-    page = context.new_page()
-    started = []  # every request, in the order the page made them
-    page.on("request", lambda request: started.append(request))
+def visit(page, url, wire, dwell=0.0, read=0.0):
+    """Open ``url``, press Run on its first block; the first result, bytes and timings."""
+    start = len(PublishedHandler.sent)
+    wire.bytes = wire.worker_bytes = 0
     page.goto(url)
     page.wait_for_selector("html[data-runnable-ready]")
     block = page.locator("div.runnable").first
     button = block.locator(".runnable-run")
+    # page.wait_for_timeout, not time.sleep: the DevTools events (a worker
+    # attached, its requests) are handled while it waits.
     if dwell:
         button.hover()
-        time.sleep(dwell)
+        page.wait_for_timeout(dwell * 1000)
     if read:
         block.scroll_into_view_if_needed()  # the reader reaches the snippet...
-        time.sleep(read)  # ...and reads it before pressing Run
-    first = timed_run(page, block, timeout=120_000)
-    # The bytes of the requests made before the first result (not those the
-    # worker makes after it, restoring the next fresh interpreter).
-    before = list(started)
-    sent = sum(wire_size(request) for request in before)
-    requested = [request.url.split("/", 3)[3] for request in before]
+        page.wait_for_timeout(read * 1000)  # ...and reads it before pressing Run
+    first = timed_run(page, block, timeout=600_000)
+    # The bytes before the first result (not those the worker fetches after
+    # it, restoring the next fresh interpreter).
     timings = json.loads(page.locator("html").get_attribute("data-runtime-timings") or "{}")
+    return {
+        "first": first,
+        "sent": server_bytes(start),
+        "sent_runtime": server_bytes(start, runtime_only=True),
+        "devtools": wire.bytes,
+        "devtools_worker": wire.worker_bytes,
+        "files": sent_files(start),
+        "timings": timings,
+    }
+
+
+def warm_and_fresh(page):
+    """A warm re-run and a fresh-interpreter run, after the first result (seconds)."""
     # The page's first block needs a fresh interpreter (setup = false): the
     # warm re-run is timed on its first block that runs in the warm one.
     warm_block = page.locator("div.runnable:not([data-fresh]):not([data-browser-skip])").first
@@ -168,20 +306,35 @@ def one_load(browser, url, site, dwell=0.0, read=0.0):
     warm = timed_run(page, warm_block, timeout=30_000)
     fresh_block = page.locator("div.runnable[data-fresh]").first
     fresh = timed_run(page, fresh_block, timeout=30_000) if fresh_block.count() else float("nan")
+    return {"warm": warm, "fresh": fresh}
+
+
+def one_load(browser, url, dwell=0.0, read=0.0):
+    """A cold load on loopback in a new context (empty cache), with a warm and a fresh run."""
+    context = browser.new_context()
+    page = context.new_page()
+    row = visit(page, url, Wire(context, page), dwell=dwell, read=read)
+    row.update(warm_and_fresh(page))
     context.close()
-    return {
-        "first": first,
-        "warm": warm,
-        "fresh": fresh,
-        "sent": sent,
-        # Computed after the load: brotli 11 of the 45 MB snapshot takes long.
-        "sent_brotli": sum(brotli_size(site, url) for url in requested),
-        "timings": timings,
-    }
+    return row
+
+
+def network_loads(playwright, url, conditions):
+    """A first and a second visit in one fresh profile (disk cache kept), and a lean first visit."""
+    rows = {}
+    for mode, page_url in (("first", url), ("lean", url + "&no-snapshot")):
+        with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
+            context = launch_persistent(playwright.chromium, profile)
+            page = context.pages[0] if context.pages else context.new_page()
+            wire = Wire(context, page, conditions)
+            rows[mode] = visit(page, page_url, wire)
+            if mode == "first":
+                rows["second"] = visit(page, page_url, wire)
+            context.close()
+    return rows
 
 
 PHASES = ("download", "compile", "pyodide", "project", "files", "setup", "total")
-PER_PHASE = ("cold", "lean")  # the modes in which the runtime starts when Run is pressed
 
 
 def phases(row):
@@ -194,25 +347,71 @@ def phases(row):
     return found
 
 
+PROFILES = {
+    "loopback": ("loopback", None),
+    "50mbit-20ms": ("50 Mbit/s, 20 ms", (50, 20)),
+    "20mbit-60ms": ("20 Mbit/s, 60 ms (good mobile)", (20, 60)),
+    "5mbit-100ms": ("5 Mbit/s, 100 ms", (5, 100)),
+}
+"""``{name: (label, (Mbit/s down and up, latency ms) or None)}``."""
+
+
+def conditions(profile):
+    if profile is None:
+        return None
+    mbit, latency = profile
+    rate = mbit * 1e6 / 8  # bytes per second
+    return {
+        "offline": False,
+        "latency": latency,
+        "downloadThroughput": rate,
+        "uploadThroughput": rate,
+    }
+
+
 def summary(rows, mode):
     """The medians of one mode's loads, and each load's times, as written to the results JSON."""
     median = statistics.median
     found = {
         "first_s": round(median(row["first"] for row in rows), 2),
-        "warm_ms": round(median(row["warm"] for row in rows) * 1000),
-        "fresh_ms": round(median(row["fresh"] for row in rows) * 1000),
-        "gzip_mb": round(median(row["sent"] for row in rows) / 1e6, 2),
-        "brotli_mb": round(median(row["sent_brotli"] for row in rows) / 1e6, 2),
-        # Every load's times, for the spread the page shows beside each median.
+        "sent_mb": round(median(row["sent"] for row in rows) / 1e6, 2),
+        "runtime_mb": round(median(row["sent_runtime"] for row in rows) / 1e6, 2),
         "first_s_runs": [round(row["first"], 2) for row in rows],
-        "warm_ms_runs": [round(row["warm"] * 1000) for row in rows],
-        "fresh_ms_runs": [round(row["fresh"] * 1000) for row in rows],
     }
-    if mode in PER_PHASE:
-        per_phase = [phases(row) for row in rows]
-        names = [name for name in (*PHASES, "rest") if all(name in p for p in per_phase)]
+    if "warm" in rows[0]:
+        found.update(
+            {
+                "warm_ms": round(median(row["warm"] for row in rows) * 1000),
+                "fresh_ms": round(median(row["fresh"] for row in rows) * 1000),
+                "warm_ms_runs": [round(row["warm"] * 1000) for row in rows],
+                "fresh_ms_runs": [round(row["fresh"] * 1000) for row in rows],
+            }
+        )
+    per_phase = [phases(row) for row in rows]
+    names = [name for name in (*PHASES, "rest") if all(name in p for p in per_phase)]
+    if names:
         found["phases_ms"] = {name: round(median(p[name] for p in per_phase)) for name in names}
     return found
+
+
+def print_row(label, number, row):
+    extra = ""
+    if "warm" in row:
+        extra = f", warm re-run {row['warm'] * 1000:.0f} ms, fresh run {row['fresh'] * 1000:.0f} ms"
+    agree = "" if row["sent"] == row["devtools"] else f" (DevTools counted {row['devtools']:,})"
+    print(
+        f"{label:<28} run {number + 1}: first result {row['first']:6.2f} s{extra}, "
+        f"{row['sent']:,} bytes sent{agree} ({row['devtools_worker']:,} by the worker; "
+        f"{row['sent_runtime']:,} of runtime/); "
+        + ", ".join(f"{k} {v}" for k, v in phases(row).items()),
+        flush=True,
+    )
+
+
+def print_files(label, row):
+    print(f"\n{label}: the responses before the first result")
+    for path, size in sorted(row["files"].items(), key=lambda item: -item[1]):
+        print(f"  {size:>12,}  {path}")
 
 
 def main(argv=None):
@@ -221,10 +420,18 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dwell", type=float, default=3.0, help="hover time before Run (s)")
     parser.add_argument("--read", type=float, default=8.0, help="reading time before Run (s)")
+    parser.add_argument(
+        "--profiles", default=",".join(PROFILES), help=f"network profiles ({', '.join(PROFILES)})"
+    )
+    parser.add_argument("--files", action="store_true", help="print each response's bytes")
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
     add_allow_busy(parser)
     args = parser.parse_args(argv)
+    profiles = [name for name in args.profiles.split(",") if name]
+    unknown = [name for name in profiles if name not in PROFILES]
+    if unknown:
+        parser.error(f"unknown profile {unknown[0]} (known: {', '.join(PROFILES)})")
     try:
         _, manifest = runtime_files.read_served(args.site / runtime_files.RUNTIME_DIR)
     except runtime_files.ServedRuntimeError as error:
@@ -236,61 +443,60 @@ def main(argv=None):
     machine_info = idle_machine(args.allow_busy)  # before anything starts
     from playwright.sync_api import sync_playwright
 
-    server = serve(args.site)
-    url = f"http://127.0.0.1:{server.server_address[1]}/{PAGE}"
-    modes = {
-        "cold": (url + "?no-prefetch", {}),
-        "lean": (url + "?no-prefetch&no-snapshot", {}),
-        "hover": (url + "?no-prefetch", {"dwell": args.dwell}),
-        "view": (url, {"read": args.read}),
-    }
-    rows = {mode: [] for mode in modes}
-    with sync_playwright() as playwright:
-        browser = launch(playwright, args.chromium)
-        chromium_version = browser.version
-        for mode, (page_url, wait) in modes.items():
-            for number in range(args.runs):
-                row = one_load(browser, page_url, args.site, **wait)
-                rows[mode].append(row)
-                print(
-                    f"{mode:<5} run {number + 1}: first result {row['first']:6.2f} s, "
-                    f"warm re-run {row['warm'] * 1000:6.0f} ms, fresh run after a run "
-                    f"{row['fresh'] * 1000:6.0f} ms, {row['sent'] / 1e6:5.2f} MB transferred "
-                    f"({row['sent_brotli'] / 1e6:5.2f} MB brotli); "
-                    + (
-                        ", ".join(f"{k} {v}" for k, v in phases(row).items())
-                        if mode in PER_PHASE
-                        else ""
-                    )
-                )
-        browser.close()
-    server.shutdown()
-    median = statistics.median
-    print(f"\nmedian of {args.runs} cold page loads (gzip on the wire):")
-    print(f"  (Chromium sent Accept-Encoding: {' | '.join(sorted(GzipHandler.accepted))})")
+    with tempfile.TemporaryDirectory(prefix="bench-published-") as published:
+        published = Path(published) / "site"
+        publish.publish(args.site, published)
+        server = serve(published)
+        url = f"http://127.0.0.1:{server.server_address[1]}/{PAGE}?no-prefetch"
+        modes = {
+            "cold": (url, {}),
+            "lean": (url + "&no-snapshot", {}),
+            "hover": (url, {"dwell": args.dwell}),
+            "view": (url.removesuffix("?no-prefetch"), {"read": args.read}),
+        }
+        rows = {mode: [] for mode in modes}
+        networks = {name: {"first": [], "second": [], "lean": []} for name in profiles}
+        with sync_playwright() as playwright:
+            browser = launch(playwright, args.chromium)
+            chromium_version = browser.version
+            for mode, (page_url, wait) in modes.items():
+                for number in range(args.runs):
+                    row = one_load(browser, page_url, **wait)
+                    rows[mode].append(row)
+                    print_row(mode, number, row)
+            browser.close()
+            for name in profiles:
+                for number in range(args.runs):
+                    loads = network_loads(playwright, url, conditions(PROFILES[name][1]))
+                    for mode, row in loads.items():
+                        networks[name][mode].append(row)
+                        print_row(f"{name} {mode}", number, row)
+        server.shutdown()
+    if args.files:
+        print_files("cold (from the snapshot)", rows["cold"][0])
+        print_files("lean (from scratch)", rows["lean"][0])
+    print(f"\nmedian of {args.runs} page loads:")
+    print(f"  (Chromium sent Accept-Encoding: {' | '.join(sorted(PublishedHandler.accepted))})")
     for mode, label in (
         ("cold", "Run pressed at once"),
         ("lean", "same, no snapshot"),
         ("hover", f"after {args.dwell:g} s hover"),
         ("view", f"read {args.read:g} s in view"),
     ):
-        column = {
-            key: [row[key] for row in rows[mode]] for key in rows[mode][0] if key != "timings"
-        }
+        found = summary(rows[mode], mode)
         print(
-            f"  {label:<22} first result {median(column['first']):5.2f} s | "
-            f"warm re-run {median(column['warm']) * 1000:4.0f} ms | "
-            f"fresh run after a run {median(column['fresh']) * 1000:4.0f} ms | "
-            f"{median(column['sent']) / 1e6:5.2f} MB gzip / "
-            f"{median(column['sent_brotli']) / 1e6:5.2f} MB brotli before the first result"
+            f"  {label:<22} first result {found['first_s']:5.2f} s | "
+            f"warm re-run {found['warm_ms']:4} ms | fresh run after a run {found['fresh_ms']:4} ms | "
+            f"{found['sent_mb']:5.2f} MB before the first result"
         )
-    print("\nthe start per phase, median (ms from the worker's start; rest: see the docstring):")
-    for mode in PER_PHASE:
-        per_phase = [phases(row) for row in rows[mode]]
-        names = [name for name in (*PHASES, "rest") if all(name in p for p in per_phase)]
-        print(
-            f"  {mode:<5} " + ", ".join(f"{n} {median(p[n] for p in per_phase):.0f}" for n in names)
-        )
+    for name in profiles:
+        for mode in ("first", "second", "lean"):
+            found = summary(networks[name][mode], mode)
+            print(
+                f"  {PROFILES[name][0]:<32} {mode:<6} first result {found['first_s']:6.2f} s | "
+                f"{found['sent_mb']:6.2f} MB ({found['runtime_mb']:.2f} MB of runtime/) | "
+                + ", ".join(f"{k} {v}" for k, v in found.get("phases_ms", {}).items())
+            )
     data = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info,
@@ -299,7 +505,15 @@ def main(argv=None):
         "page": PAGE,
         "runs": args.runs,
         "settings": {"dwell_s": args.dwell, "read_s": args.read},
+        "accept_encoding": sorted(PublishedHandler.accepted),
         "results": {mode: summary(rows[mode], mode) for mode in modes},
+        "networks": {
+            name: {
+                "label": PROFILES[name][0],
+                **{mode: summary(found, mode) for mode, found in networks[name].items()},
+            }
+            for name in profiles
+        },
     }
     write_results(args.out, data)
     print(f"wrote {args.out}")

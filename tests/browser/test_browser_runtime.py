@@ -332,3 +332,33 @@ def test_other_djangos_are_pinned_with_hashes(tmp_path):
     bad.write_text("django==5.2.19\n")
     with pytest.raises(SystemExit, match="--hash"):
         pins.read_other_djangos(bad)
+
+
+def test_store_zip_keeps_every_member_uncompressed(tmp_path):
+    """The standard library's zip is re-stored: the host's brotli then compresses it whole."""
+    source = tmp_path / "deflated.zip"
+    members = {"os.pyc": b"\0" * 5000 + b"os", "json/__init__.pyc": b"json" * 900, "empty/": b""}
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(zipfile.ZipInfo(name, (2025, 1, 2, 3, 4, 6)), data, zipfile.ZIP_DEFLATED)
+    target = tmp_path / "stored.zip"
+    build.store_zip(source, target)
+    with zipfile.ZipFile(target) as z:
+        assert z.namelist() == list(members)
+        for info in z.infolist():
+            assert info.compress_type == zipfile.ZIP_STORED, info.filename
+            assert info.date_time == (2025, 1, 2, 3, 4, 6)
+            assert z.read(info) == members[info.filename]
+    again = tmp_path / "again.zip"
+    build.store_zip(source, again)
+    assert again.read_bytes() == target.read_bytes(), "the same bytes on every build"
+
+
+@needs_build
+def test_the_built_standard_library_is_stored_with_npm_s_files():
+    with zipfile.ZipFile(build.PYODIDE_NPM / "python_stdlib.zip") as z:
+        npm = {info.filename: info.CRC for info in z.infolist()}
+    with zipfile.ZipFile(OUTDIR / "pyodide" / "python_stdlib.zip") as z:
+        built = {info.filename: info.CRC for info in z.infolist()}
+        assert {info.compress_type for info in z.infolist()} == {zipfile.ZIP_STORED}
+    assert built == npm

@@ -191,6 +191,25 @@ def test_the_browser_table_shows_the_lowest_and_highest_load():
     assert "the lowest and highest load in brackets" in text
 
 
+def test_the_network_table_is_withheld_until_measured_then_shows_each_visit():
+    data = markers.load("browser.json")
+    data.pop("networks", None)
+    assert browser_bench.render_networks(data).startswith("These figures are not measured yet")
+    visit = {"first_s": 4.93, "sent_mb": 16.02, "runtime_mb": 15.8}
+    data["networks"] = {
+        "50mbit-20ms": {
+            "label": "50 Mbit/s, 20 ms",
+            "first": visit,
+            "lean": {**visit, "first_s": 6.5, "sent_mb": 8.23},
+            "second": {"first_s": 0.91, "sent_mb": 0.04, "runtime_mb": 0.0},
+        }
+    }
+    data["accept_encoding"] = ["gzip, deflate, br, zstd"]
+    text = browser_bench.render_networks(data)
+    assert "| 50 Mbit/s, 20 ms | 4.93 s, 16.0 MB | 6.50 s, 8.2 MB | 0.91 s, 0.0 MB |" in text
+    assert "brotli on the wire" in text
+
+
 def test_the_fanout_table_explains_missing_and_shows_the_answers_spread():
     data = markers.load("fanout.json")
     data["results"][1].update(missing=5, answer_min_ms=3.2, answer_max_ms=9.75)

@@ -94,7 +94,7 @@ def test_publish_copies_the_site_with_gz_files(fake_site, tmp_path, capsys):
     totals = publish.publish(fake_site, out)
 
     files = _published(out)
-    originals = {p for p in files if not p.endswith(".gz")} - {"_headers", ".nojekyll"}
+    originals = {p for p in files if not p.endswith((".gz", ".br"))} - {"_headers", ".nojekyll"}
     expected = {
         p.relative_to(fake_site).as_posix()
         for p in fake_site.rglob("*")
@@ -125,6 +125,27 @@ def test_publish_copies_the_site_with_gz_files(fake_site, tmp_path, capsys):
     assert f"{totals['gz_bytes']:,} bytes of .gz" in summary
 
 
+def test_publish_writes_br_files_beside_the_gz_files(fake_site, tmp_path, capsys):
+    brotli = pytest.importorskip("brotli")
+    out = tmp_path / "out"
+    totals = publish.publish(fake_site, out)
+
+    files = _published(out)
+    br_files = sorted(p for p in files if p.endswith(".br"))
+    gz_files = sorted(p for p in files if p.endswith(".gz"))
+    assert "index.html.br" in br_files
+    assert f"runtime/pyodide/{_served('pyodide.asm.wasm')}.br" in br_files
+    # Both encodings of every file that got one, each decompressing to the file.
+    assert [p.removesuffix(".br") for p in br_files] == [p.removesuffix(".gz") for p in gz_files]
+    for rel in br_files:
+        packed = (out / rel).read_bytes()
+        assert brotli.decompress(packed) == (out / rel.removesuffix(".br")).read_bytes()
+    assert f"runtime/pyodide/{_served('python_stdlib.zip')}.br" not in files
+    assert totals["br_files"] == len(br_files)
+    assert totals["br_bytes"] < totals["gz_bytes"]
+    assert f"{totals['br_bytes']:,} bytes of .br" in capsys.readouterr().out
+
+
 def _rules(headers_text):
     """``{path: {name: value}}`` from a _headers file."""
     rules, current = {}, None
@@ -150,7 +171,7 @@ def test_headers_file(fake_site, tmp_path):
     assert rules["/assets/javascripts/bundle.5cfa9f6f.min.js"]["Cache-Control"] == year
     # Every file of the runtime is named by its content, and kept for a year.
     runtime = sorted(p for p in _published(out) if p.startswith("runtime/"))
-    runtime = [p for p in runtime if not p.endswith(".gz")]
+    runtime = [p for p in runtime if not p.endswith((".gz", ".br"))]
     assert len(runtime) == len(FAKE_FILES) + 3  # + the manifest, the runner, the worker
     for rel in runtime:
         assert rules["/" + rel]["Cache-Control"] == year, rel

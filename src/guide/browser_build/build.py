@@ -100,6 +100,25 @@ STEP = BROWSER / "tools" / "pyodide_step.mjs"
 
 #: Files of the npm package that the worker needs (nothing else is served).
 PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+STDLIB_ZIP = "python_stdlib.zip"
+
+
+def store_zip(source, target):
+    """``source`` rewritten to ``target`` with every member stored, not deflated.
+
+    Python imports from a stored zip as from a deflated one; served with brotli
+    or gzip, a stored zip is compressed as a whole, across its members (the
+    standard library: 2.5 MB deflated, which the host's compression barely
+    shrinks; ``bench/bytes.py`` prints both). Members keep their order, names and
+    dates: the same bytes on every build.
+    """
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            member = zipfile.ZipInfo(info.filename, info.date_time)
+            member.external_attr = info.external_attr
+            new.writestr(member, old.read(info), zipfile.ZIP_STORED)
+
+
 #: JS modules copied next to pyodide/.
 JS_FILES = sorted(path.name for path in BROWSER.glob("*.mjs"))
 #: The example project: what is packaged, and where it is unpacked in Pyodide.
@@ -309,7 +328,10 @@ def main(argv=None):
         pyodide_dir / PROJECT_BUNDLE, PROJECT_DIR, wheel_writer.read_zip(report["project"])
     )
     for name in PYODIDE_CORE:
-        shutil.copy2(PYODIDE_NPM / name, pyodide_dir / name)
+        if name == STDLIB_ZIP:
+            store_zip(PYODIDE_NPM / name, pyodide_dir / name)
+        else:
+            shutil.copy2(PYODIDE_NPM / name, pyodide_dir / name)
     lock = write_lock(pyodide_dir, inputs, final_wheels)
     for name in JS_FILES:
         shutil.copy2(BROWSER / name, out / name)

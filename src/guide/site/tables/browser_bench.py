@@ -5,13 +5,16 @@ table written from the JSON that ``nox -s bench_browser`` (``bench/browser.py``)
 writes: for each way a reader meets a block (Run pressed at once, with and
 without the memory snapshot; after hovering; after reading it on screen), the
 median time to the first result, a warm re-run, a fresh-interpreter run after
-it, and the bytes before the first result (gzip as sent, brotli as a brotli
-host would send), with the start per phase and the machine it ran on.
+it, and the bytes before the first result, with the start per phase and the
+machine it ran on. ``<!-- browser-network-table -->`` gets the same page on each
+emulated network: a first visit from the snapshot and from scratch, and a
+second visit with the browser's cache kept.
 """
 
 from guide.bench.machine import load_text
 
 MARKER = "<!-- browser-bench-table -->"
+NETWORK_MARKER = "<!-- browser-network-table -->"
 
 MODES = {
     "cold": "Run pressed as soon as the page is open",
@@ -38,13 +41,20 @@ def _spread(row, key, fmt):
     return f" ({fmt.format(min(runs))}–{fmt.format(max(runs))})"
 
 
+def _downloaded(row):
+    """The bytes before the first result: as sent, or (older files) gzip / brotli."""
+    if "sent_mb" in row:
+        return f"{row['sent_mb']:.1f} MB"
+    return f"{row['gzip_mb']:.1f} MB gzip / {row['brotli_mb']:.1f} MB brotli"
+
+
 def render(data):
     machine = data["machine"]
     settings = data["settings"]
     results = data["results"]
     lines = [
         "| Reader | First result | Then a warm re-run | A fresh-interpreter run "
-        "| Downloaded before the first result (gzip / brotli) |",
+        "| Downloaded before the first result |",
         "|---|---:|---:|---:|---:|",
     ]
     for mode, label in MODES.items():
@@ -54,7 +64,7 @@ def render(data):
             f"| {row['first_s']:.2f} s{_spread(row, 'first_s', '{:.2f}')} "
             f"| {row['warm_ms']} ms{_spread(row, 'warm_ms', '{}')} "
             f"| {row['fresh_ms']} ms{_spread(row, 'fresh_ms', '{}')} "
-            f"| {row['gzip_mb']:.1f} / {row['brotli_mb']:.1f} MB |"
+            f"| {_downloaded(row)} |"
         )
     starts = []
     for mode in ("cold", "lean"):
@@ -79,10 +89,52 @@ def render(data):
         f"{data['chromium']} on {machine['cpu']}, {machine['cores']} cores, "
         f"{load_text(machine)}; Pyodide "
         f"{data['runtime']['pyodide']} (Python {data['runtime']['python']}), the site on "
-        "the same machine, gzip on the wire. Times are from the click to the output on "
+        f"the same machine, {_encoding(data)} on the wire. Times are from the click to the "
+        "output on "
         "the page. The runtime's start when Run is pressed at once, " + "; ".join(starts) + ".",
     ]
     return "\n".join(lines)
 
 
-TABLES = {MARKER: ("browser.json", render)}
+def _encoding(data):
+    accepted = " ".join(data.get("accept_encoding", ["gzip"]))
+    return "brotli" if "br" in accepted else "gzip"
+
+
+NETWORK_MODES = {
+    "first": "First visit",
+    "lean": "First visit, Python started from scratch",
+    "second": "Second visit (cache kept)",
+}
+
+
+def render_networks(data):
+    networks = data.get("networks")
+    if not networks:
+        return (
+            "These figures are not measured yet: they will be shown once measured on an "
+            "idle machine with `nox -s bench_browser`."
+        )
+    lines = [
+        "| Network | " + " | ".join(NETWORK_MODES.values()) + " |",
+        "|---|" + "---:|" * len(NETWORK_MODES),
+    ]
+    for row in networks.values():
+        cells = [
+            f"{row[mode]['first_s']:.2f} s, {row[mode]['sent_mb']:.1f} MB" for mode in NETWORK_MODES
+        ]
+        lines.append(f"| {row['label']} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Medians of {data['runs']} visits each: time from the click to the first result, "
+        "and the bytes sent before it. Each first visit in a new browser profile; the "
+        "second visit loads the page again in the same profile, whose cache keeps the "
+        f"runtime's files. Same machine and date as above, {_encoding(data)} on the wire.",
+    ]
+    return "\n".join(lines)
+
+
+TABLES = {
+    MARKER: ("browser.json", render),
+    NETWORK_MARKER: ("browser.json", render_networks),
+}
