@@ -294,12 +294,11 @@ def main(argv=None):
     # Requests or WebSocket cycles that failed are a result (the page's table
     # shows them), not a failure of the measurement.
     for row in results:
-        for reason, count in {
-            **row["requests_failed_reasons"],
-            **row["cycles_failed_reasons"],
-        }.items():
-            kind = "recycling" if row["recycling"] else "as is"
-            print(f"{row['server']} {kind}: {count} failed: {reason}")
+        kind = "recycling" if row["recycling"] else "as is"
+        if row["requests_failed"]:
+            print(f"{row['server']} {kind}: {row['requests_failed']} requests failed")
+        for reason, count in row["cycles_failed_reasons"].items():
+            print(f"{row['server']} {kind}: {count} WebSocket cycles failed: {reason}")
     return 0
 
 
