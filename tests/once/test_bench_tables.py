@@ -377,3 +377,21 @@ def test_containers_reading_holds_for_the_rolling_figures():
     # Streams already open: cut by Daphne only, with either upstream block.
     for row in rows:
         assert (row["streams_cut"] > 0) == (row["server"] == "daphne"), row
+
+
+def test_server_sent_events_reading_holds_for_the_sse_figures():
+    rows = {r["broker"]: r for r in markers.load("sse.json")["results"]}
+    assert set(rows) == {"redis", "postgres"}
+    # "every vote reached all 500 streams, none missing, half of them within 100 ms"
+    for row in rows.values():
+        assert row["streams"] == 500 and row["missing"] == 0, row
+        assert row["deliveries"] == row["streams"] * row["events"], row
+        assert row["p50_ms"] < 100, row
+        # "an open stream cost under 100 KiB of the process's memory"
+        assert row["rss_per_stream_kib"] < 100, row
+    # "the two medians are within a quarter of each other"
+    medians = sorted(row["p50_ms"] for row in rows.values())
+    assert medians[1] <= 1.25 * medians[0], medians
+    # "none to the database with Redis, one per process with LISTEN/NOTIFY"
+    assert rows["redis"]["database_connections_while_open"] == 0
+    assert rows["postgres"]["database_connections_while_open"] == 1
