@@ -129,7 +129,8 @@ def render_networks(data):
         f"Medians of {data['runs']} visits each: time from the click to the first result, "
         "and the bytes sent before it. Each first visit in a new browser profile; the "
         "second visit loads the page again in the same profile, whose cache keeps the "
-        f"runtime's files. Same machine and date as above, {_encoding(data)} on the wire.",
+        f"runtime's files. Measured on {data['date'][:10]}, on the same machine as above, "
+        f"{_encoding(data)} on the wire.",
     ]
     return "\n".join(lines)
 
