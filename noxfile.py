@@ -227,21 +227,7 @@ def build(session):
     ``./guide test`` runs it before those two, which then run side by side on its build.
     """
     install(session, "docs", "browser-build", django=DEFAULT_DJANGO)
-    build_runtime(session)
-    # The runtime's large files in the publishes' brotli cache, on the other core
-    # while the site builds (guide.site.publish.warm_brotli_cache).
-    warm = subprocess.Popen(
-        [
-            f"{session.bin}/python",
-            "-c",
-            f"from guide.site.publish import warm_brotli_cache; warm_brotli_cache({str(RUNTIME_OUT)!r})",
-        ]
-    )
-    try:
-        build_site(session)
-    finally:
-        if warm.wait() != 0:
-            session.error("warming the brotli cache failed (its error is above)")
+    build_site(session)
 
 
 @nox.session(python=DEFAULT_PYTHON)

@@ -82,7 +82,7 @@ def served():
     www = shared_dir("subpath-www-")
     site = build_site(www / "built", public_url=base)
     out = www / PREFIX.strip("/")
-    publish.publish(site, out, log=lambda _: None)
+    publish.publish(site, out, log=lambda _: None, brotli=False)  # nginx sends .gz
     entry, manifest = runtime_files.read_served(out / publish.RUNTIME)
     subprocess.run(["chmod", "-R", "a+rX", str(www)], check=True)
     headers = headers_locations((out / "_headers").read_text(), PREFIX)

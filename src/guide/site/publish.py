@@ -115,19 +115,6 @@ def brotli_compress(data, cache=BROTLI_CACHE):
     return packed
 
 
-def warm_brotli_cache(folder, cache=BROTLI_CACHE):
-    """Compress each large file under ``folder`` into the brotli cache.
-
-    Quality 11 takes about a minute of CPU for the runtime's memory snapshot
-    alone: ``nox -s build`` does it once, beside the site's build, so that the
-    publishes after it (the tests', ``./guide publish``) find it done.
-    """
-    for path in sorted(Path(folder).rglob("*")):
-        if path.suffix in COMPRESSIBLE and path.is_file():
-            if path.stat().st_size >= BROTLI_CACHE_MIN:
-                brotli_compress(path.read_bytes(), cache)
-
-
 def check_site(site):
     """Raise :class:`PublishError` unless ``site`` is a built site with a complete runtime."""
     if not site.is_dir():
@@ -220,10 +207,14 @@ def headers_file(paths):
     return "\n".join(blocks) + "\n"
 
 
-def publish(site, out, log=print, site_url=None):
+def publish(site, out, log=print, site_url=None, brotli=True):
     """Copy ``site`` to ``out`` with ``.gz`` and ``.br`` files, ``_headers``, ``.nojekyll``; totals.
 
     ``site_url``: the URL ``site`` must have been built for (see :func:`check_site_url`).
+    ``brotli=False`` leaves the ``.br`` files out: brotli 11 of the runtime's large files
+    is about two minutes of CPU, which the tests that serve a published site through
+    nginx or ``http.server`` (neither sends ``.br``) need not pay; the ``.br`` pass is
+    tested on a small site.
     """
     site, out = Path(site), Path(out)
     check_site(site)
@@ -254,6 +245,8 @@ def publish(site, out, log=print, site_url=None):
         totals["gz_files"] += 1
         totals["gz_source_bytes"] += len(data)
         totals["gz_bytes"] += len(packed)
+        if not brotli:
+            continue
         # A .br beside each .gz (brotli 11 is smaller than gzip 9 on these files).
         packed = brotli_compress(data)
         target.with_name(target.name + ".br").write_bytes(packed)
