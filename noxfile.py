@@ -180,20 +180,7 @@ def example(session):
 
 
 @nox.session
-# Tagged so that ./guide test can run the default Django's session in a lane of
-# its own, beside the others (`nox -t django-default`, `nox -t django-older`).
-@nox.parametrize(
-    ("python", "django"),
-    [
-        nox.param(
-            python,
-            django,
-            id=f"django{django}",
-            tags=["django-default" if django == DEFAULT_DJANGO else "django-older"],
-        )
-        for python, django in MATRIX
-    ],
-)
+@nox.parametrize(("python", "django"), MATRIX, ids=[f"django{d}" for _, d in MATRIX])
 def tests(session, django):
     """The tests that depend on Django: the snippets, the example under real servers."""
     install(session, "tests", django=django)
