@@ -266,18 +266,19 @@ def test_every_finding_links_to_a_page_and_heading_of_the_site(site_dir):
 
 def test_the_modules_shipped_to_the_browser_run_alone(tmp_path):
     """The page runs the checker from the files ``GUIDE_MODULES`` ships, without the
-    checkout: here, an interpreter that sees only those files (no site-packages)."""
+    checkout: here, an interpreter that sees only those files (no site-packages, no
+    PYTHONPATH: ``-c`` puts the current folder first on its path)."""
     for name in GUIDE_MODULES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "src" / name, tmp_path / name)
     code = (
-        "import json, sys; sys.path.insert(0, '.'); "
+        "import json, sys; "
         "from guide.servers.command_check import check_json; "
         "print(check_json(sys.argv[1])); "
         "print(sorted(m for m in sys.modules if m.startswith('guide')))"
     )
     result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code, TRIGGERS["reload-ignores-workers"]],
+        [sys.executable, "-E", "-S", "-c", code, TRIGGERS["reload-ignores-workers"]],
         cwd=tmp_path,
         capture_output=True,
         text=True,
