@@ -56,6 +56,17 @@ def started(argv, port, env, log_path, timeout=60):
     return ServerProcess(argv, port, env=env, log_path=log_path).start(timeout=timeout)
 
 
+def output_after_one_request(argv, port, env, log_path):
+    """The server's output once it started up and answered ``/polls/`` with 200."""
+    process = started(argv, port, env, log_path)
+    try:
+        process.wait_for_output("Application startup complete.", timeout=60)
+        assert httpx.get(process.url + "/polls/", timeout=30).status_code == 200
+    finally:
+        process.kill()
+    return process.output()
+
+
 def write_module(folder, name, code):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.py").write_text(textwrap.dedent(code))
@@ -277,13 +288,7 @@ def test_uvicorn_reload_ignores_workers(dev_env, tmp_path):
     port = free_port()
     argv = ["uvicorn", "mysite.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--reload", "--reload-dir", "polls", "--workers", "2"]
-    process = started(argv, port, command_env(dev_env), tmp_path / "log")
-    try:
-        process.wait_for_output("Application startup complete.", timeout=60)
-        assert httpx.get(process.url + "/polls/", timeout=30).status_code == 200
-    finally:
-        process.kill()
-    output = process.output()
+    output = output_after_one_request(argv, port, command_env(dev_env), tmp_path / "log")
     assert 'WARNING:  "workers" flag is ignored when reloading is enabled.' in output, output
     assert "Started reloader process" in output, output
     assert output.count("Started server process") == 1, output
@@ -524,13 +529,7 @@ def test_gunicorn_with_uvicorns_deprecated_worker_module(dev_env, tmp_path):
     argv = ["gunicorn", "mysite.asgi:application", "-k", "uvicorn.workers.UvicornWorker"]
     argv += ["--bind", f"127.0.0.1:{port}"]
     env = command_env({**dev_env, "PYTHONWARNINGS": "default::DeprecationWarning"})
-    process = started(argv, port, env, tmp_path / "log")
-    try:
-        process.wait_for_output("Application startup complete.", timeout=60)
-        assert httpx.get(process.url + "/polls/", timeout=30).status_code == 200
-    finally:
-        process.kill()
-    output = process.output()
+    output = output_after_one_request(argv, port, env, tmp_path / "log")
     assert "DeprecationWarning: The `uvicorn.workers` module is deprecated." in output, output
     assert "Please use `uvicorn-worker` package instead." in output, output
 
