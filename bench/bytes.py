@@ -4,8 +4,9 @@
 
 For the two ways the runtime starts, from the build's memory snapshot (the
 default) and from scratch (lean: ``?no-snapshot``, save-data), prints each file
-of the build's ``manifest.json`` ``boot`` list (the snapshot only on the
-default path) with its size as is, gzip -9 and brotli 11 (what a host sends
+the start fetches (``guide.site.runtime_files.start_files``: on the
+default path the snapshot, and the bundles with the files of the modules it
+holds empty) with its size as is, gzip -9 and brotli 11 (what a host sends
 from the ``.gz`` and ``.br`` files ``guide.site.publish`` writes, or the file as
 is where neither saves 10 %), and the totals. The page and the runtime's own
 JavaScript (``runner``, ``worker``: under 0.3 MB gzip) come on top. Brotli of
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 from guide.site.publish import MIN_SAVING, brotli_compress
-from guide.site.runtime_files import RUNTIME_BUILD
+from guide.site.runtime_files import RUNTIME_BUILD, start_files
 
 
 def sizes(path):
@@ -38,13 +39,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     pyodide = args.build / "pyodide"
     manifest = json.loads((pyodide / "manifest.json").read_text(encoding="utf-8"))
-    boot = manifest["boot"]
-    snapshot = manifest.get("snapshot")
-    rows = {name: sizes(pyodide / name) for name in boot}
-    paths = {
-        "from the snapshot (default)": boot,
-        "from scratch (lean)": [name for name in boot if name != snapshot],
-    }
+    restored, scratch = start_files(manifest)
+    rows = {name: sizes(pyodide / name) for name in {*restored, *scratch}}
+    paths = {"from the snapshot (default)": restored, "from scratch (lean)": scratch}
     for label, names in paths.items():
         print(f"\n{label}: files fetched before the first result")
         print(f"  {'file':<28} {'raw':>12} {'gzip -9':>12} {'brotli 11':>12}")

@@ -85,7 +85,11 @@ export async function bootRuntime({
   // The snapshot and the bundles download while Pyodide's own files do.
   const downloads = new Downloads(fetchChecked, progress);
   const snapshotDownload = snapshotFile ? downloads.start(snapshotFile) : null;
-  const files = downloads.all(manifest.bundles ?? []);
+  // Restored from the snapshot, Python holds some modules already: their files
+  // come empty (guide.browser_build.held_files); from scratch, every file.
+  const files = downloads.all(
+    (snapshotFile && manifest.restored_bundles) || manifest.bundles || [],
+  );
 
   const printed = { stdout: [], stderr: [] };
   const options = pyodideOptions(indexURL, {

@@ -112,8 +112,11 @@ export function freshRestorer(restoreFrom, defaultSnapshot, defaultFiles) {
 /**
  * (version) => Promise<{snapshot, files, first}>: another Django release,
  * booted once with its bundle (checked with `fetchChecked`) in place of the
- * default Django's among `bundles`, and snapshotted like the first
+ * default Django's among manifest.bundles, and snapshotted like the first
  * interpreter; `first` is that booted interpreter, {pyodide, session, ms}.
+ * Booted from scratch, it needs each bundle whole: those of `bundles` (the
+ * boot's) are reused, the others (the boot's were restored ones, with the
+ * files of the modules its snapshot held empty) fetched.
  */
 export function otherDjangoBooter({
   manifest,
@@ -126,9 +129,14 @@ export function otherDjangoBooter({
   return async (version) => {
     const file = manifest.django?.bundles?.[version];
     if (!file) throw new Error(`Django ${version} is not part of this build of the runtime`);
-    const djangoBundle = [file, await fetchChecked(file)];
     const defaultFile = manifest.django.bundles[manifest.django.default];
-    const files = bundles.map((entry) => (entry[0] === defaultFile ? djangoBundle : entry));
+    const booted = new Map(bundles);
+    const files = await Promise.all(
+      manifest.bundles.map(async (name) => {
+        const wanted = name === defaultFile ? file : name;
+        return [wanted, booted.get(wanted) ?? (await fetchChecked(wanted))];
+      }),
+    );
     const started = performance.now();
     let other;
     try {

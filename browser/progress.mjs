@@ -36,13 +36,14 @@ export class Progress {
 
 /**
  * The progress of a start: over the files manifest.boot lists (all of
- * manifest.files without it), less the memory snapshot when `snapshotFile`
- * is null (Python then boots from scratch).
+ * manifest.files without it) when Python starts from `snapshotFile`, else
+ * over manifest.boot_from_scratch (older builds: boot less the snapshot).
  */
 export function bootProgress(manifest, snapshotFile, onProgress) {
-  const names = (manifest.boot ?? Object.keys(manifest.files)).filter(
-    (f) => snapshotFile || f !== manifest.snapshot,
-  );
+  const boot = manifest.boot ?? Object.keys(manifest.files);
+  const names = snapshotFile
+    ? boot
+    : (manifest.boot_from_scratch ?? boot.filter((f) => f !== manifest.snapshot));
   const files = Object.fromEntries(names.map((f) => [f, manifest.files[f] ?? { size: 0 }]));
   return new Progress({ files }, onProgress);
 }

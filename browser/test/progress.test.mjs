@@ -61,6 +61,21 @@ describe("Progress", () => {
     // A boot file the manifest does not list counts for nothing.
     assert.equal(bootProgress({ ...MANIFEST, boot: ["extra.whl"] }, null, none).total, 0);
   });
+
+  test("bootProgress: from scratch, manifest.boot_from_scratch's files (whole bundles)", () => {
+    const manifest = {
+      ...MANIFEST,
+      boot: ["pyodide.asm.wasm", "packages.restored.bundle", "snapshot.bin"],
+      boot_from_scratch: ["pyodide.asm.wasm", "packages.bundle"],
+      files: { ...MANIFEST.files, "packages.restored.bundle": { size: 100 } },
+    };
+    const none = () => {};
+    assert.equal(bootProgress(manifest, "snapshot.bin", none).total, 6100);
+    assert.deepEqual(Object.keys(bootProgress(manifest, null, none).sizes), [
+      "pyodide.asm.wasm",
+      "packages.bundle",
+    ]);
+  });
 });
 
 describe("instrumentFetch", () => {

@@ -11,7 +11,9 @@
 // a snapshot is only faithful in an engine with the same JSPI as the one that
 // made it (Node 20 has at most the older API, behind a flag), so the worker
 // restores it only where WebAssembly.Suspending exists (start-choice.mjs).
-// Posts {ok, bytes, jspi, timings} or {ok: false, error}.
+// Posts {ok, bytes, jspi, timings, held} or {ok: false, error}; held: the files the
+// modules in the snapshot were imported from (their code is in the snapshot's
+// memory: guide.browser_build.held_files).
 import { bootPrepared, pyodideOptions, snapshotOf } from "./interpreter.mjs";
 import { hasJspi } from "./start-choice.mjs";
 
@@ -33,6 +35,13 @@ async function make() {
   const t0 = performance.now();
   const pyodide = await bootPrepared(loadPyodide, options, files, manifest.project.dir);
   const t1 = performance.now();
+  const held = JSON.parse(
+    pyodide.runPython(
+      "import json, sys\n" +
+        "json.dumps(sorted({m.__spec__.origin for m in list(sys.modules.values())\n" +
+        "    if getattr(m, '__spec__', None) and m.__spec__.has_location}))",
+    ),
+  );
   const snapshot = snapshotOf(pyodide);
   const t2 = performance.now();
   if (printed.length)
@@ -46,6 +55,7 @@ async function make() {
     ok: true,
     bytes: snapshot.byteLength,
     jspi: hasJspi(),
+    held,
     timings: { prepare: Math.round(t1 - t0), snapshot: Math.round(t2 - t1) },
   };
 }

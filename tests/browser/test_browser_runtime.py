@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from packaging.markers import InvalidMarker
 
-from guide.browser_build import build, bundles, pins, wheels
+from guide.browser_build import build, bundles, held_files, pins, wheels
 from guide.browser_build import lock as runtime_lock
 from guide.paths import ROOT
 
@@ -321,6 +321,30 @@ def test_bundle_round_trip(tmp_path):
     path.write_bytes(path.read_bytes() + b"extra")
     with pytest.raises(ValueError, match="5 bytes after the last file"):
         bundles.read_bundle(path)
+
+
+def test_restored_bundles_empty_only_the_files_of_held_modules(tmp_path):
+    site = {"django/__init__.pyc": b"held", "django/templatetags/i18n.pyc": b"held too"}
+    site |= {"django/contrib/admin/models.pyc": b"not imported", "tzdata/zones": b"data"}
+    bundles.write_bundle(tmp_path / "django.bundle", "/lib/site", site)
+    bundles.write_bundle(tmp_path / "project.bundle", "/home/p", {"manage.py": b"main()"})
+    held = ["/lib/site/django/__init__.pyc", "/lib/site/django/templatetags/i18n.pyc"]
+    held.append("/lib/python314.zip/os.py")  # the standard library stays whole
+
+    names, emptied = held_files.write_restored_bundles(
+        tmp_path, ["django.bundle", "project.bundle"], held
+    )
+
+    assert names == ["django.restored.bundle", "project.bundle"]
+    assert emptied == {
+        "django.restored.bundle": ["django/__init__.pyc", "django/templatetags/i18n.pyc"]
+    }
+    root, files = bundles.read_bundle(tmp_path / "django.restored.bundle")
+    # Every name stays (Django lists templatetags folders), the held ones empty.
+    assert root == "/lib/site" and files.keys() == site.keys()
+    assert {name for name, data in files.items() if not data} == set(emptied[names[0]])
+    assert files["django/contrib/admin/models.pyc"] == b"not imported"
+    assert not (tmp_path / "project.restored.bundle").exists()
 
 
 def test_other_djangos_are_pinned_with_hashes(tmp_path):

@@ -64,20 +64,30 @@ def test_pages_say_what_a_start_downloads_as_served(tmp_path):
     """The bytes a Run button announces: each file a start fetches, as the published
     site sends it (its .gz where publishing writes one: the compressible stdlib here,
     not the 9-byte .wasm, which gzip makes larger); with the memory snapshot or
-    without; and another Django release's bundle apart."""
+    without (whole bundles; from the snapshot, the ones with the files of the
+    modules it holds empty); and another Django release's bundle apart."""
     data = {
         "python_stdlib.zip": b"import this\n" * 1000,
         "snapshot.bin": b"\0" * 100_000,
         "django-5.2.bundle": b"from django import VERSION\n" * 100,
+        "packages.bundle": b"import asgiref.sync\n" * 300,
+        "packages.restored.bundle": b"import asgiref\n" * 50,
     }
     build = _build(tmp_path / "build", stdlib=data["python_stdlib.zip"])
     manifest_path = build / "pyodide" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    for name in ("snapshot.bin", "django-5.2.bundle"):
+    for name in (
+        "snapshot.bin",
+        "django-5.2.bundle",
+        "packages.bundle",
+        "packages.restored.bundle",
+    ):
         (build / "pyodide" / name).write_bytes(data[name])
         digest = hashlib.sha256(data[name]).hexdigest()
         manifest["files"][name] = {"size": len(data[name]), "sha256": digest}
-    manifest["boot"] = ["pyodide.asm.wasm", "python_stdlib.zip", "snapshot.bin"]
+    core = ["pyodide.asm.wasm", "python_stdlib.zip"]
+    manifest["boot"] = [*core, "packages.restored.bundle", "snapshot.bin"]
+    manifest["boot_from_scratch"] = [*core, "packages.bundle"]
     manifest["snapshot"] = "snapshot.bin"
     manifest["snapshot_jspi"] = True
     manifest["django"] = {"default": "6.1", "bundles": {"5.2": "django-5.2.bundle"}}
@@ -97,10 +107,10 @@ def test_pages_say_what_a_start_downloads_as_served(tmp_path):
         runtime_files.served_size(runtime / served.entry[role])
         for role in ("runner", "worker", "manifest")
     )
-    scratch = entry_points + len(b"\0asm wasm") + packed["python_stdlib.zip"]
+    core = entry_points + len(b"\0asm wasm") + packed["python_stdlib.zip"]
     assert served.download == {
-        "snapshot": scratch + packed["snapshot.bin"],
-        "scratch": scratch,
+        "snapshot": core + packed["packages.restored.bundle"] + packed["snapshot.bin"],
+        "scratch": core + packed["packages.bundle"],
         "snapshot_jspi": True,
         "django": {"5.2": packed["django-5.2.bundle"]},
     }

@@ -15,6 +15,8 @@ runs the in-Pyodide build step). Writes::
                                                servestatic, tzdata, uvicorn, click, h11,
                                                python-dotenv, guide-runtime (for the lock)
         snapshot.bin                           the memory snapshot Python starts from
+        *.restored.bundle                      a bundle as the snapshot's path needs it
+                                               (guide.browser_build.held_files)
         manifest.json                          sizes + sha256 of every file above
         build-info.json                        versions, what was stripped, timings
 
@@ -82,6 +84,7 @@ from guide.browser_build import preload
 from guide.browser_build import snapshot as memory_snapshot
 from guide.browser_build import wheels as wheel_writer
 from guide.browser_build.bundles import wheel_files, write_bundle
+from guide.browser_build.held_files import write_restored_bundles
 from guide.browser_build.lock import write_lock
 from guide.browser_build.pins import (
     download_other_djangos,
@@ -369,7 +372,15 @@ def main(argv=None):
     manifest["snapshot"] = path.name
     # Restored only where the engine stack switches as the one that made it (start-choice.mjs).
     manifest["snapshot_jspi"] = snapshot["jspi"]
-    manifest["boot"].append(path.name)
+    # Python from scratch needs every file; restored, not those of the modules it holds.
+    manifest["boot_from_scratch"] = list(manifest["boot"])
+    restored, emptied = write_restored_bundles(pyodide_dir, manifest["bundles"], snapshot["held"])
+    for name in emptied:
+        made = pyodide_dir / name
+        files[name] = {"size": made.stat().st_size, "sha256": sha256_file(made)}
+    manifest["restored_bundles"] = restored
+    swap = dict(zip(manifest["bundles"], restored, strict=True))
+    manifest["boot"] = [swap.get(name, name) for name in manifest["boot"]] + [path.name]
     (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     sizes = {
         name: {"bytes": info["size"], "gzip": gzip_size(pyodide_dir / name)}
@@ -385,6 +396,7 @@ def main(argv=None):
         "total_gzip": sum(s["gzip"] for s in sizes.values()),
         "pyodide_step": report["timings"],
         "snapshot_step": snapshot["timings"],
+        "restored_bundles_emptied": {name: len(rels) for name, rels in emptied.items()},
         "build_seconds": round(time.perf_counter() - started, 1),
     }
     (pyodide_dir / "build-info.json").write_text(json.dumps(info, indent=1) + "\n")

@@ -170,13 +170,26 @@ def served_size(path, gzip_bytes=None):
     return gzip_bytes if gzip_bytes <= (1 - MIN_SAVING) * size else size
 
 
+def start_files(manifest):
+    """``(from the snapshot, from scratch)``: the files of ``manifest`` each start fetches.
+
+    From the snapshot: ``manifest["boot"]``; from scratch: ``manifest["boot_from_scratch"]``
+    (whole bundles, no snapshot: :mod:`guide.browser_build.held_files`), or, for a
+    build without it, ``boot`` less the snapshot. Both: every file without ``boot``.
+    """
+    boot = manifest.get("boot") or sorted(manifest["files"])
+    snapshot = manifest.get("snapshot")
+    scratch = manifest.get("boot_from_scratch") or [name for name in boot if name != snapshot]
+    return (boot if snapshot else scratch), scratch
+
+
 def start_download(manifest, files, entry, build_info=None):
     """What the first start fetches, in bytes as served (:func:`served_size`):
     ``{"snapshot": ..., "scratch": ..., "snapshot_jspi": ..., "django": {...}}``.
 
-    ``snapshot``: the runner, the worker, the manifest and the files of
-    ``manifest["boot"]`` (Python resumed from the memory snapshot); ``scratch``: the
-    same without the snapshot (Python booted from scratch: ``browser/start-choice.mjs``);
+    ``snapshot``: the runner, the worker, the manifest and the files the start from the
+    memory snapshot fetches; ``scratch``: those of the start from scratch (both
+    :func:`start_files`; which one a page takes: ``browser/start-choice.mjs``);
     ``snapshot_jspi``: the manifest's (where the engine differs, the snapshot is not
     used); ``django``: for each other Django release of ``manifest["django"]``, its
     bundle (fetched the first time a block written for it runs). ``files``: each served path to its file; ``build_info``: the build's
@@ -195,14 +208,12 @@ def start_download(manifest, files, entry, build_info=None):
         return served_size(path, known.get("gzip") if same_file else None)
 
     common = sum(cost(entry[role]) for role in ("runner", "worker", "manifest"))
-    boot = manifest.get("boot") or sorted(manifest["files"])
-    snapshot = manifest.get("snapshot")
-    sizes = {name: cost(f"pyodide/{urls[name]}", name) for name in boot}
-    scratch = common + sum(size for name, size in sizes.items() if name != snapshot)
+    restored, scratch = start_files(manifest)
+    sizes = {name: cost(f"pyodide/{urls[name]}", name) for name in {*restored, *scratch}}
     django = manifest.get("django", {})
     return {
-        "snapshot": common + sum(sizes.values()) if snapshot else scratch,
-        "scratch": scratch,
+        "snapshot": common + sum(sizes[name] for name in restored),
+        "scratch": common + sum(sizes[name] for name in scratch),
         "snapshot_jspi": manifest.get("snapshot_jspi", False),
         "django": {
             minor: cost(f"pyodide/{urls[bundle]}", bundle)
