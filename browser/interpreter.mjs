@@ -53,6 +53,42 @@ export function snapshotOf(pyodide) {
 }
 
 /**
+ * Zero the memory of `pyodide` that its allocator does not use, before the
+ * build takes the snapshot (memory given back keeps what it held, such as the
+ * .pyc files Python read while importing: the snapshot would carry those
+ * bytes, and zeros compress to nothing). Every free chunk the allocator hands
+ * out below the program break is allocated, zeroed and given back, and the
+ * memory above the break, which nothing owns, is zeroed: nothing Python or
+ * Pyodide holds is written. The memory does not grow. Returns the bytes zeroed.
+ */
+export function zeroFreeMemory(pyodide) {
+  const M = pyodide._module;
+  const limit = M.HEAPU8.length;
+  M._malloc_trim(0); // the top of the heap back to the break
+  const start = M._sbrk(0);
+  M.HEAPU8.fill(0, start, limit);
+  let zeroed = limit - start;
+  const taken = [];
+  for (let size = 1 << 22; size >= 64; size >>= 1) {
+    for (;;) {
+      const brk = M._sbrk(0);
+      if (size + (1 << 20) > limit - brk) break; // a chunk that could grow memory
+      const chunk = M._malloc(size);
+      if (!chunk) break;
+      taken.push(chunk);
+      if (M._sbrk(0) !== brk) break; // from above the break: no free chunk of this size is left
+      M.HEAPU8.fill(0, chunk, chunk + size);
+      zeroed += size;
+    }
+  }
+  for (const chunk of taken) M._free(chunk);
+  if (M.HEAPU8.length !== limit) {
+    throw new Error(`zeroFreeMemory grew memory from ${limit} to ${M.HEAPU8.length} bytes`);
+  }
+  return zeroed;
+}
+
+/**
  * (snapshot, files, size) => Promise<pyodide>: loadPyodide() from a snapshot,
  * a new interpreter with the files written again. `snapshot` and `files` may
  * be promises (Pyodide's own downloads start meanwhile); `size` is the

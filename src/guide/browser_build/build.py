@@ -396,6 +396,7 @@ def main(argv=None):
         "total_gzip": sum(s["gzip"] for s in sizes.values()),
         "pyodide_step": report["timings"],
         "snapshot_step": snapshot["timings"],
+        "snapshot_free_memory_zeroed": snapshot["zeroed"],
         "restored_bundles_emptied": {name: len(rels) for name, rels in emptied.items()},
         "build_seconds": round(time.perf_counter() - started, 1),
     }

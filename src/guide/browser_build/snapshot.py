@@ -68,10 +68,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_snapshot(outdir):
-    """Write ``OUTDIR/pyodide/snapshot.bin``; returns ``{file, bytes, jspi, timings, held}``.
+    """Write ``OUTDIR/pyodide/snapshot.bin``; returns ``{file, bytes, jspi, timings, held, zeroed}``.
 
     ``held``: the files (paths in Pyodide's file system) of the modules imported
-    when the snapshot was taken (see :mod:`guide.browser_build.held_files`).
+    when the snapshot was taken (see :mod:`guide.browser_build.held_files`); ``zeroed``:
+    the bytes of free memory zeroed before (``browser/interpreter.mjs`` ``zeroFreeMemory``).
     """
     from playwright.sync_api import sync_playwright
 
@@ -115,4 +116,4 @@ def make_snapshot(outdir):
     if handler.received is None or len(handler.received) != report["bytes"]:
         raise SnapshotError("the memory snapshot did not arrive whole from Chromium")
     (outdir / "pyodide" / SNAPSHOT).write_bytes(handler.received)
-    return {"file": SNAPSHOT, **{k: report[k] for k in ("bytes", "jspi", "timings", "held")}}
+    return {"file": SNAPSHOT, **{k: report[k] for k in ("bytes", "jspi", "timings", "held", "zeroed")}}
