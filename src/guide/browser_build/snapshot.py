@@ -116,4 +116,7 @@ def make_snapshot(outdir):
     if handler.received is None or len(handler.received) != report["bytes"]:
         raise SnapshotError("the memory snapshot did not arrive whole from Chromium")
     (outdir / "pyodide" / SNAPSHOT).write_bytes(handler.received)
-    return {"file": SNAPSHOT, **{k: report[k] for k in ("bytes", "jspi", "timings", "held", "zeroed")}}
+    return {
+        "file": SNAPSHOT,
+        **{k: report[k] for k in ("bytes", "jspi", "timings", "held", "zeroed")},
+    }
