@@ -60,6 +60,12 @@ median of each, and every run, and writes the medians and each load's times to
 bench/results/browser.json (``--out``; the profiles under ``networks``),
 which docs/about.md shows (guide.site.tables.browser_bench). It refuses to measure on a busy machine
 (:mod:`guide.bench.machine`; ``--allow-busy``). A script, not a test.
+
+To iterate on one part, ``--modes`` chooses the loopback loads (empty: none) and
+``--visits`` the visits of each profile; ``--profiles loopback --visits second
+--modes ""`` measures second visits alone (each after its first visit, which is
+not reported). A run of part of the measurement writes its JSON only to an
+``--out`` of its own, never over bench/results/browser.json.
 """
 
 import argparse
@@ -319,20 +325,31 @@ def one_load(browser, url, dwell=0.0, read=0.0):
     return row
 
 
-def network_loads(playwright, url, conditions):
-    """A first and a second visit in one fresh profile (disk cache kept), and a lean first visit."""
+VISITS = ("first", "second", "lean")
+
+
+def network_loads(playwright, url, conditions, visits=VISITS):
+    """A first and a second visit in one fresh profile (disk cache kept), and a lean first visit.
+
+    ``visits``: those to return (a second visit needs the first: it is made, not returned).
+    """
     rows = {}
     for mode, page_url in (("first", url), ("lean", url + "&no-snapshot")):
+        if mode not in visits and not (mode == "first" and "second" in visits):
+            continue
         with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
             context = launch_persistent(playwright.chromium, profile)
             page = context.pages[0] if context.pages else context.new_page()
             wire = Wire(context, page, conditions)
             rows[mode] = visit(page, page_url, wire)
-            if mode == "first":
+            if mode == "first" and "second" in visits:
                 rows["second"] = visit(page, page_url, wire)
             context.close()
-    return rows
+    return {mode: row for mode, row in rows.items() if mode in visits}
 
+
+MODES = ("cold", "lean", "hover", "view")
+"""The loads on loopback, each in a new browser context."""
 
 PHASES = ("download", "compile", "pyodide", "project", "files", "setup", "total")
 
@@ -423,6 +440,16 @@ def main(argv=None):
     parser.add_argument(
         "--profiles", default=",".join(PROFILES), help=f"network profiles ({', '.join(PROFILES)})"
     )
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help=f"loopback loads ({', '.join(MODES)}; empty: none)",
+    )
+    parser.add_argument(
+        "--visits",
+        default=",".join(VISITS),
+        help=f"visits on each network profile ({', '.join(VISITS)})",
+    )
     parser.add_argument("--files", action="store_true", help="print each response's bytes")
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
@@ -432,6 +459,15 @@ def main(argv=None):
     unknown = [name for name in profiles if name not in PROFILES]
     if unknown:
         parser.error(f"unknown profile {unknown[0]} (known: {', '.join(PROFILES)})")
+    chosen_modes = [name for name in args.modes.split(",") if name]
+    visits = [name for name in args.visits.split(",") if name]
+    for given, known, what in ((chosen_modes, MODES, "mode"), (visits, VISITS, "visit")):
+        unknown = [name for name in given if name not in known]
+        if unknown:
+            parser.error(f"unknown {what} {unknown[0]} (known: {', '.join(known)})")
+    partial_run = (
+        chosen_modes != list(MODES) or visits != list(VISITS) or profiles != list(PROFILES)
+    )
     try:
         _, manifest = runtime_files.read_served(args.site / runtime_files.RUNTIME_DIR)
     except runtime_files.ServedRuntimeError as error:
@@ -454,8 +490,9 @@ def main(argv=None):
             "hover": (url, {"dwell": args.dwell}),
             "view": (url.removesuffix("?no-prefetch"), {"read": args.read}),
         }
+        modes = {mode: modes[mode] for mode in chosen_modes}
         rows = {mode: [] for mode in modes}
-        networks = {name: {"first": [], "second": [], "lean": []} for name in profiles}
+        networks = {name: {visit: [] for visit in visits} for name in profiles}
         with sync_playwright() as playwright:
             browser = launch(playwright, args.chromium)
             chromium_version = browser.version
@@ -467,14 +504,15 @@ def main(argv=None):
             browser.close()
             for name in profiles:
                 for number in range(args.runs):
-                    loads = network_loads(playwright, url, conditions(PROFILES[name][1]))
+                    loads = network_loads(playwright, url, conditions(PROFILES[name][1]), visits)
                     for mode, row in loads.items():
                         networks[name][mode].append(row)
                         print_row(f"{name} {mode}", number, row)
         server.shutdown()
     if args.files:
-        print_files("cold (from the snapshot)", rows["cold"][0])
-        print_files("lean (from scratch)", rows["lean"][0])
+        for mode, label in (("cold", "cold (from the snapshot)"), ("lean", "lean (from scratch)")):
+            if rows.get(mode):
+                print_files(label, rows[mode][0])
     print(f"\nmedian of {args.runs} page loads:")
     print(f"  (Chromium sent Accept-Encoding: {' | '.join(sorted(PublishedHandler.accepted))})")
     for mode, label in (
@@ -483,6 +521,8 @@ def main(argv=None):
         ("hover", f"after {args.dwell:g} s hover"),
         ("view", f"read {args.read:g} s in view"),
     ):
+        if mode not in modes:
+            continue
         found = summary(rows[mode], mode)
         print(
             f"  {label:<22} first result {found['first_s']:5.2f} s | "
@@ -490,7 +530,7 @@ def main(argv=None):
             f"{found['sent_mb']:5.2f} MB before the first result"
         )
     for name in profiles:
-        for mode in ("first", "second", "lean"):
+        for mode in visits:
             found = summary(networks[name][mode], mode)
             print(
                 f"  {PROFILES[name][0]:<32} {mode:<6} first result {found['first_s']:6.2f} s | "
@@ -515,6 +555,10 @@ def main(argv=None):
             for name in profiles
         },
     }
+    if partial_run and args.out == RESULTS:
+        # Part of the measurement: it would replace the whole results file.
+        print(f"not written: {RESULTS} holds full runs only (--out FILE to keep this one)")
+        return 0
     write_results(args.out, data)
     print(f"wrote {args.out}")
     return 0

@@ -20,6 +20,7 @@ import {
   restorer,
   snapshotOf,
 } from "./interpreter.mjs";
+import { KeptFiles } from "./kept-files.mjs";
 import { InterpreterPool } from "./pool.mjs";
 import { bootProgress, instrumentFetch } from "./progress.mjs";
 import { snapshotToUse } from "./start-choice.mjs";
@@ -79,10 +80,17 @@ export async function bootRuntime({
   progress.report("runtime");
   const wasmCache = cacheCompiledWasm();
   routeRuntimeFetches(indexURL, wasmCache, manifest.urls);
+  // From the snapshot, the .wasm compiles (streamed) from now on, while the
+  // other files load and Pyodide's modules are imported.
+  if (snapshotFile && /^https?:/.test(indexURL)) {
+    wasmCache?.precompile(`${indexURL}pyodide.asm.wasm`);
+  }
   const servedAs = (file) => indexURL + (manifest.urls?.[file] ?? file);
   const loadPyodide = givenLoadPyodide ?? (await importModule(servedAs("pyodide.mjs"))).loadPyodide;
-  const fetchChecked = checkedFetcher(getBytes, indexURL, manifest);
-  // The snapshot and the bundles download while Pyodide's own files do.
+  // The snapshot and the bundles as checked on an earlier visit, else downloaded
+  // and checked (kept-files.mjs); they load while Pyodide's own files do.
+  const kept = new KeptFiles(checkedFetcher(getBytes, indexURL, manifest), indexURL, manifest);
+  const fetchChecked = (file) => kept.get(file);
   const downloads = new Downloads(fetchChecked, progress);
   const snapshotDownload = snapshotFile ? downloads.start(snapshotFile) : null;
   // Restored from the snapshot, Python holds some modules already: their files
@@ -119,7 +127,6 @@ export async function bootRuntime({
       ? await startFromSnapshot({
           ...start,
           restoreFrom,
-          wasmCache,
           snapshotDownload,
           size: manifest.files[snapshotFile].size,
         })
@@ -171,6 +178,8 @@ export async function bootRuntime({
   timings.setup = Math.round(performance.now() - t3);
   timings.total = Math.round(performance.now() - t0);
   progress.report("ready");
+  // Keep what was downloaded for the next visit, now that Python has started.
+  kept.store();
 
   return {
     pyodide,
@@ -195,17 +204,14 @@ export async function bootRuntime({
  */
 async function startFromSnapshot({
   restoreFrom,
-  wasmCache,
   snapshotDownload,
   size,
-  indexURL,
   files,
   progress,
   startError,
   timings,
   t0,
 }) {
-  if (/^https?:/.test(indexURL)) wasmCache?.precompile(`${indexURL}pyodide.asm.wasm`);
   let pyodide;
   try {
     pyodide = await restoreFrom(snapshotDownload, files, size);
