@@ -37,7 +37,8 @@ def kept_files(site_dir, site_url):
     """``{file: (key, size, served name)}`` for the files a start keeps: snapshot, bundles."""
     _, manifest = runtime_files.read_served(site_dir / runtime_files.RUNTIME_DIR)
     index = f"{site_url}/{runtime_files.RUNTIME_DIR}/pyodide/"
-    names = [*manifest["bundles"], manifest["snapshot"]]
+    # From the snapshot: the bundles with the files of the modules it holds empty.
+    names = [*manifest["restored_bundles"], manifest["snapshot"]]
     return {
         name: (
             f"{index}{name}?sha256={manifest['files'][name]['sha256']}",
