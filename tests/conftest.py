@@ -89,7 +89,7 @@ def site_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def public_site_dir(tmp_path_factory, worker_id):
+def public_site_dir(tmp_path_factory, request):
     """The site built as the Pages workflow builds it: for its public URL, with links to
     its repository (``helpers.PUBLIC_URL``, ``helpers.REPO_URL``).
 
@@ -99,7 +99,7 @@ def public_site_dir(tmp_path_factory, worker_id):
     """
     from helpers import PUBLIC_URL, REPO_URL, build_site
 
-    if worker_id == "master":  # no xdist: this process alone
+    if not hasattr(request.config, "workerinput"):  # not an xdist worker: this process alone
         return build_site(tmp_path_factory.mktemp("public-site"), PUBLIC_URL, REPO_URL)
     shared = tmp_path_factory.getbasetemp().parent  # the workers' common folder
     out, done = shared / "public-site", shared / "public-site.built"
