@@ -4,9 +4,11 @@ The example project is importable in-process (for ASGI-level tests that call
 ``application`` directly) and runs out-of-process under real servers.
 """
 
+import fcntl
 import fnmatch
 import os
 import re
+import shutil
 import tempfile
 import tomllib
 from pathlib import Path
@@ -87,12 +89,27 @@ def site_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def public_site_dir(tmp_path_factory):
+def public_site_dir(tmp_path_factory, request):
     """The site built as the Pages workflow builds it: for its public URL, with links to
-    its repository (``helpers.PUBLIC_URL``, ``helpers.REPO_URL``)."""
+    its repository (``helpers.PUBLIC_URL``, ``helpers.REPO_URL``).
+
+    Built once per run: under pytest-xdist the workers share one build (the first
+    to ask builds it in their common temporary folder, the others wait for it),
+    since each module that uses it may run on another worker.
+    """
     from helpers import PUBLIC_URL, REPO_URL, build_site
 
-    return build_site(tmp_path_factory.mktemp("public-site"), PUBLIC_URL, REPO_URL)
+    if not hasattr(request.config, "workerinput"):  # not an xdist worker: this process alone
+        return build_site(tmp_path_factory.mktemp("public-site"), PUBLIC_URL, REPO_URL)
+    shared = tmp_path_factory.getbasetemp().parent  # the workers' common folder
+    out, done = shared / "public-site", shared / "public-site.built"
+    with open(shared / "public-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)  # a build that failed half-way
+            build_site(out, PUBLIC_URL, REPO_URL)
+            done.touch()
+    return out
 
 
 # -- skips are allowed only where tests/allowed_skips.toml lists them ----------------

@@ -219,20 +219,33 @@ def test_mysite_conf_leaves_the_read_timeout_of_location_slash_at_nginx_default(
     assert "proxy_read_timeout" not in proxy and "proxy_buffering off;" in proxy
 
 
-@pytest.mark.timeout(300)
-def test_heartbeats_keep_a_stream_open_through_nginx_past_its_read_timeout(tmp_path, database):
-    """Two quiet streams through the page's nginx: with heartbeats, and without."""
+def heartbeats_through_nginx(database, heartbeat, wait, read_timeout=None):
+    """Two quiet streams through the page's nginx, one server sending a heartbeat every
+    ``heartbeat`` seconds, the other none, both held ``wait`` seconds; then a vote.
+
+    ``read_timeout``: a ``proxy_read_timeout`` added to ``location /`` (else the
+    page's configuration as it is, nginx's default). Returns the heartbeats the
+    first stream received meanwhile, the vote's counts and the event that
+    reached it, and what nginx logged for the second.
+    """
     certs = nginx.shared_dir("sse-certs-")
     cert, key = nginx.self_signed_certificate(certs)
     static_root, private_root = nginx.shared_dir("sse-static-"), nginx.shared_dir("sse-private-")
+    replace = None
+    if read_timeout is not None:
+        proxy = nginx.sections(nginx.snippet("mysite.conf"))["proxy"]
+        at = proxy.rindex("}")
+        replace = {
+            "proxy": f"{proxy[:at]}    proxy_read_timeout {read_timeout}s;\n    {proxy[at:]}"
+        }
     env = {"MYSITE_SQLITE_PATH": database, "MYSITE_SQLITE_CONCURRENT": "1"}
-    beating = serve(example_env(**env, MYSITE_EVENTS_HEARTBEAT="15"))
+    beating = serve(example_env(**env, MYSITE_EVENTS_HEARTBEAT=str(heartbeat)))
     silent = serve(example_env(**env, MYSITE_EVENTS_HEARTBEAT="3600"))
     proxies = []
     try:
         for server in (beating, silent):
             text, https_port, http_port = nginx.site(
-                f"127.0.0.1:{server.port}", cert, key, static_root, private_root
+                f"127.0.0.1:{server.port}", cert, key, static_root, private_root, replace
             )
             proxy = nginx.Nginx(text, [https_port, http_port])
             proxy.start()
@@ -245,12 +258,12 @@ def test_heartbeats_keep_a_stream_open_through_nginx_past_its_read_timeout(tmp_p
                 await stream.next_event()
                 streams.append(stream)
             kept, cut = streams
-            await asyncio.sleep(NGINX_READ_TIMEOUT + 10)
+            await asyncio.sleep(wait)
             with pytest.raises(StreamClosed):
                 await cut.next(timeout=5)
             beats = 0  # the heartbeats that arrived meanwhile
             try:
-                while "comment" in await kept.next(timeout=1):
+                while "comment" in await kept.next(timeout=min(1, heartbeat / 5)):
                     beats += 1
             except TimeoutError:
                 pass
@@ -260,13 +273,38 @@ def test_heartbeats_keep_a_stream_open_through_nginx_past_its_read_timeout(tmp_p
             return beats, counted, event
 
         beats, counted, event = asyncio.run(main())
-        assert beats >= (NGINX_READ_TIMEOUT + 10) // 15 - 1
-        assert json.loads(event["data"]) == counted
-        assert "upstream timed out" in proxies[1][0].errors()
+        return beats, counted, event, proxies[1][0].errors()
     finally:
         for proxy, _ in proxies:
             proxy.stop()
         beating.stop(), silent.stop()
+
+
+def test_heartbeats_keep_a_stream_open_through_nginx_past_its_read_timeout(database):
+    """On each Django: the example's stream, its heartbeats every 0.5 s, through the
+    page's nginx with a read timeout of 2 s (the page's is nginx's default, 60 s:
+    the next test), held 4 s: the stream with heartbeats stays open, the other is cut."""
+    beats, counted, event, errors = heartbeats_through_nginx(database, 0.5, 4, read_timeout=2)
+    assert beats >= 4 // 0.5 - 2
+    assert json.loads(event["data"]) == counted
+    assert "upstream timed out" in errors
+
+
+@pytest.mark.server_fact
+@pytest.mark.timeout(300)
+def test_at_nginx_default_read_timeout_heartbeats_every_15_s_keep_a_stream_open(database):
+    """The page's configuration as it is (nginx's default read timeout, 60 s) and the
+    example's default heartbeat (15 s), held 70 s: what the page says.
+
+    Once (``server_fact``, the newest Django): what it adds to the test above is
+    nginx's own, its default timeout; the stream and its heartbeats through each
+    Django are the test above's. (70 s of waiting, once instead of on each Django.)
+    """
+    wait = NGINX_READ_TIMEOUT + 10
+    beats, counted, event, errors = heartbeats_through_nginx(database, 15, wait)
+    assert beats >= wait // 15 - 1
+    assert json.loads(event["data"]) == counted
+    assert "upstream timed out" in errors
 
 
 # --- GZipMiddleware ----------------------------------------------------------
