@@ -43,8 +43,8 @@ from pathlib import Path
 
 import yaml
 
-from browser import serve
 from guide.bench.machine import add_allow_busy, idle_machine, write_results
+from guide.bench.static_host import serve
 from guide.paths import ROOT
 from guide.services.chromium import CHROMIUM, CHROMIUM_ARGS
 from guide.site import publish
