@@ -26,8 +26,10 @@ main thread's time per category (``mainthread-work-breakdown``) and per script
 tasks (``long-tasks``) by script. Writes the median runs and every run's
 score and blocking time to bench/results/lighthouse.json (``--out``) with the
 machine block (:mod:`guide.bench.machine`; it refuses to measure on a busy
-machine without ``--allow-busy``). ``--keep DIR`` keeps each run's whole
-Lighthouse report (JSON) there. A script, not a test.
+machine without ``--allow-busy``). A run that gives no score (Lighthouse's
+error, such as a page it could not trace in time) is printed with the error and
+recorded under ``failed_runs``, not counted. ``--keep DIR`` keeps each run's
+whole Lighthouse report (JSON) there. A script, not a test.
 """
 
 import argparse
@@ -116,6 +118,15 @@ def run_lighthouse(url, chromium, report):
     ]
     subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": chromium})
     return json.loads(Path(report).read_text(encoding="utf-8"))
+
+
+def failure(report):
+    """Why a Lighthouse run gave no performance score (its error), or None."""
+    if report["categories"]["performance"]["score"] is not None:
+        return None
+    error = report.get("runtimeError") or {}
+    audit = report["audits"].get("total-blocking-time", {})
+    return error.get("message") or audit.get("errorMessage") or "no performance score"
 
 
 def items(report, audit):
@@ -215,6 +226,7 @@ def main(argv=None):
         [str(LIGHTHOUSE), "--version"], check=True, capture_output=True, text=True
     ).stdout.strip()
     runs = {name: [] for name in pages}
+    failed = {name: [] for name in pages}  # Lighthouse's error, for a run that gave no score
     chromium_version = None
     with tempfile.TemporaryDirectory(prefix="bench-lighthouse-") as folder:
         published = Path(folder) / "site"
@@ -227,6 +239,14 @@ def main(argv=None):
                     report_path = Path(folder) / f"{name}-{number + 1}.json"
                     report = run_lighthouse(base + path, args.chromium, report_path)
                     chromium_version = report["environment"]["hostUserAgent"]
+                    if args.keep:
+                        args.keep.mkdir(parents=True, exist_ok=True)
+                        (args.keep / report_path.name).write_bytes(report_path.read_bytes())
+                    problem = failure(report)
+                    if problem:
+                        failed[name].append(problem)
+                        print(f"{name:<16} run {number + 1}: no score ({problem})", flush=True)
+                        continue
                     run = figures(report, base)
                     runs[name].append(run)
                     print(
@@ -234,13 +254,15 @@ def main(argv=None):
                         f"TBT {run['tbt_ms']} ms, LCP {run['lcp_ms']} ms, CLS {run['cls']}",
                         flush=True,
                     )
-                    if args.keep:
-                        args.keep.mkdir(parents=True, exist_ok=True)
-                        (args.keep / report_path.name).write_bytes(report_path.read_bytes())
         finally:
             server.shutdown()
     for name, path in pages.items():
-        print_page(name, path, runs[name], args.top)
+        if runs[name]:
+            print_page(name, path, runs[name], args.top)
+        for problem in failed[name]:
+            print(f"{name}: a run gave no score: {problem}")
+    if not all(runs.values()):
+        return f"no run of {', '.join(n for n, r in runs.items() if not r)} gave a score"
     data = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info,
@@ -255,6 +277,7 @@ def main(argv=None):
                 "score_runs": [run["score"] for run in runs[name]],
                 "tbt_ms_runs": [run["tbt_ms"] for run in runs[name]],
                 "median_tbt_ms": round(statistics.median(r["tbt_ms"] for r in runs[name])),
+                "failed_runs": failed[name],
             }
             for name, path in pages.items()
         },
