@@ -382,6 +382,20 @@ def bench_browser(session):
 
 
 @nox.session(python=DEFAULT_PYTHON)
+def bench_lighthouse(session):
+    """Lighthouse's mobile performance audit of four pages of the published site.
+
+    Home, a how-to with runnable blocks, the tutorial and the largest troubleshooting
+    page: score, total blocking time, LCP, CLS, DOM size, main-thread time by script.
+    Writes bench/results/lighthouse.json.
+    """
+    install(session, "docs", "browser-build")
+    npm_ci(session)  # lighthouse is pinned in package.json's devDependencies
+    site_dir = build_site(session)
+    session.run("python", "bench/lighthouse.py", "--site", str(site_dir), *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
 def bench_postgres(session):
     """PostgreSQL connections under load (CONN_MAX_AGE 0 and 60, Django's pool).
 

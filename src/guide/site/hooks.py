@@ -43,6 +43,7 @@ from guide.content import snippets as model
 from guide.site import (
     assets,
     clone_command,
+    code_blocks,
     editor_bundle,
     example_download,
     llms,
@@ -135,6 +136,7 @@ def on_page_content(html, page, config, files):
     example = page.file.src_uri not in repo_links.OWN_PROJECT
     html = repo_links.link(html, config["repo_url"], _state.get("branch"), example)
     html = search.exclude_code(html)
+    html = code_blocks.mark_line_spans(html)
     if assets.has_diagram(html, page.file.src_uri):
         page.meta["mermaid"] = True
         _state["diagrams"] = True
