@@ -77,11 +77,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from guide.bench.machine import add_allow_busy, idle_machine, write_results
-from guide.bench.static_host import PublishedHandler, serve
+from guide.bench.static_host import PublishedHandler, published_and_served
 from guide.clients.run_button import press_run
 from guide.paths import ROOT
 from guide.services.chromium import CHROMIUM, launch, launch_persistent
-from guide.site import publish, runtime_files
+from guide.site import runtime_files
 
 PAGE = "howto/application-object/"
 RESULTS = Path(__file__).resolve().parent / "results" / "browser.json"
@@ -367,10 +367,7 @@ def main(argv=None):
     machine_info = idle_machine(args.allow_busy)  # before anything starts
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="bench-published-") as published:
-        published = Path(published) / "site"
-        publish.publish(args.site, published)
-        server = serve(published)
+    with published_and_served(args.site) as (_, server):
         url = f"http://127.0.0.1:{server.server_address[1]}/{PAGE}?no-prefetch"
         modes = {
             "cold": (url, {}),

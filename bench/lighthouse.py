@@ -39,17 +39,15 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
 from guide.bench.machine import add_allow_busy, idle_machine, write_results
-from guide.bench.static_host import serve
+from guide.bench.static_host import published_and_served
 from guide.paths import ROOT
 from guide.services.chromium import CHROMIUM, CHROMIUM_ARGS
-from guide.site import publish
 
 RESULTS = Path(__file__).resolve().parent / "results" / "lighthouse.json"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
@@ -228,34 +226,28 @@ def main(argv=None):
     runs = {name: [] for name in pages}
     failed = {name: [] for name in pages}  # Lighthouse's error, for a run that gave no score
     chromium_version = None
-    with tempfile.TemporaryDirectory(prefix="bench-lighthouse-") as folder:
-        published = Path(folder) / "site"
-        publish.publish(args.site, published, log=lambda *_: None)
-        server = serve(published)
+    with published_and_served(args.site, log=lambda *_: None) as (published, server):
         base = f"http://127.0.0.1:{server.server_address[1]}/"
-        try:
-            for number in range(args.runs):
-                for name, path in pages.items():
-                    report_path = Path(folder) / f"{name}-{number + 1}.json"
-                    report = run_lighthouse(base + path, args.chromium, report_path)
-                    chromium_version = report["environment"]["hostUserAgent"]
-                    if args.keep:
-                        args.keep.mkdir(parents=True, exist_ok=True)
-                        (args.keep / report_path.name).write_bytes(report_path.read_bytes())
-                    problem = failure(report)
-                    if problem:
-                        failed[name].append(problem)
-                        print(f"{name:<16} run {number + 1}: no score ({problem})", flush=True)
-                        continue
-                    run = figures(report, base)
-                    runs[name].append(run)
-                    print(
-                        f"{name:<16} run {number + 1}: score {run['score']}, "
-                        f"TBT {run['tbt_ms']} ms, LCP {run['lcp_ms']} ms, CLS {run['cls']}",
-                        flush=True,
-                    )
-        finally:
-            server.shutdown()
+        for number in range(args.runs):
+            for name, path in pages.items():
+                report_path = published.parent / f"{name}-{number + 1}.json"
+                report = run_lighthouse(base + path, args.chromium, report_path)
+                chromium_version = report["environment"]["hostUserAgent"]
+                if args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    (args.keep / report_path.name).write_bytes(report_path.read_bytes())
+                problem = failure(report)
+                if problem:
+                    failed[name].append(problem)
+                    print(f"{name:<16} run {number + 1}: no score ({problem})", flush=True)
+                    continue
+                run = figures(report, base)
+                runs[name].append(run)
+                print(
+                    f"{name:<16} run {number + 1}: score {run['score']}, "
+                    f"TBT {run['tbt_ms']} ms, LCP {run['lcp_ms']} ms, CLS {run['cls']}",
+                    flush=True,
+                )
     for name, path in pages.items():
         if runs[name]:
             print_page(name, path, runs[name], args.top)

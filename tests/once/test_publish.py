@@ -148,16 +148,7 @@ def test_publish_writes_br_files_beside_the_gz_files(fake_site, tmp_path, capsys
 
 def _rules(headers_text):
     """``{path: {name: value}}`` from a _headers file."""
-    rules, current = {}, None
-    for line in headers_text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        if line.startswith("/"):
-            current = rules.setdefault(line.strip(), {})
-        else:
-            name, value = line.strip().split(":", 1)
-            current[name] = value.strip()
-    return rules
+    return {path: dict(pairs) for path, pairs in publish.read_headers_file(headers_text).items()}
 
 
 def test_headers_file(fake_site, tmp_path):

@@ -6,15 +6,21 @@ it is) with ``Content-Encoding`` and ``Vary``, a ``304`` to a matching
 ``If-Modified-Since``, and each rule of its ``_headers`` file (the runtime's
 files cached for a year, the pages revalidated). ``PublishedHandler.sent``
 records every response's bytes (headers included) and ``accepted`` the
-``Accept-Encoding`` headers the browser sent. Used by ``bench/browser.py`` and
-``bench/lighthouse.py``.
+``Accept-Encoding`` headers the browser sent. :func:`published_and_served`
+publishes a built site into a temporary folder first. Used by ``bench/browser.py``
+and ``bench/lighthouse.py``.
 """
 
 import http.server
+import tempfile
 import threading
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from guide.site import publish
+from guide.site.publish import read_headers_file
 
 
 class PublishedHandler(http.server.SimpleHTTPRequestHandler):
@@ -104,23 +110,27 @@ class Counted:
         return getattr(self.stream, name)
 
 
-def header_rules(text):
-    """``{url path: [(name, value)]}`` of a published ``_headers`` file."""
-    rules, current = {}, None
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        if line.startswith("/"):
-            current = rules.setdefault(line.strip(), [])
-        else:
-            name, value = (part.strip() for part in line.split(":", 1))
-            current.append((name, value))
-    return rules
-
-
 def serve(published):
-    PublishedHandler.rules = header_rules((published / "_headers").read_text(encoding="utf-8"))
+    PublishedHandler.rules = read_headers_file((published / "_headers").read_text(encoding="utf-8"))
     handler = partial(PublishedHandler, directory=str(published))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+@contextmanager
+def published_and_served(site, log=print):
+    """``site`` (a built site) published into a temporary folder and served there.
+
+    Yields ``(published folder, server)``; the server stops and the folder is removed
+    on exit. ``log``: :func:`guide.site.publish.publish`'s.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-published-") as folder:
+        published = Path(folder) / "site"
+        publish.publish(site, published, log=log)
+        server = serve(published)
+        try:
+            yield published, server
+        finally:
+            server.shutdown()
+            server.server_close()

@@ -207,6 +207,20 @@ def headers_file(paths):
     return "\n".join(blocks) + "\n"
 
 
+def read_headers_file(text):
+    """``{url path: [(name, value)]}`` of a ``_headers`` text (:func:`headers_file`'s)."""
+    rules, current = {}, None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith("/"):
+            current = rules.setdefault(line.strip(), [])
+        else:
+            name, value = (part.strip() for part in line.split(":", 1))
+            current.append((name, value))
+    return rules
+
+
 def publish(site, out, log=print, site_url=None, brotli=True):
     """Copy ``site`` to ``out`` with ``.gz`` and ``.br`` files, ``_headers``, ``.nojekyll``; totals.
 
