@@ -13,8 +13,10 @@ written).
 :func:`write_restored_bundles` writes, beside each bundle that holds such
 files, a copy in which each of them is empty (``NAME.restored.bundle``). The
 file stays, with its name: Django lists some folders to find what is in them
-(``pkgutil.walk_packages`` over each ``templatetags`` package, the ``management/commands``
-folders), and finds the same names. An empty ``.pyc`` that something did load
+(``pkgutil.walk_packages`` over each ``templatetags`` package, ``pkgutil.iter_modules``
+over the ``management/commands`` folders: Django 6.1,
+``django/template/backends/django.py`` ``get_package_libraries`` and
+``django/core/management/__init__.py`` ``find_commands``), and finds the same names. An empty ``.pyc`` that something did load
 would fail loudly (``ImportError: bad magic number``), never run other code.
 
 Only the bundles (sourceless ``.pyc`` files) are treated so. The standard
