@@ -13,6 +13,7 @@ import {
 import { checkedFetcher } from "./integrity.mjs";
 import {
   bootPrepared,
+  dataFromSnapshot,
   freshRestorer,
   memoryMessage,
   otherDjangoBooter,
@@ -93,6 +94,23 @@ export async function bootRuntime({
   const fetchChecked = (file) => kept.get(file);
   const downloads = new Downloads(fetchChecked, progress);
   const snapshotDownload = snapshotFile ? downloads.start(snapshotFile) : null;
+  // The .wasm comes without its data segments (guide.browser_build.wasm_data),
+  // which every interpreter needs before its code runs: from the snapshot's
+  // copy and how they differ (a small file), else downloaded whole. Once per worker.
+  const { wasm_data: data } = manifest;
+  let wasmBytes = null;
+  const wasmData = data
+    ? () =>
+        (wasmBytes ??=
+          snapshotFile && data.snapshot_difference
+            ? dataFromSnapshot(
+                snapshotDownload,
+                downloads.start(data.snapshot_difference),
+                data.offset,
+              )
+            : downloads.start(data.file).then((bytes) => ({ offset: data.offset, bytes })))
+    : null;
+  wasmData?.(); // with the other downloads
   // Restored from the snapshot, Python holds some modules already: their files
   // come empty (guide.browser_build.held_files); from scratch, every file.
   const files = downloads.all(
@@ -107,7 +125,7 @@ export async function bootRuntime({
   const asmModule = await importModule(servedAs("pyodide.asm.mjs"));
   // Pyodide would import pyodide.asm.mjs by that name: hand it the one imported here.
   options.createPyodideModule = asmModule.default;
-  const restoreFrom = restorer(loadPyodide, options, asmModule);
+  const restoreFrom = restorer(loadPyodide, options, asmModule, wasmData);
   /**
    * Pyodide's own message ("Program terminated with exit(1)") rarely names
    * the cause: name a core file that cannot be fetched.
@@ -130,7 +148,12 @@ export async function bootRuntime({
           snapshotDownload,
           size: manifest.files[snapshotFile].size,
         })
-      : await startFromScratch({ ...start, projectDir: manifest.project.dir });
+      : await startFromScratch({
+          ...start,
+          projectDir: manifest.project.dir,
+          setupImports: manifest.setup_imports,
+          wasmData,
+        });
     timings.download = Math.round(downloads.lastArrival - t0);
     // Pyodide only logs a standard library it could not install, and Python
     // restored from a snapshot starts without reading it: check it is there.
@@ -162,6 +185,7 @@ export async function bootRuntime({
       loadPyodide,
       options,
       projectDir: manifest.project.dir,
+      wasmData,
     }),
     project: manifest.project,
     manifest,
@@ -239,6 +263,8 @@ async function startFromScratch({
   options,
   files,
   projectDir,
+  setupImports,
+  wasmData,
   progress,
   startError,
   timings,
@@ -256,7 +282,11 @@ async function startFromScratch({
   };
   let pyodide;
   try {
-    pyodide = await bootPrepared(loadPyodide, options, files, projectDir, onPhase);
+    pyodide = await bootPrepared(loadPyodide, options, files, projectDir, {
+      onPhase,
+      setupImports,
+      wasmData,
+    });
   } catch (error) {
     if (booted) throw error; // a bundle that failed its check, or the project
     throw await startError(error);

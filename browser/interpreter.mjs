@@ -35,15 +35,74 @@ export function memoryMessage(error, what) {
  * for another Django release, and when the page starts without the snapshot.
  * `files` may be a promise (it is awaited once Python has booted);
  * `onPhase(name)` is called as each phase ends: "pyodide", "files", "project".
+ * `setupImports`: the modules django.setup() imports (manifest.setup_imports,
+ * found at build); those that import without settings are imported too.
+ * `wasmData`: () => Promise<{offset, bytes}>, the .wasm's data segments
+ * (manifest.wasm_data) when the build served the .wasm without them; then
+ * `options.createPyodideModule` must be set (pyodide.asm.mjs's default export).
  */
-export async function bootPrepared(loadPyodide, options, files, projectDir, onPhase = () => {}) {
-  const pyodide = await loadPyodide({ ...options, _makeSnapshot: true });
+export async function bootPrepared(
+  loadPyodide,
+  options,
+  files,
+  projectDir,
+  { onPhase = () => {}, setupImports = [], wasmData = null } = {},
+) {
+  const pyodide = await loadPyodide({
+    ...options,
+    _makeSnapshot: true,
+    ...(wasmData && { createPyodideModule: withWasmData(options.createPyodideModule, wasmData()) }),
+  });
   onPhase("pyodide");
   writeBundles(pyodide.FS, await files, options.indexURL);
   onPhase("files");
-  pyodide.runPython(`import guide_session; guide_session.prepare(${JSON.stringify(projectDir)})`);
+  const args = [projectDir, JSON.stringify(setupImports)].map((a) => JSON.stringify(a));
+  pyodide.runPython(`import guide_session; guide_session.prepare(${args.join(", ")})`);
   onPhase("project");
   return pyodide;
+}
+
+/**
+ * createPyodideModule for a .wasm served without its data segments
+ * (guide.browser_build.wasm_data): the data (a promise of {offset, bytes}) is
+ * written into the module's memory as soon as it is instantiated, before any
+ * of its code or Emscripten's runs, where instantiating the whole module would
+ * have put it. Not later: CPython's own preRun function reads a constant of
+ * that data (_PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET, Python/emscripten_trampoline.c).
+ */
+export function withWasmData(createModule, data) {
+  if (typeof createModule !== "function") {
+    throw new Error("a .wasm without its data needs options.createPyodideModule");
+  }
+  return async (settings) => {
+    const { offset, bytes } = await data;
+    const instantiate = settings.instantiateWasm;
+    if (typeof instantiate !== "function") {
+      throw new Error("Pyodide no longer instantiates the .wasm through instantiateWasm");
+    }
+    settings.instantiateWasm = (imports, done) =>
+      instantiate(imports, (instance, module) => {
+        new Uint8Array(instance.exports.memory.buffer).set(bytes, offset);
+        done(instance, module);
+      });
+    return createModule(settings);
+  };
+}
+
+/**
+ * {offset, bytes}: the .wasm's data (guide.browser_build.wasm_data) from the
+ * snapshot's copy of that stretch of memory and `difference` (the two XORed,
+ * made at build: snapshot.wasm-data.bin); both may be promises. Pyodide 314's
+ * snapshot is a header, then the memory: the header's second 32-bit word is
+ * where the memory starts (pyodide.asm.mjs, API.makeSnapshot and API.restoreSnapshot).
+ */
+export async function dataFromSnapshot(snapshot, difference, offset) {
+  const [bytes, diff] = await Promise.all([snapshot, difference]);
+  const start = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+  const copy = bytes.subarray(start + offset, start + offset + diff.length);
+  const data = new Uint8Array(diff.length);
+  for (let i = 0; i < data.length; i++) data[i] = copy[i] ^ diff[i];
+  return { offset, bytes: data };
 }
 
 /** The memory snapshot of an interpreter from bootPrepared() (garbage collected first). */
@@ -94,14 +153,19 @@ export function zeroFreeMemory(pyodide) {
  * be promises (Pyodide's own downloads start meanwhile); `size` is the
  * snapshot's length in bytes. `asmModule` is pyodide.asm.mjs, imported.
  * The interpreter's `filesMs` is how long writing the files took.
+ * `wasmData` (as bootPrepared's) when the .wasm comes without its data: the
+ * module's constructors run before Pyodide writes the snapshot into memory,
+ * and call through tables of function pointers in that data, so it is
+ * written first (withWasmData); the whole snapshot then overwrites it.
  */
-export function restorer(loadPyodide, options, asmModule) {
+export function restorer(loadPyodide, options, asmModule, wasmData = null) {
   return async (snapshot, files, size) => {
+    const create = wasmData ? withWasmData(asmModule.default, wasmData()) : asmModule.default;
     const restored = await loadPyodide({
       ...options,
       _loadSnapshot: snapshot,
       createPyodideModule: async (moduleSettings) => {
-        const module = await asmModule.default(moduleSettings);
+        const module = await create(moduleSettings);
         // Pyodide restores the snapshot into memory as large as a fresh
         // start's: grow it first (malloc grows the heap; the snapshot then
         // overwrites the allocator's state anyway).
@@ -161,6 +225,7 @@ export function otherDjangoBooter({
   loadPyodide,
   options,
   projectDir,
+  wasmData = null,
 }) {
   return async (version) => {
     const file = manifest.django?.bundles?.[version];
@@ -176,7 +241,10 @@ export function otherDjangoBooter({
     const started = performance.now();
     let other;
     try {
-      other = await bootPrepared(loadPyodide, options, files, projectDir);
+      other = await bootPrepared(loadPyodide, options, files, projectDir, {
+        setupImports: manifest.setup_imports,
+        wasmData,
+      });
     } catch (error) {
       throw new Error(memoryMessage(error, `Python with Django ${version}`));
     }

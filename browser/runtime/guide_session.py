@@ -3,11 +3,15 @@
 The Web Worker (``browser/pool.mjs``) calls these functions; all but
 :func:`prepare` return a JSON string:
 
-``prepare(project_dir)``
+``prepare(project_dir, setup_imports)``
     on the interpreter the worker boots: the project on ``sys.path``, the
-    working directory, Django's framework imported (:data:`PRELOAD`) and no
-    settings read. The worker then takes a memory snapshot: the state of the
-    test suite's fork server, from which every *fresh* interpreter starts.
+    working directory, Django's framework imported (:data:`PRELOAD`, then
+    those of ``setup_imports`` that import without settings) and no settings
+    read. The worker then takes a memory snapshot: the state of the test
+    suite's fork server, from which every *fresh* interpreter starts.
+``setup_imports(project_dir)``
+    on a throwaway interpreter the build boots: what ``django.setup()``
+    imports for the project (the list ``prepare`` is given).
 ``setup(project_dir, settings_module)``
     the warm interpreter, once: apply :mod:`browser_runtime`'s patches,
     ``django.setup()``, remember the pristine state (see :func:`reset`).
@@ -43,7 +47,8 @@ from contextlib import redirect_stderr, redirect_stdout
 # Django's framework modules, imported before the snapshot: the test suite's fork
 # server imports the same (src/guide/browser_build/preload.py, shipped beside this module as
 # guide_preload.py). Importing them reads no settings.
-from guide_preload import PRELOAD
+from guide_preload import PRELOAD, import_settings_free
+from guide_preload import setup_imports as _setup_imports
 
 #: Outputs (and response bodies) are cut at this many UTF-8 bytes.
 OUTPUT_LIMIT = 200_000
@@ -69,8 +74,13 @@ _state = {}
 PROJECT_MODULES = ("mysite.urls", "polls.urls", "polls.views")
 
 
-def prepare(project_dir):
-    """The state a fresh process starts from (see the module docstring)."""
+def prepare(project_dir, setup_imports="[]"):
+    """The state a fresh process starts from (see the module docstring).
+
+    ``setup_imports`` (JSON): the names :func:`setup_imports` found; those
+    that import without settings are imported, as the test suite's fork
+    server does (guide_preload.import_settings_free). Returns them as JSON.
+    """
     if project_dir not in sys.path:
         # As the server's snippet process (and `python manage.py shell`) does.
         sys.path.insert(0, project_dir)
@@ -79,6 +89,17 @@ def prepare(project_dir):
 
     for name in PRELOAD:
         importlib.import_module(name)
+    return json.dumps(import_settings_free(json.loads(setup_imports)))
+
+
+def setup_imports(project_dir):
+    """What ``django.setup()`` imports for the project, as JSON (for a throwaway interpreter).
+
+    The interpreter is made a snippet's process first (:func:`fresh`, no
+    set-up), so Django is set up as a snippet's would be.
+    """
+    fresh(project_dir, setup=False)
+    return json.dumps(_setup_imports(project_dir))
 
 
 def _versions():

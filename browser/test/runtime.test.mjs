@@ -45,6 +45,23 @@ describe("build output", needsBuild, () => {
       `${manifest.files["snapshot.bin"].size} bytes`,
     );
   });
+
+  test("the .wasm comes without its data, fetched only to boot from scratch", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(PYODIDE_DIR, "manifest.json")));
+    const { file, offset } = manifest.wasm_data;
+    assert.ok(manifest.boot_from_scratch.includes(file));
+    assert.ok(!manifest.boot.includes(file));
+    // restored, the data comes from the snapshot's copy and how the two differ
+    assert.ok(manifest.boot.includes(manifest.wasm_data.snapshot_difference));
+    assert.equal(offset, 1024);
+    const wasm = fs.readFileSync(path.join(PYODIDE_DIR, "pyodide.asm.wasm"));
+    const data = fs.readFileSync(path.join(PYODIDE_DIR, file));
+    assert.ok(WebAssembly.validate(wasm));
+    assert.ok(data.length > 3_000_000, `${data.length} bytes of data`);
+    // A stretch of CPython's static data is in the image, not in the .wasm.
+    const sample = data.subarray(data.length - 4096, data.length - 3072);
+    assert.equal(wasm.indexOf(sample), -1);
+  });
 });
 
 describe("runtime (in this thread)", needsBuild, () => {
@@ -317,14 +334,16 @@ describe("runtime (in this thread)", needsBuild, () => {
   const SETTINGS_STATE =
     ">>> import os, sys\n>>> os.environ.get('DJANGO_SETTINGS_MODULE')\n" +
     ">>> from django.conf import settings\n>>> settings.configured\n" +
-    ">>> 'polls.models' in sys.modules, 'mysite.settings' in sys.modules\n";
+    ">>> 'polls.models' in sys.modules, 'mysite.settings' in sys.modules\n" +
+    // what django.setup() imports without settings, as the fork server has (preload.py)
+    ">>> 'django.contrib.admin.options' in sys.modules\n";
 
   test("a fresh run starts where a server's snippet process starts: Django imported, no settings", async () => {
     await rt.run(
       ">>> from django.conf import settings\n>>> settings.DEBUG = 'leak'\n>>> import os\n>>> os.environ['LEAK'] = '1'\n",
     );
     const r = await rt.run(`${SETTINGS_STATE}>>> os.environ.get('LEAK')\n`, { setup: false });
-    assert.equal(r.output, "'mysite.settings'\nFalse\n(False, False)\n");
+    assert.equal(r.output, "'mysite.settings'\nFalse\n(False, False)\nTrue\n");
     assert.equal(r.versions.django, "6.1.3");
     assert.equal(typeof r.fresh.restoreMs, "number");
   });
@@ -348,7 +367,7 @@ describe("runtime (in this thread)", needsBuild, () => {
     );
     assert.equal(
       await outputOf(rt, SETTINGS_STATE, { unset: ["DJANGO_SETTINGS_MODULE"], setup: false }),
-      "False\n(False, False)\n",
+      "False\n(False, False)\nTrue\n",
     );
     assert.equal(
       await outputOf(

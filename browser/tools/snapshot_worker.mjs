@@ -12,9 +12,11 @@
 // a snapshot is only faithful in an engine with the same JSPI as the one that
 // made it (Node 20 has at most the older API, behind a flag), so the worker
 // restores it only where WebAssembly.Suspending exists (start-choice.mjs).
-// Posts {ok, bytes, jspi, timings, held, zeroed} or {ok: false, error}; held: the files the
-// modules in the snapshot were imported from (their code is in the snapshot's
-// memory: guide.browser_build.held_files).
+// Posts {ok, bytes, jspi, timings, held, zeroed, setupImports} or {ok: false, error}; held:
+// the files the modules in the snapshot were imported from (their code is in the snapshot's
+// memory: guide.browser_build.held_files); setupImports: what django.setup() imports for the
+// project, found in a throwaway interpreter first (the snapshot's holds those of them that
+// import without settings, as the test suite's fork server does: guide.browser_build.preload).
 import { bootPrepared, pyodideOptions, snapshotOf, zeroFreeMemory } from "./interpreter.mjs";
 import { hasJspi } from "./start-choice.mjs";
 
@@ -34,7 +36,28 @@ async function make() {
     stderr: (line) => printed.push(line),
   });
   const t0 = performance.now();
-  const pyodide = await bootPrepared(loadPyodide, options, files, manifest.project.dir);
+  // A throwaway interpreter sets Django up, as a snippet's process would, to
+  // find which modules that imports (guide_preload.setup_imports)...
+  // The .wasm is served without its data segments: a boot from scratch writes them.
+  options.createPyodideModule = (await import(`${indexURL}pyodide.asm.mjs`)).default;
+  const data = manifest.wasm_data;
+  const wasmData = data
+    ? () => get(data.file).then((bytes) => ({ offset: data.offset, bytes }))
+    : null;
+  const scout = await bootPrepared(loadPyodide, options, files, manifest.project.dir, {
+    wasmData,
+  });
+  const setupImports = JSON.parse(
+    scout.runPython(
+      `import guide_session; guide_session.setup_imports(${JSON.stringify(manifest.project.dir)})`,
+    ),
+  );
+  printed.length = 0; // what setting Django up printed is not the snapshot's
+  // ...and the snapshot's imports those of them that import without settings.
+  const pyodide = await bootPrepared(loadPyodide, options, files, manifest.project.dir, {
+    setupImports,
+    wasmData,
+  });
   const t1 = performance.now();
   const held = JSON.parse(
     pyodide.runPython(
@@ -60,11 +83,17 @@ async function make() {
     jspi: hasJspi(),
     held,
     zeroed,
+    setupImports,
     timings: { prepare: Math.round(t1 - t0), snapshot: Math.round(t2 - t1) },
   };
 }
 
 make().then(
   (report) => self.postMessage(report),
-  (error) => self.postMessage({ ok: false, error: String(error?.stack ?? error) }),
+  (error) =>
+    self.postMessage({
+      ok: false,
+      // Emscripten throws plain objects too ({name, message, status}: an exit status).
+      error: String(error?.stack ?? error?.message ?? JSON.stringify(error)),
+    }),
 );

@@ -123,3 +123,25 @@ def test_stderr_must_be_what_the_snippet_declares(database, tmp_path):
     assert not ok and "expected stderr to be empty" in output
     declared = model.Snippet(path, model.Options(stderr=r"care\w+\n"))
     assert run_snippet(declared, database) == (True, "--- stderr ---\ncareful\n")
+
+
+def test_a_snippet_process_starts_with_what_django_setup_imports_and_no_settings(
+    database, tmp_path
+):
+    """The fork server has imported the set-up modules that import without settings
+    (guide.browser_build.preload), as the browser's memory snapshot has; settings stay unread."""
+    path = tmp_path / "state.pycon"
+    path.write_text(
+        ">>> import sys\n"
+        ">>> 'django.contrib.admin.options' in sys.modules\n"
+        "True\n"
+        ">>> 'django.db.backends.sqlite3.base' in sys.modules\n"
+        "True\n"
+        ">>> 'django.contrib.auth.models' in sys.modules  # models need the settings\n"
+        "False\n"
+        ">>> from django.conf import settings\n"
+        ">>> settings.configured\n"
+        "False\n"
+    )
+    ok, output = run_snippet(model.Snippet(path, model.Options(setup=False)), database)
+    assert ok, output

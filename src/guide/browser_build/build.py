@@ -8,6 +8,9 @@ runs the in-Pyodide build step). Writes::
     OUTDIR/*.mjs                           the JS modules (every browser/*.mjs)
     OUTDIR/pyodide/                            everything the worker fetches
         pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip
+                                               (the .wasm without its data segments:
+        pyodide.asm.data                       those, for a boot from scratch;
+                                               guide.browser_build.wasm_data)
         pyodide-lock.json                      our packages, with sha256
         packages.bundle                        the wheels' files, stored (write_bundle)
         project.bundle                         examples/mysite + migrated db.sqlite3
@@ -94,6 +97,7 @@ from guide.browser_build.pins import (
     sha256_file,
     wheel_name,
 )
+from guide.browser_build.wasm_data import difference, snapshot_memory, split_data
 from guide.paths import EXAMPLE_DIR, ROOT
 
 BROWSER = ROOT / "browser"
@@ -103,6 +107,9 @@ STEP = BROWSER / "tools" / "pyodide_step.mjs"
 
 #: Files of the npm package that the worker needs (nothing else is served).
 PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+WASM = "pyodide.asm.wasm"
+WASM_DATA = "pyodide.asm.data"
+SNAPSHOT_WASM_DATA = "snapshot.wasm-data.bin"
 STDLIB_ZIP = "python_stdlib.zip"
 
 
@@ -335,6 +342,11 @@ def main(argv=None):
             store_zip(PYODIDE_NPM / name, pyodide_dir / name)
         else:
             shutil.copy2(PYODIDE_NPM / name, pyodide_dir / name)
+    # The .wasm without its data: restored from the snapshot, Python never reads
+    # it; from scratch, the data comes as a file of its own (guide.browser_build.wasm_data).
+    module, data_offset, data_image = split_data((pyodide_dir / WASM).read_bytes())
+    (pyodide_dir / WASM).write_bytes(module)
+    (pyodide_dir / WASM_DATA).write_bytes(data_image)
     lock = write_lock(pyodide_dir, inputs, final_wheels)
     for name in JS_FILES:
         shutil.copy2(BROWSER / name, out / name)
@@ -353,6 +365,7 @@ def main(argv=None):
         "bundles": [PACKAGES_BUNDLE, django_bundles[django_minor], PROJECT_BUNDLE],
         "boot": [
             *PYODIDE_CORE,
+            WASM_DATA,
             "pyodide-lock.json",
             PACKAGES_BUNDLE,
             django_bundles[django_minor],
@@ -362,6 +375,9 @@ def main(argv=None):
         # (downloaded when a reader first runs a block written for that release).
         "django": {"default": django_minor, "bundles": django_bundles},
         "application": "mysite.asgi:application",
+        # What pyodide.asm.wasm's data segments put in memory, from `offset` on: written
+        # there by a boot from scratch before the module's code runs.
+        "wasm_data": {"file": WASM_DATA, "offset": data_offset},
         "files": files,
     }
     (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -372,6 +388,9 @@ def main(argv=None):
     manifest["snapshot"] = path.name
     # Restored only where the engine stack switches as the one that made it (start-choice.mjs).
     manifest["snapshot_jspi"] = snapshot["jspi"]
+    # Imported (those that can be before settings are read) wherever Python boots from
+    # scratch too: another Django release, a start without the snapshot.
+    manifest["setup_imports"] = snapshot["setup_imports"]
     # Python from scratch needs every file; restored, not those of the modules it holds.
     manifest["boot_from_scratch"] = list(manifest["boot"])
     restored, emptied = write_restored_bundles(pyodide_dir, manifest["bundles"], snapshot["held"])
@@ -380,7 +399,17 @@ def main(argv=None):
         files[name] = {"size": made.stat().st_size, "sha256": sha256_file(made)}
     manifest["restored_bundles"] = restored
     swap = dict(zip(manifest["bundles"], restored, strict=True))
-    manifest["boot"] = [swap.get(name, name) for name in manifest["boot"]] + [path.name]
+    # Restored, the worker gets the .wasm's data from the snapshot's copy and
+    # how the two differ (guide.browser_build.wasm_data), not from pyodide.asm.data.
+    region = snapshot_memory(path.read_bytes(), data_offset, len(data_image))
+    (pyodide_dir / SNAPSHOT_WASM_DATA).write_bytes(difference(data_image, region))
+    made = pyodide_dir / SNAPSHOT_WASM_DATA
+    files[made.name] = {"size": made.stat().st_size, "sha256": sha256_file(made)}
+    manifest["wasm_data"]["snapshot_difference"] = made.name
+    manifest["boot"] = [swap.get(name, name) for name in manifest["boot"] if name != WASM_DATA] + [
+        path.name,
+        made.name,
+    ]
     (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     sizes = {
         name: {"bytes": info["size"], "gzip": gzip_size(pyodide_dir / name)}

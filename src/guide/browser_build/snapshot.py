@@ -68,11 +68,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_snapshot(outdir):
-    """Write ``OUTDIR/pyodide/snapshot.bin``; returns ``{file, bytes, jspi, timings, held, zeroed}``.
+    """Write ``OUTDIR/pyodide/snapshot.bin``; returns ``{file, bytes, jspi, timings, held, zeroed, setup_imports}``.
 
     ``held``: the files (paths in Pyodide's file system) of the modules imported
     when the snapshot was taken (see :mod:`guide.browser_build.held_files`); ``zeroed``:
-    the bytes of free memory zeroed before (``browser/interpreter.mjs`` ``zeroFreeMemory``).
+    the bytes of free memory zeroed before (``browser/interpreter.mjs`` ``zeroFreeMemory``);
+    ``setup_imports``: what ``django.setup()`` imports for the project
+    (:func:`guide.browser_build.preload.setup_imports`).
     """
     from playwright.sync_api import sync_playwright
 
@@ -119,4 +121,5 @@ def make_snapshot(outdir):
     return {
         "file": SNAPSHOT,
         **{k: report[k] for k in ("bytes", "jspi", "timings", "held", "zeroed")},
+        "setup_imports": report["setupImports"],
     }

@@ -4,9 +4,11 @@ Each snippet runs in a process of its own, with its own environment, working
 directory, copy of the sample database and ``django.setup()``, so settings and
 state never leak from one snippet to the next. The processes are started by
 the standard library's ``multiprocessing`` *forkserver*, preloaded with
-Django's framework modules (importing them reads no settings): a snippet's
-process is a fork of a process that already imported Django, which halves
-the time of a snippet compared with starting Python afresh.
+Django's framework modules and those ``django.setup()`` imports that import
+without settings (:mod:`guide.browser_build.preload`, the same rule as the
+browser's memory snapshot): a snippet's process is a fork of a process that
+already imported them, which halves the time of a snippet compared with
+starting Python afresh.
 
 Used by the tests (:func:`run_snippet`) and by ``python -m guide.content.run_snippets``,
 which runs one snippet alone (or all of them) on the installed Django.
@@ -18,6 +20,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import traceback
@@ -29,17 +32,61 @@ from guide.paths import EXAMPLE_DIR
 OPTIONFLAGS = doctest.ELLIPSIS
 
 # Django's framework modules (guide.browser_build.preload, shared with the browser runtime),
-# imported once by the fork server.
+# imported once by the fork server, before the set-up modules (settings_free_setup_imports).
 PRELOAD = ["guide.content.doctests", *preload.PRELOAD]
 
 _context = None
+
+_FIND_SETUP_IMPORTS = """\
+import importlib, json, sys
+from guide.browser_build import preload
+for name in preload.PRELOAD:
+    importlib.import_module(name)
+if sys.argv[1] == "setup":
+    print(json.dumps(preload.setup_imports(sys.argv[2])))
+else:
+    print(json.dumps(preload.import_settings_free(json.loads(sys.stdin.read()))))
+"""
+
+
+def settings_free_setup_imports():
+    """The modules ``django.setup()`` imports for the example project that import without settings.
+
+    Found by :func:`guide.browser_build.preload.setup_imports` in a process
+    with the project's settings, then
+    :func:`~guide.browser_build.preload.import_settings_free` in one without:
+    the names that imported there, in order (the fork server imports them as they are).
+    """
+    src = Path(preload.__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(EXAMPLE_DIR), str(src)]),
+        "DJANGO_SETTINGS_MODULE": "mysite.settings",
+    }
+
+    def step(*args, given=""):
+        done = subprocess.run(
+            [sys.executable, "-c", _FIND_SETUP_IMPORTS, *args],
+            input=given,
+            env=env,
+            cwd=EXAMPLE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode:
+            raise RuntimeError(f"finding Django's set-up modules failed:\n{done.stderr}")
+        return done.stdout
+
+    found = step("setup", str(EXAMPLE_DIR))
+    return json.loads(step("import", given=found))
 
 
 def _forkserver():
     global _context
     if _context is None:
         _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(PRELOAD)
+        _context.set_forkserver_preload([*PRELOAD, *settings_free_setup_imports()])
     return _context
 
 
