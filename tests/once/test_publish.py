@@ -44,6 +44,7 @@ FAKE_FILES = {
     "python_stdlib.zip": random.Random(8).randbytes(20_000),  # incompressible, like a wheel
     "django-6.1.3-cp314-none-any.whl": random.Random(9).randbytes(20_000),
     "pyodide-lock.json": json.dumps({"packages": {}}).encode(),
+    "pyodide.asm.data": bytes(range(256)) * 400,  # a suffix no other file of the site has
 }
 
 
@@ -141,6 +142,8 @@ def test_publish_writes_br_files_beside_the_gz_files(fake_site, tmp_path, capsys
         packed = (out / rel).read_bytes()
         assert brotli.decompress(packed) == (out / rel.removesuffix(".br")).read_bytes()
     assert f"runtime/pyodide/{_served('python_stdlib.zip')}.br" not in files
+    # Every runtime file is tried, whatever its suffix (the .wasm's data was sent as is).
+    assert f"runtime/pyodide/{_served('pyodide.asm.data')}.br" in br_files
     assert totals["br_files"] == len(br_files)
     assert totals["br_bytes"] < totals["gz_bytes"]
     assert f"{totals['br_bytes']:,} bytes of .br" in capsys.readouterr().out

@@ -64,9 +64,19 @@ COMPRESSIBLE = {
     ".bundle",
     ".bin",
 }
-"""Suffixes tried for a ``.gz``; one is kept only if it saves :data:`MIN_SAVING`."""
+"""Suffixes tried for a ``.gz`` (with every file of the runtime: :func:`worth_trying`);
+one is kept only if it saves :data:`MIN_SAVING`."""
 
 MIN_SAVING = 0.10
+
+
+def worth_trying(rel):
+    """Whether publishing tries to compress the file at ``rel`` (relative to the site).
+
+    A file of the runtime always: the build may add one of a suffix no list
+    here names (``pyodide.asm.data`` was sent as is, 3.8 MB instead of 1.1).
+    """
+    return rel.suffix in COMPRESSIBLE or rel.parts[:1] == (RUNTIME,)
 
 BROTLI_QUALITY = 11
 BROTLI_CACHE = BUILD / "brotli"
@@ -248,7 +258,7 @@ def publish(site, out, log=print, site_url=None, brotli=True):
         size = source.stat().st_size
         totals["files"] += 1
         totals["bytes"] += size
-        if rel.suffix not in COMPRESSIBLE or size == 0:
+        if not worth_trying(rel) or size == 0:
             continue
         data = source.read_bytes()
         packed = gzip.compress(data, compresslevel=9, mtime=0)

@@ -157,13 +157,14 @@ def prepare(stage, build=RUNTIME_BUILD):
 
 
 def served_size(path, gzip_bytes=None):
-    """The bytes ``path`` costs on the wire from a host that sends the ``.gz`` files
-    :mod:`guide.site.publish` writes: its gzip size where publishing writes one (level 9,
-    saving at least ``MIN_SAVING``), else its size. ``gzip_bytes``: its gzip size if known."""
-    from guide.site.publish import COMPRESSIBLE, MIN_SAVING  # publish imports this module
+    """The bytes the runtime file ``path`` costs on the wire from a host that sends the
+    ``.gz`` files :mod:`guide.site.publish` writes: its gzip size where publishing writes
+    one (level 9, saving at least ``MIN_SAVING``; every runtime file is tried), else its
+    size. ``gzip_bytes``: its gzip size if known."""
+    from guide.site.publish import MIN_SAVING  # publish imports this module
 
     size = Path(path).stat().st_size
-    if Path(path).suffix not in COMPRESSIBLE or size == 0:
+    if size == 0:
         return size
     if gzip_bytes is None:
         gzip_bytes = len(gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0))
