@@ -78,6 +78,7 @@ def worth_trying(rel):
     """
     return rel.suffix in COMPRESSIBLE or rel.parts[:1] == (RUNTIME,)
 
+
 BROTLI_QUALITY = 11
 BROTLI_CACHE = BUILD / "brotli"
 """Brotli of the large files (the snapshot takes over a minute), by their sha256."""
