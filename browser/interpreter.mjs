@@ -67,8 +67,9 @@ export async function bootPrepared(
  * (guide.browser_build.wasm_data): the data (a promise of {offset, bytes}) is
  * written into the module's memory as soon as it is instantiated, before any
  * of its code or Emscripten's runs, where instantiating the whole module would
- * have put it. Not later: CPython's own preRun function reads a constant of
- * that data (_PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET, Python/emscripten_trampoline.c).
+ * have put it. Not later: a preRun function of Pyodide 314's pyodide.asm.mjs
+ * (setEmscriptenTrampoline) reads a constant of that data
+ * (__PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET) and runs before any preRun of ours.
  */
 export function withWasmData(createModule, data) {
   if (typeof createModule !== "function") {

@@ -79,7 +79,7 @@ def prepare(project_dir, setup_imports="[]"):
 
     ``setup_imports`` (JSON): the names :func:`setup_imports` found; those
     that import without settings are imported, as the test suite's fork
-    server does (guide_preload.import_settings_free). Returns them as JSON.
+    server does (guide_preload.import_settings_free).
     """
     if project_dir not in sys.path:
         # As the server's snippet process (and `python manage.py shell`) does.
@@ -89,7 +89,7 @@ def prepare(project_dir, setup_imports="[]"):
 
     for name in PRELOAD:
         importlib.import_module(name)
-    return json.dumps(import_settings_free(json.loads(setup_imports)))
+    import_settings_free(json.loads(setup_imports))
 
 
 def setup_imports(project_dir):

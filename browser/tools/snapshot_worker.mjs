@@ -36,14 +36,14 @@ async function make() {
     stderr: (line) => printed.push(line),
   });
   const t0 = performance.now();
-  // A throwaway interpreter sets Django up, as a snippet's process would, to
-  // find which modules that imports (guide_preload.setup_imports)...
-  // The .wasm is served without its data segments: a boot from scratch writes them.
+  // The .wasm is served without its data segments: a boot from scratch writes
+  // them (fetched once, for both interpreters).
   options.createPyodideModule = (await import(`${indexURL}pyodide.asm.mjs`)).default;
   const data = manifest.wasm_data;
-  const wasmData = data
-    ? () => get(data.file).then((bytes) => ({ offset: data.offset, bytes }))
-    : null;
+  const dataBytes = data && get(data.file).then((bytes) => ({ offset: data.offset, bytes }));
+  const wasmData = data ? () => dataBytes : null;
+  // A throwaway interpreter sets Django up, as a snippet's process would, to
+  // find which modules that imports (guide_preload.setup_imports)...
   const scout = await bootPrepared(loadPyodide, options, files, manifest.project.dir, {
     wasmData,
   });

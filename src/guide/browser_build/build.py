@@ -196,6 +196,11 @@ def slim_django(source, dest_dir):
     return dest, stripped
 
 
+def file_entry(path):
+    """``{size, sha256}`` of ``path``: its entry in ``manifest.json``'s ``files``."""
+    return {"size": path.stat().st_size, "sha256": sha256_file(path)}
+
+
 def build_runtime_wheel(dest_dir):
     """The Python side of the worker (browser/runtime/*.py), with :data:`GUIDE_MODULES`, as a wheel."""
     dist = f"{RUNTIME_WHEEL_NAME}-{RUNTIME_VERSION}.dist-info"
@@ -354,7 +359,7 @@ def main(argv=None):
     npm_version = json.loads((PYODIDE_NPM / "package.json").read_text())["version"]
     files = {}
     for path in sorted(pyodide_dir.iterdir()):
-        files[path.name] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
+        files[path.name] = file_entry(path)
     manifest = {
         "pyodide": npm_version,
         "python": lock["info"]["python"],
@@ -384,7 +389,7 @@ def main(argv=None):
     log("making the memory snapshot in headless Chromium (boot, import Django's framework)")
     snapshot = memory_snapshot.make_snapshot(out)
     path = pyodide_dir / snapshot["file"]
-    files[path.name] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
+    files[path.name] = file_entry(path)
     manifest["snapshot"] = path.name
     # Restored only where the engine stack switches as the one that made it (start-choice.mjs).
     manifest["snapshot_jspi"] = snapshot["jspi"]
@@ -395,20 +400,18 @@ def main(argv=None):
     manifest["boot_from_scratch"] = list(manifest["boot"])
     restored, emptied = write_restored_bundles(pyodide_dir, manifest["bundles"], snapshot["held"])
     for name in emptied:
-        made = pyodide_dir / name
-        files[name] = {"size": made.stat().st_size, "sha256": sha256_file(made)}
+        files[name] = file_entry(pyodide_dir / name)
     manifest["restored_bundles"] = restored
     swap = dict(zip(manifest["bundles"], restored, strict=True))
     # Restored, the worker gets the .wasm's data from the snapshot's copy and
     # how the two differ (guide.browser_build.wasm_data), not from pyodide.asm.data.
     region = snapshot_memory(path.read_bytes(), data_offset, len(data_image))
     (pyodide_dir / SNAPSHOT_WASM_DATA).write_bytes(difference(data_image, region))
-    made = pyodide_dir / SNAPSHOT_WASM_DATA
-    files[made.name] = {"size": made.stat().st_size, "sha256": sha256_file(made)}
-    manifest["wasm_data"]["snapshot_difference"] = made.name
+    files[SNAPSHOT_WASM_DATA] = file_entry(pyodide_dir / SNAPSHOT_WASM_DATA)
+    manifest["wasm_data"]["snapshot_difference"] = SNAPSHOT_WASM_DATA
     manifest["boot"] = [swap.get(name, name) for name in manifest["boot"] if name != WASM_DATA] + [
         path.name,
-        made.name,
+        SNAPSHOT_WASM_DATA,
     ]
     (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     sizes = {
