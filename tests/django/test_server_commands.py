@@ -311,13 +311,16 @@ def test_streaming_view_sends_each_event_when_produced(running):
     # body sends them all at once, after the view produced the last one (1 s
     # after the request at the earliest): they arrive together, late. Streamed,
     # the first arrives before the last is produced, or the arrivals are spread
-    # over at least half the production time. Under CI's load each of these
+    # over at least a quarter of the production time (a buffered body comes in
+    # one piece: its events within milliseconds). Under CI's load each of these
     # alone failed once on servers that stream (the test process, starved of
-    # CPU, read late events all at once, or a first event came late).
+    # CPU, read late events all at once, or a first event came late; gunicorn
+    # with Channels: first after 1.21 s, spread over 0.48 s against a bound of
+    # half, 0.5 s).
     produced_in = (len(arrivals) - 1) * interval
     first = arrivals[0][0] - started
     spread = arrivals[-1][0] - arrivals[0][0]
-    assert first < produced_in or spread >= 0.5 * produced_in, (
+    assert first < produced_in or spread >= 0.25 * produced_in, (
         f"events were buffered: the first arrived after {first:.3f} s, "
         f"all of them within {spread:.3f} s"
     )
