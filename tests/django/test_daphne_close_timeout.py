@@ -2,7 +2,10 @@
 
 A real Daphne process serves the example project with one extra sync view
 that works for 3 seconds (a settings module and URLconf written for the
-test). A client sends the request and disconnects after 0.3 s. Django cannot
+test). A client sends the request and disconnects once the view has started
+(the view writes a file as it starts: a fixed wait raced a loaded machine, where
+Daphne read the request and the disconnect together and Django cancelled the
+request before the view ran, so nothing outlived anything). Django cannot
 interrupt the view's thread, and the end of the request (the
 ``request_finished`` signal's sync receivers) waits for that same thread, so
 the application instance outlives the connection by the rest of the 3 s:
@@ -33,6 +36,7 @@ from django.urls import include, path
 
 
 def slow(request):  # a sync view: Django runs it in the request's worker thread
+    pathlib.Path(os.environ["SLOW_VIEW_STARTED"]).write_text("started")
     time.sleep(3)
     pathlib.Path(os.environ["SLOW_VIEW_DONE"]).write_text("done")
     return HttpResponse("done")
@@ -52,15 +56,18 @@ def env(database, tmp_path_factory):
         DJANGO_SETTINGS_MODULE="slow_settings",
         MYSITE_SQLITE_PATH=database,
         PYTHONPATH=modules,
+        SLOW_VIEW_STARTED=modules / "started",
         SLOW_VIEW_DONE=modules / "done",
     )
 
 
-def request_and_leave(port):
-    """Send GET /slow/ and close the connection 0.3 s later, before the answer."""
+def request_and_leave(port, env):
+    """Send GET /slow/ and close the connection once the view runs, before the answer."""
+    started = Path(env["SLOW_VIEW_STARTED"])
+    started.unlink(missing_ok=True)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(b"GET /slow/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        time.sleep(0.3)
+        wait_for_file(started, timeout=30)
 
 
 def daphne(env, close_timeout):
@@ -81,7 +88,7 @@ def test_a_view_outliving_the_close_timeout_is_killed(env):
     done = Path(env["SLOW_VIEW_DONE"])
     done.unlink(missing_ok=True)
     with daphne(env, 1) as server:
-        request_and_leave(server.port)
+        request_and_leave(server.port, env)
         output = server.wait_for_output(KILLED, timeout=30)
         assert not done.exists()  # killed while the view was still running
         wait_for_file(done, timeout=30)  # the view's thread ran on to its end
@@ -97,7 +104,7 @@ def test_a_close_timeout_longer_than_the_view_kills_nothing(env):
     done = Path(env["SLOW_VIEW_DONE"])
     done.unlink(missing_ok=True)
     with daphne(env, CLOSE_TIMEOUT) as server:
-        request_and_leave(server.port)
+        request_and_leave(server.port, env)
         left = time.monotonic()
         wait_for_file(done, timeout=30)
         # Past the close timeout, and Daphne checks its instances every second.
