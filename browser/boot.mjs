@@ -24,7 +24,7 @@ import {
 import { KeptFiles } from "./kept-files.mjs";
 import { InterpreterPool } from "./pool.mjs";
 import { bootProgress, instrumentFetch } from "./progress.mjs";
-import { snapshotToUse } from "./start-choice.mjs";
+import { snapshotParts, snapshotToUse } from "./start-choice.mjs";
 import { cacheCompiledWasm } from "./wasm-cache.mjs";
 
 /**
@@ -93,7 +93,8 @@ export async function bootRuntime({
   const kept = new KeptFiles(checkedFetcher(getBytes, indexURL, manifest), indexURL, manifest);
   const fetchChecked = (file) => kept.get(file);
   const downloads = new Downloads(fetchChecked, progress);
-  const snapshotDownload = snapshotFile ? downloads.start(snapshotFile) : null;
+  const parts = snapshotFile ? snapshotParts(manifest, snapshotFile) : [];
+  const snapshotDownload = snapshotFile ? downloads.joined(parts) : null;
   // The .wasm comes without its data segments (guide.browser_build.wasm_data),
   // which every interpreter needs before its code runs: from the snapshot's
   // copy and how they differ (a small file), else downloaded whole. Once per worker.
@@ -146,7 +147,7 @@ export async function bootRuntime({
           ...start,
           restoreFrom,
           snapshotDownload,
-          size: manifest.files[snapshotFile].size,
+          size: parts.reduce((size, part) => size + manifest.files[part].size, 0),
         })
       : await startFromScratch({
           ...start,

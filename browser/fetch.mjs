@@ -117,6 +117,24 @@ export class Downloads {
     promise.catch(() => {}); // awaited later
     return promise;
   }
+  /**
+   * Start downloading `files`, side by side; resolves to their bytes joined in
+   * order, as one file (the snapshot's parts: guide.browser_build.snapshot_parts).
+   */
+  joined(files) {
+    const promise = Promise.all(files.map((file) => this.start(file))).then((pieces) => {
+      if (pieces.length === 1) return pieces[0];
+      const whole = new Uint8Array(pieces.reduce((size, piece) => size + piece.length, 0));
+      let offset = 0;
+      for (const piece of pieces) {
+        whole.set(piece, offset);
+        offset += piece.length;
+      }
+      return whole;
+    });
+    promise.catch(() => {}); // awaited later
+    return promise;
+  }
   /** Start downloading `files`; resolves to [[file, bytes]]. */
   all(files) {
     const promise = Promise.all(

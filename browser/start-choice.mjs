@@ -38,3 +38,12 @@ export function prefersLeanStart(connection) {
 export function snapshotToUse(manifest, wanted = true, jspi = hasJspi()) {
   return wanted && manifest.snapshot_jspi === jspi ? (manifest.snapshot ?? null) : null;
 }
+
+/**
+ * The files of the snapshot `snapshotFile` (manifest.snapshot), in the order
+ * they join: manifest.snapshot_parts (guide.browser_build.snapshot_parts), or
+ * the one file of a build without parts.
+ */
+export function snapshotParts(manifest, snapshotFile) {
+  return manifest.snapshot_parts ?? [snapshotFile];
+}

@@ -181,6 +181,29 @@ describe("Downloads", () => {
     assert.ok(downloads.lastArrival >= before);
   });
 
+  test("joined() downloads the files side by side and joins them in order", async () => {
+    const started = [];
+    const arrive = {};
+    const fetchChecked = (file) => {
+      started.push(file);
+      return new Promise((resolve) => {
+        arrive[file] = () => resolve(new TextEncoder().encode(file.toUpperCase()));
+      });
+    };
+    const done = [];
+    const downloads = new Downloads(fetchChecked, { done: (file) => done.push(file) });
+    const whole = downloads.joined(["s.part1", "s.part2", "s.part3"]);
+    assert.deepEqual(started, ["s.part1", "s.part2", "s.part3"], "all three at once");
+    arrive["s.part3"]();
+    arrive["s.part1"]();
+    arrive["s.part2"]();
+    assert.equal(new TextDecoder().decode(await whole), "S.PART1S.PART2S.PART3");
+    assert.deepEqual(done, ["s.part3", "s.part1", "s.part2"], "each counted as it arrives");
+    const one = downloads.joined(["only"]);
+    arrive.only();
+    assert.equal(new TextDecoder().decode(await one), "ONLY");
+  });
+
   test("a failure surfaces where the download is awaited, not as an unhandled rejection", async () => {
     const failing = new Downloads(
       async (file) => {
@@ -190,9 +213,11 @@ describe("Downloads", () => {
     );
     const one = failing.start("snapshot.bin");
     const all = failing.all(["x.bundle"]);
+    const joined = failing.joined(["s.part1", "s.part2"]);
     await new Promise((resolve) => setTimeout(resolve, 10)); // no unhandled rejection meanwhile
     await assert.rejects(one, /snapshot\.bin/);
     await assert.rejects(all, /x\.bundle/);
+    await assert.rejects(joined, /s\.part1/);
     assert.equal(failing.lastArrival, 0);
   });
 });

@@ -35,15 +35,25 @@ describe("build output", needsBuild, () => {
     assert.deepEqual(lock.packages.django.depends, ["asgiref", "sqlparse"]);
   });
 
-  test("the memory snapshot is part of the build, made with JSPI, fetched at boot", () => {
+  test("the memory snapshot is part of the build, made with JSPI, fetched at boot in parts", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(PYODIDE_DIR, "manifest.json")));
     assert.equal(manifest.snapshot, "snapshot.bin");
     assert.equal(manifest.snapshot_jspi, true);
-    assert.ok(manifest.boot.includes("snapshot.bin"));
-    assert.ok(
-      manifest.files["snapshot.bin"].size > 20_000_000,
-      `${manifest.files["snapshot.bin"].size} bytes`,
+    const parts = manifest.snapshot_parts;
+    assert.deepEqual(
+      parts,
+      [1, 2, 3, 4].map((n) => `snapshot.part${n}.bin`),
     );
+    for (const part of parts) {
+      assert.ok(manifest.boot.includes(part), part);
+      assert.ok(!manifest.boot_from_scratch.includes(part), part);
+      assert.ok(manifest.files[part].size > 0, part);
+    }
+    const size = parts.reduce((sum, part) => sum + manifest.files[part].size, 0);
+    assert.ok(size > 20_000_000, `${size} bytes`);
+    // the parts are what is served: no whole snapshot beside them
+    assert.equal(manifest.files["snapshot.bin"], undefined);
+    assert.equal(fs.existsSync(path.join(PYODIDE_DIR, "snapshot.bin")), false);
   });
 
   test("the .wasm comes without its data, fetched only to boot from scratch", () => {
@@ -87,10 +97,11 @@ describe("runtime (in this thread)", needsBuild, () => {
       ["runtime", "packages", "project", "setup", "ready"],
     );
     assert.ok(rt.timings.snapshot >= 0 && rt.timings.project > 0, JSON.stringify(rt.timings));
-    assert.ok(
-      last.total < fs.statSync(path.join(PYODIDE_DIR, "snapshot.bin")).size,
-      "the build's snapshot is not downloaded",
-    );
+    const manifest = JSON.parse(fs.readFileSync(path.join(PYODIDE_DIR, "manifest.json")));
+    const snapshotSize = manifest.snapshot_parts
+      .map((part) => fs.statSync(path.join(PYODIDE_DIR, part)).size)
+      .reduce((a, b) => a + b, 0);
+    assert.ok(last.total < snapshotSize, "the build's snapshot is not downloaded");
     for (let i = 1; i < progress.length; i++)
       assert.ok(progress[i].loaded >= progress[i - 1].loaded);
   });

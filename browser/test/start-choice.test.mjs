@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { hasJspi, prefersLeanStart, snapshotToUse } from "../start-choice.mjs";
+import { hasJspi, prefersLeanStart, snapshotParts, snapshotToUse } from "../start-choice.mjs";
 
 describe("which start the worker picks (navigator.connection)", () => {
   test("from the snapshot by default, and on a 4G connection whatever its downlink estimate", () => {
@@ -40,5 +40,18 @@ describe("which snapshot the runtime starts from (snapshotToUse)", () => {
   test("by default, this engine's JSPI: Node 20 has no WebAssembly.Suspending", () => {
     assert.equal(hasJspi(), "Suspending" in WebAssembly);
     assert.equal(snapshotToUse(manifest), hasJspi() ? "snapshot.bin" : null);
+  });
+});
+
+describe("the files of the snapshot (snapshotParts)", () => {
+  test("the manifest's parts, in order", () => {
+    const parts = ["snapshot.part1.bin", "snapshot.part2.bin"];
+    assert.deepEqual(
+      snapshotParts({ snapshot: "snapshot.bin", snapshot_parts: parts }, "snapshot.bin"),
+      parts,
+    );
+  });
+  test("the one file of a build without parts", () => {
+    assert.deepEqual(snapshotParts({ snapshot: "snapshot.bin" }, "snapshot.bin"), ["snapshot.bin"]);
   });
 });

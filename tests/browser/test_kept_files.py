@@ -38,7 +38,7 @@ def kept_files(site_dir, site_url):
     _, manifest = runtime_files.read_served(site_dir / runtime_files.RUNTIME_DIR)
     index = f"{site_url}/{runtime_files.RUNTIME_DIR}/pyodide/"
     # From the snapshot: the bundles with the files of the modules it holds empty.
-    names = [*manifest["restored_bundles"], manifest["snapshot"]]
+    names = [*manifest["restored_bundles"], *manifest["snapshot_parts"]]
     return {
         name: (
             f"{index}{name}?sha256={manifest['files'][name]['sha256']}",
@@ -95,7 +95,8 @@ def test_a_second_visit_reads_the_kept_files(chromium, site_dir, site_url):
 
 def test_a_kept_copy_of_the_wrong_size_is_not_used(chromium, site_dir, site_url):
     files = kept_files(site_dir, site_url)
-    snapshot_key, snapshot_size, _ = files["snapshot.bin"]
+    part = "snapshot.part2.bin"
+    snapshot_key, snapshot_size, _ = files[part]
     watched = WatchedPage(chromium)
     urls = []
     watched.context.on("request", lambda request: urls.append(request.url))
@@ -107,9 +108,9 @@ def test_a_kept_copy_of_the_wrong_size_is_not_used(chromium, site_dir, site_url)
 
         urls.clear()
         second = watched.context.new_page()
-        # Restored from half a snapshot, Python would not start: the run works.
+        # Restored from a snapshot with half a part, Python would not start: the run works.
         run_first_block(second, site_url)
-        assert requested(urls, files) == ["snapshot.bin"], "downloaded again, the rest kept"
+        assert requested(urls, files) == [part], "downloaded again, the rest kept"
         wait_kept(second, {snapshot_key: snapshot_size})  # and kept again, in full
     finally:
         watched.close()

@@ -17,7 +17,7 @@ runs the in-Pyodide build step). Writes::
         *.whl                                  Django (slimmed), asgiref, sqlparse,
                                                servestatic, tzdata, uvicorn, click, h11,
                                                python-dotenv, guide-runtime (for the lock)
-        snapshot.bin                           the memory snapshot Python starts from
+        snapshot.partN.bin                     the memory snapshot Python starts from, in parts
         *.restored.bundle                      a bundle as the snapshot's path needs it
                                                (guide.browser_build.held_files)
         manifest.json                          sizes + sha256 of every file above
@@ -39,7 +39,8 @@ Steps:
    file (pyodide-lock) and the manifest are written.
 5. :mod:`guide.browser_build.snapshot` boots that runtime in headless Chromium as
    the worker would (Django's framework imported, no settings read) and writes
-   Pyodide's memory snapshot of it; the manifest gets it as ``snapshot``.
+   Pyodide's memory snapshot of it; the manifest gets it as ``snapshot``, its
+   files as ``snapshot_parts`` (:mod:`guide.browser_build.snapshot_parts`).
 
 Libraries, and the one step done by hand (checked 2026-11 with pyodide-lock
 0.2.1 and pyodide-build 0.39.2 under Python 3.13, against Pyodide 314.0.7):
@@ -83,7 +84,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from guide.browser_build import preload
+from guide.browser_build import preload, snapshot_parts
 from guide.browser_build import snapshot as memory_snapshot
 from guide.browser_build import wheels as wheel_writer
 from guide.browser_build.bundles import wheel_files, write_bundle
@@ -389,7 +390,6 @@ def main(argv=None):
     log("making the memory snapshot in headless Chromium (boot, import Django's framework)")
     snapshot = memory_snapshot.make_snapshot(out)
     path = pyodide_dir / snapshot["file"]
-    files[path.name] = file_entry(path)
     manifest["snapshot"] = path.name
     # Restored only where the engine stack switches as the one that made it (start-choice.mjs).
     manifest["snapshot_jspi"] = snapshot["jspi"]
@@ -409,8 +409,14 @@ def main(argv=None):
     (pyodide_dir / SNAPSHOT_WASM_DATA).write_bytes(difference(data_image, region))
     files[SNAPSHOT_WASM_DATA] = file_entry(pyodide_dir / SNAPSHOT_WASM_DATA)
     manifest["wasm_data"]["snapshot_difference"] = SNAPSHOT_WASM_DATA
-    manifest["boot"] = [swap.get(name, name) for name in manifest["boot"] if name != WASM_DATA] + [
-        path.name,
+    # Served as parts that download side by side (guide.browser_build.snapshot_parts).
+    parts = [part.name for part in snapshot_parts.split(path)]
+    for name in parts:
+        files[name] = file_entry(pyodide_dir / name)
+    manifest["snapshot_parts"] = parts
+    manifest["boot"] = [
+        *(swap.get(name, name) for name in manifest["boot"] if name != WASM_DATA),
+        *parts,
         SNAPSHOT_WASM_DATA,
     ]
     (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
