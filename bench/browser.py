@@ -73,6 +73,7 @@ import json
 import statistics
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -216,10 +217,30 @@ def one_load(browser, url, dwell=0.0, read=0.0):
 VISITS = ("first", "second", "lean")
 
 
-def network_loads(playwright, url, conditions, visits=VISITS):
+KEPT_NAMES = """async () => {
+    const cache = await caches.open("guide-runtime-files");
+    return (await cache.keys()).map((request) => new URL(request.url).pathname.split("/").pop());
+}"""
+
+
+def wait_kept(page, names, timeout_s=120):
+    """Wait until the worker has kept ``names`` in Cache Storage (``browser/kept-files.mjs``).
+
+    A reader who comes back has stayed on the page a while: the files downloaded
+    after the first result (``manifest["after_start"]``) have arrived and been kept.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not set(names) <= set(page.evaluate(KEPT_NAMES)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not kept after {timeout_s} s: {sorted(names)}")
+        page.wait_for_timeout(200)
+
+
+def network_loads(playwright, url, conditions, visits=VISITS, kept=()):
     """A first and a second visit in one fresh profile (disk cache kept), and a lean first visit.
 
     ``visits``: those to return (a second visit needs the first: it is made, not returned).
+    ``kept``: the files the second visit reads from Cache Storage, kept by the first visit.
     """
     rows = {}
     for mode, page_url in (("first", url), ("lean", url + "&no-snapshot")):
@@ -231,9 +252,19 @@ def network_loads(playwright, url, conditions, visits=VISITS):
             wire = Wire(context, page, conditions)
             rows[mode] = visit(page, page_url, wire)
             if mode == "first" and "second" in visits:
+                wait_kept(page, kept)
                 rows["second"] = visit(page, page_url, wire)
             context.close()
     return {mode: row for mode, row in rows.items() if mode in visits}
+
+
+def kept_files(manifest):
+    """The files a start from the snapshot keeps for the next visit (``browser/kept-files.mjs``)."""
+    return [
+        *manifest.get("restored_bundles", []),
+        *manifest.get("snapshot_parts", [manifest.get("snapshot")]),
+        *manifest.get("after_start", []),
+    ]
 
 
 MODES = ("cold", "lean", "hover", "view")
@@ -389,7 +420,9 @@ def main(argv=None):
             browser.close()
             for name in profiles:
                 for number in range(args.runs):
-                    loads = network_loads(playwright, url, conditions(PROFILES[name][1]), visits)
+                    loads = network_loads(
+                        playwright, url, conditions(PROFILES[name][1]), visits, kept_files(manifest)
+                    )
                     for mode, row in loads.items():
                         networks[name][mode].append(row)
                         print_row(f"{name} {mode}", number, row)

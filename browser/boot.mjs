@@ -22,10 +22,13 @@ import {
   snapshotOf,
 } from "./interpreter.mjs";
 import { KeptFiles } from "./kept-files.mjs";
+import { laterStdlib } from "./later-file.mjs";
 import { InterpreterPool } from "./pool.mjs";
 import { bootProgress, instrumentFetch } from "./progress.mjs";
 import { snapshotParts, snapshotToUse } from "./start-choice.mjs";
 import { cacheCompiledWasm } from "./wasm-cache.mjs";
+
+const STDLIB = "python_stdlib.zip";
 
 /**
  * Load Pyodide, the packages and the project, in the state a server's snippet
@@ -126,7 +129,21 @@ export async function bootRuntime({
   const asmModule = await importModule(servedAs("pyodide.asm.mjs"));
   // Pyodide would import pyodide.asm.mjs by that name: hand it the one imported here.
   options.createPyodideModule = asmModule.default;
-  const restoreFrom = restorer(loadPyodide, options, asmModule, wasmData);
+  // Restored, Python starts without reading the standard library: it is
+  // downloaded once the first run has returned, not to share the network or
+  // the worker with it (later-file.mjs). If Python needs it first and it
+  // cannot be downloaded, the pool reports why (stdlib.failure) instead of
+  // what Python made of the failed read.
+  const stdlib =
+    snapshotFile && manifest.after_start?.includes(STDLIB) && /^https?:/.test(indexURL)
+      ? laterStdlib(
+          () => downloads.start(STDLIB),
+          servedAs(STDLIB),
+          manifest.files[STDLIB].size,
+          STDLIB,
+        )
+      : null;
+  const restoreFrom = restorer(loadPyodide, options, asmModule, wasmData, stdlib);
   /**
    * Pyodide's own message ("Program terminated with exit(1)") rarely names
    * the cause: name a core file that cannot be fetched.
@@ -191,6 +208,8 @@ export async function bootRuntime({
     project: manifest.project,
     manifest,
     printed,
+    failure: () => stdlib?.failure ?? null,
+    afterFirstCall: () => stdlib?.start(),
   });
   progress.report("setup");
   const t3 = performance.now();

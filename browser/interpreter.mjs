@@ -2,6 +2,10 @@
 // (snapshotOf), and restored from a snapshot with the bundles written again
 // (restorer, freshRestorer); another Django release (otherDjangoBooter).
 import { writeBundles } from "./bundles.mjs";
+import { fileArrivingLater, stdlibPath } from "./later-file.mjs";
+
+/** What a restored interpreter's standard library is first written from: nothing (later-file.mjs). */
+const EMPTY_FILE = "data:application/zip,";
 
 /** loadPyodide() options shared by every interpreter (the build's snapshot step uses them too). */
 export function pyodideOptions(indexURL, { stdout = () => {}, stderr = () => {} } = {}) {
@@ -158,12 +162,16 @@ export function zeroFreeMemory(pyodide) {
  * module's constructors run before Pyodide writes the snapshot into memory,
  * and call through tables of function pointers in that data, so it is
  * written first (withWasmData); the whole snapshot then overwrites it.
+ * `stdlib` ({later, now, size}, or null to load it first as Pyodide does):
+ * the standard library arrives after Python has started (later-file.mjs);
+ * the interpreter's `stdlib` then says where its bytes came from.
  */
-export function restorer(loadPyodide, options, asmModule, wasmData = null) {
+export function restorer(loadPyodide, options, asmModule, wasmData = null, stdlib = null) {
   return async (snapshot, files, size) => {
     const create = wasmData ? withWasmData(asmModule.default, wasmData()) : asmModule.default;
     const restored = await loadPyodide({
       ...options,
+      ...(stdlib ? { stdLibURL: EMPTY_FILE } : {}),
       _loadSnapshot: snapshot,
       createPyodideModule: async (moduleSettings) => {
         const module = await create(moduleSettings);
@@ -180,6 +188,16 @@ export function restorer(loadPyodide, options, asmModule, wasmData = null) {
         return module;
       },
     });
+    if (stdlib) {
+      const { FS } = restored;
+      restored.stdlib = fileArrivingLater(
+        FS,
+        stdlibPath(FS),
+        stdlib.size,
+        stdlib.later,
+        stdlib.now,
+      );
+    }
     const t = performance.now();
     writeBundles(restored.FS, await files, options.indexURL);
     restored.filesMs = Math.round(performance.now() - t);

@@ -29,8 +29,23 @@ export class InterpreterPool {
    * @param {object} options.manifest     manifest.json (pyodide, application, django.default)
    * @param {{stdout: string[], stderr: string[]}} options.printed  lines that bypassed
    *     Python's redirected sys.stdout/sys.stderr (the interpreters' stdout/stderr callbacks)
+   * @param {Function} [options.failure]  () => why a file Python read could not be
+   *     downloaded, or null; once it says something, every call into Python fails with it
+   * @param {Function} [options.afterFirstCall]  called once, when the first run,
+   *     request or check has returned (what can wait until then starts then)
    */
-  constructor({ first, restore, bootOther, project, manifest, printed }) {
+  constructor({
+    first,
+    restore,
+    bootOther,
+    project,
+    manifest,
+    printed,
+    failure = () => null,
+    afterFirstCall = () => {},
+  }) {
+    this.failure = failure;
+    this.afterFirstCall = afterFirstCall;
     this.restore = restore;
     this.bootOther = bootOther;
     this.project = project;
@@ -50,9 +65,26 @@ export class InterpreterPool {
       interp = await (this.spare ?? this.restore());
       this.spare = null;
     }
-    const found = JSON.parse(interp.session.setup(this.project.dir, this.project.settings));
+    const found = this.checked(() =>
+      JSON.parse(interp.session.setup(this.project.dir, this.project.settings)),
+    );
     this.warm = interp;
     return found;
+  }
+
+  /** `call()`'s value, unless a file Python read could not be downloaded (then why). */
+  checked(call) {
+    let value;
+    let error = null;
+    try {
+      value = call();
+    } catch (thrown) {
+      error = thrown;
+    }
+    const failure = this.failure();
+    if (failure) throw new Error(failure);
+    if (error) throw error;
+    return value;
   }
 
   /** The warm interpreter, set up first if needed. */
@@ -114,10 +146,11 @@ export class InterpreterPool {
     this.clearPrinted();
     let versions;
     try {
-      versions = JSON.parse(
-        interp.session.fresh(this.project.dir, JSON.stringify({ env, unset }), setup),
+      versions = this.checked(() =>
+        JSON.parse(interp.session.fresh(this.project.dir, JSON.stringify({ env, unset }), setup)),
       );
     } catch (error) {
+      if (this.failure()) throw error;
       throw new Error(`The Python runtime failed: ${error.message}`);
     }
     const setupMs = Math.round(performance.now() - t);
@@ -177,6 +210,12 @@ export class InterpreterPool {
     return this.restore(other.snapshot, other.files);
   }
 
+  firstCallReturned() {
+    const call = this.afterFirstCall;
+    this.afterFirstCall = () => {};
+    call();
+  }
+
   clearPrinted() {
     this.printed.stdout.length = 0;
     this.printed.stderr.length = 0;
@@ -194,9 +233,14 @@ export class InterpreterPool {
     try {
       value = await fn(...args);
     } catch (error) {
+      this.firstCallReturned();
+      if (this.failure()) throw new Error(this.failure());
       // A bug in the runtime itself (snippet errors are part of the output).
       throw new Error(`The Python runtime failed: ${error.message}`);
     }
+    this.firstCallReturned();
+    const failure = this.failure();
+    if (failure) throw new Error(failure);
     const result = JSON.parse(value);
     const extra = [...this.printed.stderr, ...this.printed.stdout].join("\n");
     if (extra) result.stderr = `${result.stderr || ""}${extra}\n`;

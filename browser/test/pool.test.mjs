@@ -11,7 +11,13 @@ const PROJECT = { dir: "/home/pyodide/mysite", settings: "mysite.settings" };
  * A pool over fake interpreters. Each interpreter's guide_session records
  * its calls in `log` as [interpreter name, function, ...arguments].
  */
-function fakePool({ manifest = MANIFEST, failRestores = 0, failOtherBoots = 0 } = {}) {
+function fakePool({
+  manifest = MANIFEST,
+  failRestores = 0,
+  failOtherBoots = 0,
+  failure = () => null,
+  afterFirstCall = () => {},
+} = {}) {
   const log = [];
   const printed = { stdout: [], stderr: [] };
   const made = { restores: [], otherBoots: [] };
@@ -62,6 +68,8 @@ function fakePool({ manifest = MANIFEST, failRestores = 0, failOtherBoots = 0 } 
     project: PROJECT,
     manifest,
     printed,
+    failure,
+    afterFirstCall,
   });
   return { pool, log, made, printed };
 }
@@ -128,6 +136,35 @@ describe("InterpreterPool: the warm interpreter", () => {
     await assert.rejects(pool.run("crash"), {
       message: "The Python runtime failed: PythonError: guide_session is broken",
     });
+  });
+});
+
+describe("InterpreterPool: a file Python read could not be downloaded", () => {
+  const why = "Could not load the standard library (python_stdlib.zip): HTTP 404";
+  test("the run fails with why, not with what Python made of the failed read", async () => {
+    let failed = null;
+    const { pool } = fakePool({ failure: () => failed });
+    assert.equal((await pool.run(">>> 1\n")).output, "booted ran >>> 1\n");
+    failed = why; // the next run's import needed the file
+    await assert.rejects(pool.run(">>> import colorsys\n"), { message: why });
+    await assert.rejects(pool.run("crash"), { message: why }, "not 'The Python runtime failed'");
+    await assert.rejects(pool.request({ path: "/" }), { message: why });
+    await assert.rejects(pool.run(">>> 1\n", {}), { message: why }, "a fresh run too");
+  });
+  test("afterFirstCall is called once, when the first call has returned", async () => {
+    const calls = [];
+    const { pool, log } = fakePool({ afterFirstCall: () => calls.push(log.length) });
+    await pool.warmUp();
+    assert.deepEqual(calls, [], "not by the warm-up");
+    await assert.rejects(pool.run("crash"));
+    assert.deepEqual(calls, [2], "after the first run returned, even failing");
+    await pool.run(">>> 1\n");
+    await pool.check("uvicorn x:y").catch(() => {});
+    assert.deepEqual(calls, [2], "once");
+  });
+  test("the warm-up fails with why", async () => {
+    const { pool } = fakePool({ failure: () => why });
+    await assert.rejects(pool.warmUp(), { message: why });
   });
 });
 

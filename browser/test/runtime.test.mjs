@@ -51,6 +51,10 @@ describe("build output", needsBuild, () => {
     }
     const size = parts.reduce((sum, part) => sum + manifest.files[part].size, 0);
     assert.ok(size > 20_000_000, `${size} bytes`);
+    // restored, Python starts without the standard library: it comes after (later-file.mjs)
+    assert.deepEqual(manifest.after_start, ["python_stdlib.zip"]);
+    assert.ok(!manifest.boot.includes("python_stdlib.zip"));
+    assert.ok(manifest.boot_from_scratch.includes("python_stdlib.zip"));
     // the parts are what is served: no whole snapshot beside them
     assert.equal(manifest.files["snapshot.bin"], undefined);
     assert.equal(fs.existsSync(path.join(PYODIDE_DIR, "snapshot.bin")), false);

@@ -103,8 +103,9 @@ def test_a_checker_that_cannot_load_says_so_in_one_line(browser_page, site_url):
     browser_page.allow_console_error(
         r"^Error: Failed to load '[^']+/python_stdlib\.zip': request failed\."
     )
-    page.route("**/runtime/pyodide/python_stdlib.*.zip", lambda route: route.fulfill(status=404))
-    page, panel = open_page(browser_page, site_url, "?no-prefetch")
+    page.route("**/runtime/pyodide/python_stdlib.*.zip*", lambda route: route.fulfill(status=404))
+    # From scratch, Python needs the standard library to start at all.
+    page, panel = open_page(browser_page, site_url, "?no-prefetch&no-snapshot")
     assert press_check(page, panel, timeout=LOAD_MS) == "unavailable"
     assert panel.locator(".command-check-result").text_content() == (
         "The checker could not load in this browser; reload the page to try again."

@@ -37,8 +37,9 @@ def kept_files(site_dir, site_url):
     """``{file: (key, size, served name)}`` for the files a start keeps: snapshot, bundles."""
     _, manifest = runtime_files.read_served(site_dir / runtime_files.RUNTIME_DIR)
     index = f"{site_url}/{runtime_files.RUNTIME_DIR}/pyodide/"
-    # From the snapshot: the bundles with the files of the modules it holds empty.
-    names = [*manifest["restored_bundles"], *manifest["snapshot_parts"]]
+    # From the snapshot: the bundles with the files of the modules it holds empty; and
+    # the standard library, downloaded once the first run has returned.
+    names = [*manifest["restored_bundles"], *manifest["snapshot_parts"], *manifest["after_start"]]
     return {
         name: (
             f"{index}{name}?sha256={manifest['files'][name]['sha256']}",
@@ -81,8 +82,8 @@ def test_a_second_visit_reads_the_kept_files(chromium, site_dir, site_url):
     watched.context.on("request", lambda request: urls.append(request.url))
     try:
         run_first_block(watched.page, site_url)
-        assert requested(urls, files) == sorted(files), "the first visit downloads them"
         wait_kept(watched.page, {key: size for key, size, _ in files.values()})
+        assert requested(urls, files) == sorted(files), "the first visit downloads them"
 
         urls.clear()
         second = watched.context.new_page()

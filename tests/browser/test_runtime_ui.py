@@ -152,6 +152,11 @@ def test_output_is_text_never_html(page, block):
     assert page.evaluate("window.pwned") is None
 
 
+STDLIB_ROUTE = "**/runtime/pyodide/python_stdlib.*.zip*"  # also its ?now request
+NOT_IN_THE_SNAPSHOT = "import colorsys\nprint(colorsys.rgb_to_hsv(1, 0, 0))\n"
+"""A module of the standard library that nothing imports before a snippet does."""
+
+
 def test_missing_runtime_file_is_reported_plainly(browser_page, site_url):
     page = browser_page.page
     # Pyodide logs the failed load to the console; nothing else may be logged.
@@ -159,8 +164,9 @@ def test_missing_runtime_file_is_reported_plainly(browser_page, site_url):
     browser_page.allow_console_error(
         r"^Error: Failed to load '[^']+/python_stdlib\.zip': request failed\."
     )
-    page.route("**/runtime/pyodide/python_stdlib.*.zip", lambda route: route.fulfill(status=404))
-    page.goto(f"{site_url}/{PAGE}")
+    page.route(STDLIB_ROUTE, lambda route: route.fulfill(status=404))
+    # From scratch, Python needs the standard library to start.
+    page.goto(f"{site_url}/{PAGE}?no-snapshot")
     page.wait_for_selector("html[data-runnable-ready]")
     block = page.locator("div.runnable").first
     state, message = run(page, block)
@@ -169,6 +175,55 @@ def test_missing_runtime_file_is_reported_plainly(browser_page, site_url):
     # The page still reads normally: the snippet and its build-time output are shown.
     assert block.locator(".highlight").is_visible()
     assert "ASGIHandler" in block.locator(".highlight").text_content()
+
+
+def test_the_standard_library_is_not_waited_for(browser_page, site_url):
+    """Restored from the snapshot, the first result comes before the standard library
+    is asked for; a module only it has is downloaded when a snippet imports it."""
+    page = browser_page.page
+    held = []  # the download that starts once the first run has returned: never answered
+    asked_now = []
+
+    def stdlib(route):
+        if route.request.url.endswith("?now"):
+            asked_now.append(route.request.url)
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(STDLIB_ROUTE, stdlib)
+    page.goto(f"{site_url}/{PAGE}")
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    state, output = run(page, block)
+    assert state == "done", output
+    assert "ASGIHandler" in output
+    assert (held, asked_now) == ([], []), "the first result did not need it"
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "then it was asked for, once"
+    state, output = run_code(page, block, NOT_IN_THE_SNAPSHOT)
+    assert (state, output.strip()) == ("done", "(0.0, 1.0, 1)"), output
+    assert len(asked_now) == 1, asked_now
+
+
+def test_a_standard_library_that_cannot_be_downloaded_is_reported_plainly(browser_page, site_url):
+    page = browser_page.page
+    page.route(STDLIB_ROUTE, lambda route: route.fulfill(status=404))
+    page.goto(f"{site_url}/{PAGE}")
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    state, output = run(page, block)
+    assert state == "done", output  # restored from the snapshot, Python does not need it
+    state, message = run_code(page, block, NOT_IN_THE_SNAPSHOT)
+    assert state == "error"
+    assert re.fullmatch(
+        r"Could not load the standard library \(python_stdlib\.zip\): Could not download "
+        r"\S+/runtime/pyodide/python_stdlib\.[0-9a-f]{12}\.zip: HTTP 404 \S.*",
+        message.strip(),
+    ), message
 
 
 def test_snapshot_failing_its_sha256_check_is_reported(browser_page, site_url):

@@ -86,7 +86,9 @@ def test_pages_say_what_a_start_downloads_as_served(tmp_path):
         digest = hashlib.sha256(data[name]).hexdigest()
         manifest["files"][name] = {"size": len(data[name]), "sha256": digest}
     core = ["pyodide.asm.wasm", "python_stdlib.zip"]
-    manifest["boot"] = [*core, "packages.restored.bundle", "snapshot.bin"]
+    # Restored, Python starts without the standard library: fetched after, on the same Run.
+    manifest["boot"] = ["pyodide.asm.wasm", "packages.restored.bundle", "snapshot.bin"]
+    manifest["after_start"] = ["python_stdlib.zip"]
     manifest["boot_from_scratch"] = [*core, "packages.bundle"]
     manifest["snapshot"] = "snapshot.bin"
     manifest["snapshot_jspi"] = True
@@ -114,6 +116,8 @@ def test_pages_say_what_a_start_downloads_as_served(tmp_path):
         "snapshot_jspi": True,
         "django": {"5.2": packed["django-5.2.bundle"]},
     }
+    before_python_starts, _ = runtime_files.start_files(manifest)
+    assert "python_stdlib.zip" not in before_python_starts
 
 
 def test_a_new_build_renames_only_what_changed(tmp_path):

@@ -414,8 +414,15 @@ def main(argv=None):
     for name in parts:
         files[name] = file_entry(pyodide_dir / name)
     manifest["snapshot_parts"] = parts
+    # Restored, Python starts without reading the standard library: the worker
+    # downloads it once the files above have arrived (browser/later-file.mjs).
+    manifest["after_start"] = [STDLIB_ZIP]
     manifest["boot"] = [
-        *(swap.get(name, name) for name in manifest["boot"] if name != WASM_DATA),
+        *(
+            swap.get(name, name)
+            for name in manifest["boot"]
+            if name not in (WASM_DATA, *manifest["after_start"])
+        ),
         *parts,
         SNAPSHOT_WASM_DATA,
     ]

@@ -172,11 +172,14 @@ def served_size(path, gzip_bytes=None):
 
 
 def start_files(manifest):
-    """``(from the snapshot, from scratch)``: the files of ``manifest`` each start fetches.
+    """``(from the snapshot, from scratch)``: the files of ``manifest`` each start fetches
+    before Python has started.
 
     From the snapshot: ``manifest["boot"]``; from scratch: ``manifest["boot_from_scratch"]``
     (whole bundles, no snapshot: :mod:`guide.browser_build.held_files`), or, for a
     build without it, ``boot`` less the snapshot. Both: every file without ``boot``.
+    The start from the snapshot fetches ``manifest["after_start"]`` (the standard
+    library) once Python has started: not here.
     """
     boot = manifest.get("boot") or sorted(manifest["files"])
     snapshot = manifest.get("snapshot")
@@ -189,7 +192,8 @@ def start_download(manifest, files, entry, build_info=None):
     ``{"snapshot": ..., "scratch": ..., "snapshot_jspi": ..., "django": {...}}``.
 
     ``snapshot``: the runner, the worker, the manifest and the files the start from the
-    memory snapshot fetches; ``scratch``: those of the start from scratch (both
+    memory snapshot fetches (those it fetches once Python has started too:
+    ``manifest["after_start"]``, downloaded on the same Run); ``scratch``: those of the start from scratch (both
     :func:`start_files`; which one a page takes: ``browser/start-choice.mjs``);
     ``snapshot_jspi``: the manifest's (where the engine differs, the snapshot is not
     used); ``django``: for each other Django release of ``manifest["django"]``, its
@@ -210,6 +214,7 @@ def start_download(manifest, files, entry, build_info=None):
 
     common = sum(cost(entry[role]) for role in ("runner", "worker", "manifest"))
     restored, scratch = start_files(manifest)
+    restored = [*restored, *manifest.get("after_start", [])]
     sizes = {name: cost(f"pyodide/{urls[name]}", name) for name in {*restored, *scratch}}
     django = manifest.get("django", {})
     return {

@@ -1,0 +1,137 @@
+// A file of Pyodide's file system whose bytes arrive after Python has started.
+//
+// Restored from the memory snapshot, Python starts without reading the
+// standard library's zip (the modules it imported are in the snapshot, and
+// zipimport's table of the zip's contents too): its 1.6 MB need not be
+// downloaded before the first result. The restored interpreter gets an empty
+// zip at once and then this node in its place: its size is the real file's
+// from the start, and its bytes are those of the download (`later`) once that
+// has arrived. Python only opens the zip to import a module the snapshot does
+// not hold; if that comes first, the read waits for a synchronous download
+// (`now`, allowed in a worker) rather than fail, and Python reads the same
+// bytes either way. If that download fails too, the read fails with EIO (an
+// OSError in Python) and `now` is left to say why.
+
+/**
+ * Make the file at `path` (which exists) a file of `size` bytes whose bytes
+ * come from the promise `later`, or from `now()` (returns them, synchronously)
+ * if a read comes first. Returns {source}: "later" or "now" once the bytes are
+ * there, null before.
+ */
+export function fileArrivingLater(FS, path, size, later, now) {
+  const { node } = FS.lookupPath(path);
+  const state = { source: null };
+  let bytes = null;
+  const arrived = (value, source) => {
+    if (value.length !== size) {
+      throw new Error(`${path}: ${value.length} bytes arrived, ${size} expected`);
+    }
+    bytes ??= value;
+    state.source ??= source;
+  };
+  later.then(
+    (value) => {
+      if (value.length === size) arrived(value, "later");
+    },
+    () => {}, // a failed download: a read downloads it now, and says why if that fails too
+  );
+  const contents = () => {
+    if (!bytes) {
+      try {
+        arrived(now(), "now");
+      } catch {
+        // `now` says why (boot.mjs); Python gets EIO, an OSError, and the import fails.
+        throw new FS.ErrnoError(29);
+      }
+    }
+    return bytes;
+  };
+  // Written to (nothing writes the standard library), it becomes a plain file again.
+  const settle = () => {
+    const current = contents();
+    delete node.contents;
+    delete node.usedBytes;
+    node.contents = current.slice(); // its own copy: other interpreters read the same bytes
+    node.usedBytes = current.length;
+  };
+  Object.defineProperty(node, "contents", {
+    configurable: true,
+    get: contents,
+    set: (value) => {
+      settle();
+      node.contents = value;
+    },
+  });
+  Object.defineProperty(node, "usedBytes", {
+    configurable: true,
+    get: () => (bytes ? bytes.length : size),
+    set: (value) => {
+      settle();
+      node.usedBytes = value;
+    },
+  });
+  return state;
+}
+
+/**
+ * The standard library as restorer() takes it (interpreter.mjs): `download()`
+ * starts its checked download when `start()` is called (`later` resolves to its
+ * bytes); `url`, where it is served; `size`, its bytes in manifest.json.
+ * `failure` stays null unless a read needed it first and the synchronous
+ * download failed: then it is the message to show.
+ */
+export function laterStdlib(download, url, size, name = "python_stdlib.zip") {
+  let start;
+  const later = new Promise((resolve) => {
+    start = () => resolve(download());
+  });
+  later.catch(() => {}); // a read downloads it then
+  let started = false;
+  const stdlib = {
+    later,
+    size,
+    failure: null,
+    start: () => {
+      if (!started) start();
+      started = true;
+    },
+    now: () => {
+      try {
+        const bytes = fetchNow(url);
+        if (bytes.length !== size) {
+          throw new Error(`${bytes.length} bytes arrived, manifest.json says ${size}`);
+        }
+        return bytes;
+      } catch (error) {
+        stdlib.failure = `Could not load the standard library (${name}): ${error.message}`;
+        throw error;
+      }
+    },
+  };
+  return stdlib;
+}
+
+/** The path of the standard library's zip in Pyodide's file system (/lib/python314.zip). */
+export function stdlibPath(FS) {
+  const name = FS.readdir("/lib").find((entry) => /^python\d+\.zip$/.test(entry));
+  if (!name) throw new Error("the standard library's zip is not in /lib");
+  return `/lib/${name}`;
+}
+
+/**
+ * The bytes at `url`, by a synchronous request (workers only); throws with the
+ * status. The request asks for `url?now`: the same file to a static host, but
+ * not the same entry of the browser's HTTP cache. For the same URL, Chromium
+ * made it wait for the download of it already under way, whose body this
+ * blocked thread reads: the synchronous request was aborted (net::ERR_ABORTED).
+ */
+export function fetchNow(url) {
+  const request = new XMLHttpRequest();
+  request.open("GET", `${url}${url.includes("?") ? "&" : "?"}now`, false);
+  request.responseType = "arraybuffer";
+  request.send(null);
+  if (request.status !== 200) {
+    throw new Error(`Could not download ${url}: HTTP ${request.status} ${request.statusText}`);
+  }
+  return new Uint8Array(request.response);
+}
