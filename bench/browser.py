@@ -134,16 +134,21 @@ class Wire:
             self.worker_bytes += size
 
 
-def server_bytes(start, runtime_only=False):
-    """Bytes the server sent since ``start`` (an index into ``PublishedHandler.sent``)."""
+def server_bytes(start, until, runtime_only=False):
+    """Bytes the server sent since ``start`` (an index into ``PublishedHandler.sent``) for
+    the requests that arrived by ``until`` (``time.monotonic()``)."""
     rows = PublishedHandler.sent[start:]
-    return sum(n for path, _, n in rows if not runtime_only or "/runtime/" in path)
+    return sum(
+        n for path, _, n, t in rows if t <= until and (not runtime_only or "/runtime/" in path)
+    )
 
 
-def sent_files(start):
-    """``{url path: bytes}`` of the responses since ``start``."""
+def sent_files(start, until):
+    """``{url path: bytes}`` of the responses since ``start`` to requests that arrived by ``until``."""
     found = {}
-    for path, encoding, size in PublishedHandler.sent[start:]:
+    for path, encoding, size, arrived in PublishedHandler.sent[start:]:
+        if arrived > until:
+            continue
         key = f"{path} ({encoding or 'as is'})"
         found[key] = found.get(key, 0) + size
     return found
@@ -177,17 +182,21 @@ def visit(page, url, wire, dwell=0.0, read=0.0):
     if read:
         block.scroll_into_view_if_needed()  # the reader reaches the snippet...
         page.wait_for_timeout(read * 1000)  # ...and reads it before pressing Run
+    pressed = time.monotonic()
     first = timed_run(page, block, timeout=600_000)
-    # The bytes before the first result (not those the worker fetches after
-    # it, restoring the next fresh interpreter).
+    # The bytes before the first result: the requests that arrived before it was
+    # shown (the page's figure counts from the click, a little after `pressed`),
+    # not those the worker makes after it (the next fresh interpreter's restore,
+    # manifest["after_start"]).
+    shown = pressed + first
     timings = json.loads(page.locator("html").get_attribute("data-runtime-timings") or "{}")
     return {
         "first": first,
-        "sent": server_bytes(start),
-        "sent_runtime": server_bytes(start, runtime_only=True),
+        "sent": server_bytes(start, shown),
+        "sent_runtime": server_bytes(start, shown, runtime_only=True),
         "devtools": wire.bytes,
         "devtools_worker": wire.worker_bytes,
-        "files": sent_files(start),
+        "files": sent_files(start, shown),
         "timings": timings,
     }
 

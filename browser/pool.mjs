@@ -213,7 +213,7 @@ export class InterpreterPool {
   firstCallReturned() {
     const call = this.afterFirstCall;
     this.afterFirstCall = () => {};
-    call();
+    setTimeout(call, 0); // once the result has been handed over
   }
 
   clearPrinted() {

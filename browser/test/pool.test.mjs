@@ -157,9 +157,12 @@ describe("InterpreterPool: a file Python read could not be downloaded", () => {
     await pool.warmUp();
     assert.deepEqual(calls, [], "not by the warm-up");
     await assert.rejects(pool.run("crash"));
+    assert.deepEqual(calls, [], "once the result has been handed over");
+    await new Promise((resolve) => setTimeout(resolve, 0));
     assert.deepEqual(calls, [2], "after the first run returned, even failing");
     await pool.run(">>> 1\n");
     await pool.check("uvicorn x:y").catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 0));
     assert.deepEqual(calls, [2], "once");
   });
   test("the warm-up fails with why", async () => {

@@ -14,6 +14,7 @@ and ``bench/lighthouse.py``.
 import http.server
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -27,7 +28,8 @@ class PublishedHandler(http.server.SimpleHTTPRequestHandler):
     """A published folder served as a static host serves it (see the module's docstring).
 
     ``rules``: ``{url path: [(header, value)]}`` from ``_headers``; ``sent``: every
-    response as ``(url path, Content-Encoding, bytes written)``, headers included.
+    response as ``(url path, Content-Encoding, bytes written, time.monotonic() when the
+    request arrived)``, headers included.
     """
 
     rules = {}
@@ -55,6 +57,7 @@ class PublishedHandler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
     def do_GET(self):
+        arrived = time.monotonic()
         self.url_path = urlsplit(self.path).path
         self.wfile.count = 0
         encoding = ""
@@ -64,7 +67,7 @@ class PublishedHandler(http.server.SimpleHTTPRequestHandler):
                 encoding = ""
                 super().do_GET()
         finally:
-            self.sent.append((self.url_path, encoding, self.wfile.count))
+            self.sent.append((self.url_path, encoding, self.wfile.count, arrived))
 
     def send_precompressed(self):
         """Send the ``.br`` or ``.gz`` file the client accepts; its encoding, or None."""
