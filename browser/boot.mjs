@@ -130,8 +130,8 @@ export async function bootRuntime({
   // Pyodide would import pyodide.asm.mjs by that name: hand it the one imported here.
   options.createPyodideModule = asmModule.default;
   // Restored, Python starts without reading the standard library: it is
-  // downloaded once the first run has returned, not to share the network or
-  // the worker with it (later-file.mjs). If Python needs it first and it
+  // downloaded once the reader's runs have paused (the pool's whenIdle), not to
+  // share the network or the worker with them (later-file.mjs). If Python needs it first and it
   // cannot be downloaded, the pool reports why (stdlib.failure) instead of
   // what Python made of the failed read.
   const stdlib =
@@ -209,7 +209,7 @@ export async function bootRuntime({
     manifest,
     printed,
     failure: () => stdlib?.failure ?? null,
-    afterFirstCall: () => stdlib?.start(),
+    whenIdle: () => stdlib?.start(),
   });
   progress.report("setup");
   const t3 = performance.now();

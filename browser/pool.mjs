@@ -31,8 +31,10 @@ export class InterpreterPool {
    *     Python's redirected sys.stdout/sys.stderr (the interpreters' stdout/stderr callbacks)
    * @param {Function} [options.failure]  () => why a file Python read could not be
    *     downloaded, or null; once it says something, every call into Python fails with it
-   * @param {Function} [options.afterFirstCall]  called once, when the first run,
-   *     request or check has returned (what can wait until then starts then)
+   * @param {Function} [options.whenIdle]  called once, when a run, request or check
+   *     has returned and no other has come for `idleMs` (what can wait starts then,
+   *     not to slow the reader's next runs down)
+   * @param {number} [options.idleMs]  default 1000
    */
   constructor({
     first,
@@ -42,10 +44,13 @@ export class InterpreterPool {
     manifest,
     printed,
     failure = () => null,
-    afterFirstCall = () => {},
+    whenIdle = () => {},
+    idleMs = 1000,
   }) {
     this.failure = failure;
-    this.afterFirstCall = afterFirstCall;
+    this.whenIdle = whenIdle;
+    this.idleMs = idleMs;
+    this.idleTimer = null;
     this.restore = restore;
     this.bootOther = bootOther;
     this.project = project;
@@ -210,10 +215,15 @@ export class InterpreterPool {
     return this.restore(other.snapshot, other.files);
   }
 
-  firstCallReturned() {
-    const call = this.afterFirstCall;
-    this.afterFirstCall = () => {};
-    setTimeout(call, 0); // once the result has been handed over
+  /** A call into Python has returned: whenIdle() if no other comes for idleMs. */
+  callReturned() {
+    if (!this.whenIdle) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      const call = this.whenIdle;
+      this.whenIdle = null;
+      call();
+    }, this.idleMs);
   }
 
   clearPrinted() {
@@ -233,12 +243,12 @@ export class InterpreterPool {
     try {
       value = await fn(...args);
     } catch (error) {
-      this.firstCallReturned();
+      this.callReturned();
       if (this.failure()) throw new Error(this.failure());
       // A bug in the runtime itself (snippet errors are part of the output).
       throw new Error(`The Python runtime failed: ${error.message}`);
     }
-    this.firstCallReturned();
+    this.callReturned();
     const failure = this.failure();
     if (failure) throw new Error(failure);
     const result = JSON.parse(value);

@@ -16,7 +16,8 @@ function fakePool({
   failRestores = 0,
   failOtherBoots = 0,
   failure = () => null,
-  afterFirstCall = () => {},
+  whenIdle = () => {},
+  idleMs = 1000,
 } = {}) {
   const log = [];
   const printed = { stdout: [], stderr: [] };
@@ -69,7 +70,8 @@ function fakePool({
     manifest,
     printed,
     failure,
-    afterFirstCall,
+    whenIdle,
+    idleMs,
   });
   return { pool, log, made, printed };
 }
@@ -151,19 +153,21 @@ describe("InterpreterPool: a file Python read could not be downloaded", () => {
     await assert.rejects(pool.request({ path: "/" }), { message: why });
     await assert.rejects(pool.run(">>> 1\n", {}), { message: why }, "a fresh run too");
   });
-  test("afterFirstCall is called once, when the first call has returned", async () => {
+  test("whenIdle is called once, when no call has come for idleMs", async () => {
     const calls = [];
-    const { pool, log } = fakePool({ afterFirstCall: () => calls.push(log.length) });
+    const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const { pool, log } = fakePool({ whenIdle: () => calls.push(log.length), idleMs: 300 });
     await pool.warmUp();
-    assert.deepEqual(calls, [], "not by the warm-up");
+    await wait(400);
+    assert.deepEqual(calls, [], "not after the warm-up");
     await assert.rejects(pool.run("crash"));
-    assert.deepEqual(calls, [], "once the result has been handed over");
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    assert.deepEqual(calls, [2], "after the first run returned, even failing");
     await pool.run(">>> 1\n");
-    await pool.check("uvicorn x:y").catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    assert.deepEqual(calls, [2], "once");
+    assert.deepEqual(calls, [], "not while the runs come");
+    await wait(500);
+    assert.deepEqual(calls, [3], "after the last run returned, once idle");
+    await pool.run(">>> 2\n");
+    await wait(500);
+    assert.deepEqual(calls, [3], "once");
   });
   test("the warm-up fails with why", async () => {
     const { pool } = fakePool({ failure: () => why });

@@ -52,6 +52,34 @@ def test_runtime_loads_only_when_asked(browser_page, site_url):
         page.locator("div.runnable .runnable-run").first.click()
 
 
+def test_run_asks_for_the_runner_the_worker_and_the_manifest_at_once(browser_page, site_url):
+    """Not one after another: the worker finds its script and the manifest on their way."""
+    page = browser_page.page
+    page.goto(f"{site_url}/{PAGE}?no-prefetch", wait_until="networkidle")
+    events = []
+    kinds = {
+        "runner": r"/runtime/runner\.",
+        "worker": r"/runtime/worker\.",
+        "manifest": r"/manifest\.",
+    }
+
+    def record(event):
+        def handler(request):
+            for kind, pattern in kinds.items():
+                if re.search(pattern, request.url):
+                    events.append((event, kind))
+
+        return handler
+
+    page.on("request", record("asked"))
+    page.on("requestfinished", record("arrived"))
+    with page.expect_request("**/runtime/pyodide/pyodide.asm.*.wasm", timeout=15_000):
+        page.locator("div.runnable .runnable-run").first.click()
+    first_arrival = next(i for i, event in enumerate(events) if event[0] == "arrived")
+    asked = {kind for event, kind in events[:first_arrival] if event == "asked"}
+    assert asked == {"runner", "worker", "manifest"}, events
+
+
 def test_runtime_prefetches_once_a_runnable_block_is_on_screen(browser_page, site_url):
     page = browser_page.page
     page.set_viewport_size({"width": 1000, "height": 400})

@@ -79,6 +79,7 @@ function getRunner() {
   if (!runnerPromise) {
     runnerPromise = runtimeEntry()
       .then(async (entry) => {
+        fetchAhead(entry.worker, entry.manifest);
         const { PyRunner } = await import(entry.runner);
         return new PyRunner({
           ...RUNNER_OPTIONS,
@@ -95,6 +96,19 @@ function getRunner() {
       });
   }
   return runnerPromise;
+}
+
+/**
+ * Fetch the worker's script and the manifest now, beside the runner module: the
+ * worker then gets them from the HTTP cache (their names carry their hash) rather
+ * than one round trip after another (runner, then worker, then manifest).
+ */
+function fetchAhead(...urls) {
+  for (const url of urls) {
+    fetch(url)
+      .then((response) => response.arrayBuffer())
+      .catch(() => {}); // the worker's own request says what failed
+  }
 }
 
 /** The runtime's entry points as URLs, from the page's <meta name="guide-runtime">. */
