@@ -4,6 +4,8 @@
 // files answered from memory for every interpreter after the first), and the
 // build's own files (the snapshot, the bundles) downloading at once (Downloads).
 
+import { concat } from "./progress.mjs";
+
 /** The files loadPyodide() fetches itself. */
 export const CORE_FILES = [
   "pyodide.mjs",
@@ -122,16 +124,9 @@ export class Downloads {
    * order, as one file (the snapshot's parts: guide.browser_build.snapshot_parts).
    */
   joined(files) {
-    const promise = Promise.all(files.map((file) => this.start(file))).then((pieces) => {
-      if (pieces.length === 1) return pieces[0];
-      const whole = new Uint8Array(pieces.reduce((size, piece) => size + piece.length, 0));
-      let offset = 0;
-      for (const piece of pieces) {
-        whole.set(piece, offset);
-        offset += piece.length;
-      }
-      return whole;
-    });
+    const promise = Promise.all(files.map((file) => this.start(file))).then((pieces) =>
+      pieces.length === 1 ? pieces[0] : concat(pieces),
+    );
     promise.catch(() => {}); // awaited later
     return promise;
   }

@@ -36,6 +36,18 @@ def run(page, block, timeout=LOAD_MS):
     return press_run(page, block, timeout)
 
 
+def first_result(page, url):
+    """Open ``url`` and run its first block, which must show the application object;
+    return the block."""
+    page.goto(url)
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    state, output = run(page, block)
+    assert state == "done", output
+    assert "ASGIHandler" in output
+    return block
+
+
 def run_code(page, block, code, timeout=30_000):
     """Put ``code`` in ``block``'s editor and run it; return (state, output text)."""
     edit(block, code)
@@ -220,12 +232,7 @@ def test_the_standard_library_is_not_waited_for(browser_page, site_url):
             held.append(route)
 
     page.route(STDLIB_ROUTE, stdlib)
-    page.goto(f"{site_url}/{PAGE}")
-    page.wait_for_selector("html[data-runnable-ready]")
-    block = page.locator("div.runnable").first
-    state, output = run(page, block)
-    assert state == "done", output
-    assert "ASGIHandler" in output
+    block = first_result(page, f"{site_url}/{PAGE}")
     assert (held, asked_now) == ([], []), "the first result did not need it"
     for _ in range(100):
         if held:
@@ -279,12 +286,7 @@ def test_python_starts_from_the_snapshot_unless_asked_not_to(browser_page, site_
     fetched = []
     page.on("requestfinished", lambda request: fetched.append(request.url.rsplit("/", 1)[-1]))
     query = "?no-prefetch" if snapshot else "?no-prefetch&no-snapshot"
-    page.goto(f"{site_url}/{PAGE}{query}")
-    page.wait_for_selector("html[data-runnable-ready]")
-    block = page.locator("div.runnable").first
-    state, output = run(page, block)
-    assert state == "done", output
-    assert "ASGIHandler" in output
+    first_result(page, f"{site_url}/{PAGE}{query}")
     timings = json.loads(page.locator("html").get_attribute("data-runtime-timings"))
     # From the snapshot nothing is imported in the page ("project"); from scratch it is.
     assert ("project" in timings) is not snapshot, timings
