@@ -21,7 +21,8 @@ A real server process serves the example project with one sync-only
 middleware added and a URLconf written for the test: the middleware takes 2 s
 before it calls the view on one path. A raw-socket client requests it and
 closes the connection; once the middleware is done, the test asks for a fast
-page with a 10 s timeout. With the pinned asgiref (3.13.0) both servers
+page with a 10 s timeout (the client leaves once the middleware has started:
+the middleware writes a file first). With the pinned asgiref (3.13.0) both servers
 answer; with asgiref 3.11.1 Daphne (close timeout 1 s) never answers again,
 uvicorn does. Every socket has a timeout and the server is killed at the end,
 so a hang fails the test instead of holding it.
@@ -51,8 +52,9 @@ def sync_only(get_response):
     # A function middleware is sync-only unless it says otherwise.
     def middleware(request):
         if request.path == "/h/slow/":
-            time.sleep(float(os.environ["HANG_MIDDLEWARE_SECONDS"]))
             marks = pathlib.Path(os.environ["HANG_MARKS"])
+            (marks / "started").write_text("started")
+            time.sleep(float(os.environ["HANG_MIDDLEWARE_SECONDS"]))
             (marks / "slow").write_text("done")
         return get_response(request)
 
@@ -129,7 +131,10 @@ def test_the_server_answers_after_a_request_cancelled_under_sync_middleware(serv
 
     client = socket.create_connection(("127.0.0.1", process.port), timeout=10)
     client.sendall(b"GET /h/slow/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    time.sleep(0.2)  # the middleware is running
+    # Leave once the middleware runs (a fixed 0.2 s raced a loaded machine: the
+    # request and the disconnect were read together, and Django cancelled the
+    # request before the middleware ran).
+    assert wait_for(marks / "started")
     client.close()
     # The middleware runs to its end whatever happens to the request.
     assert wait_for(marks / "slow")
@@ -144,4 +149,4 @@ def test_the_server_answers_after_a_request_cancelled_under_sync_middleware(serv
     assert response.text == "fast"
     if "daphne" in process.argv:
         # Daphne did cancel the request: the path that froze it before 3.12.0.
-        assert "took too long to shut down and was killed" in process.output()
+        process.wait_for_output("took too long to shut down and was killed", 10)
