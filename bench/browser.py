@@ -267,15 +267,6 @@ def network_loads(playwright, url, conditions, visits=VISITS, kept=()):
     return {mode: row for mode, row in rows.items() if mode in visits}
 
 
-def kept_files(manifest):
-    """The files a start from the snapshot keeps for the next visit (``browser/kept-files.mjs``)."""
-    return [
-        *manifest.get("restored_bundles", []),
-        *manifest.get("snapshot_parts", [manifest.get("snapshot")]),
-        *manifest.get("after_start", []),
-    ]
-
-
 MODES = ("cold", "lean", "hover", "view")
 """The loads on loopback, each in a new browser context."""
 
@@ -430,7 +421,11 @@ def main(argv=None):
             for name in profiles:
                 for number in range(args.runs):
                     loads = network_loads(
-                        playwright, url, conditions(PROFILES[name][1]), visits, kept_files(manifest)
+                        playwright,
+                        url,
+                        conditions(PROFILES[name][1]),
+                        visits,
+                        runtime_files.kept_files(manifest),
                     )
                     for mode, row in loads.items():
                         networks[name][mode].append(row)

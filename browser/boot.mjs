@@ -131,9 +131,9 @@ export async function bootRuntime({
   options.createPyodideModule = asmModule.default;
   // Restored, Python starts without reading the standard library: it is
   // downloaded once the reader's runs have paused (the pool's whenIdle), not to
-  // share the network or the worker with them (later-file.mjs). If Python needs it first and it
-  // cannot be downloaded, the pool reports why (stdlib.failure) instead of
-  // what Python made of the failed read.
+  // share the network or the worker with them (later-file.mjs). If Python needs
+  // it first and it cannot be downloaded, the pool reports why (stdlib.failure)
+  // instead of what Python made of the failed read.
   const stdlib =
     snapshotFile && manifest.after_start?.includes(STDLIB) && /^https?:/.test(indexURL)
       ? laterStdlib(

@@ -163,8 +163,7 @@ export function zeroFreeMemory(pyodide) {
  * and call through tables of function pointers in that data, so it is
  * written first (withWasmData); the whole snapshot then overwrites it.
  * `stdlib` ({later, now, size}, or null to load it first as Pyodide does):
- * the standard library arrives after Python has started (later-file.mjs);
- * the interpreter's `stdlib` then says where its bytes came from.
+ * the standard library arrives after Python has started (later-file.mjs).
  */
 export function restorer(loadPyodide, options, asmModule, wasmData = null, stdlib = null) {
   return async (snapshot, files, size) => {
@@ -190,13 +189,7 @@ export function restorer(loadPyodide, options, asmModule, wasmData = null, stdli
     });
     if (stdlib) {
       const { FS } = restored;
-      restored.stdlib = fileArrivingLater(
-        FS,
-        stdlibPath(FS),
-        stdlib.size,
-        stdlib.later,
-        stdlib.now,
-      );
+      fileArrivingLater(FS, stdlibPath(FS), stdlib.size, stdlib.later, stdlib.now);
     }
     const t = performance.now();
     writeBundles(restored.FS, await files, options.indexURL);

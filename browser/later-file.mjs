@@ -22,28 +22,25 @@ export function fileArrivingLater(FS, path, size, later, now) {
   const { node } = FS.lookupPath(path);
   const state = { source: null };
   let bytes = null;
+  /** Take `value` as the file's bytes (the first that come); false if its size is wrong. */
   const arrived = (value, source) => {
-    if (value.length !== size) {
-      throw new Error(`${path}: ${value.length} bytes arrived, ${size} expected`);
-    }
+    if (value.length !== size) return false;
     bytes ??= value;
     state.source ??= source;
+    return true;
   };
   later.then(
-    (value) => {
-      if (value.length === size) arrived(value, "later");
-    },
+    (value) => arrived(value, "later"), // wrong-sized: a read downloads it now
     () => {}, // a failed download: a read downloads it now, and says why if that fails too
   );
   const contents = () => {
-    if (!bytes) {
-      try {
-        arrived(now(), "now");
-      } catch {
-        // `now` says why (boot.mjs); Python gets EIO, an OSError, and the import fails.
-        throw new FS.ErrnoError(29);
-      }
-    }
+    if (bytes) return bytes;
+    let value = null;
+    try {
+      value = now();
+    } catch {} // `now` says why (laterStdlib)
+    // Python gets EIO, an OSError, and the import fails.
+    if (!value || !arrived(value, "now")) throw new FS.ErrnoError(29);
     return bytes;
   };
   // Written to (nothing writes the standard library), it becomes a plain file again.

@@ -77,18 +77,22 @@ export class InterpreterPool {
     return found;
   }
 
+  /** Throw why a file Python read could not be downloaded, if one could not. */
+  throwFailure() {
+    const failure = this.failure();
+    if (failure) throw new Error(failure);
+  }
+
   /** `call()`'s value, unless a file Python read could not be downloaded (then why). */
   checked(call) {
     let value;
-    let error = null;
     try {
       value = call();
-    } catch (thrown) {
-      error = thrown;
+    } catch (error) {
+      this.throwFailure();
+      throw error;
     }
-    const failure = this.failure();
-    if (failure) throw new Error(failure);
-    if (error) throw error;
+    this.throwFailure();
     return value;
   }
 
@@ -151,13 +155,14 @@ export class InterpreterPool {
     this.clearPrinted();
     let versions;
     try {
-      versions = this.checked(() =>
-        JSON.parse(interp.session.fresh(this.project.dir, JSON.stringify({ env, unset }), setup)),
+      versions = JSON.parse(
+        interp.session.fresh(this.project.dir, JSON.stringify({ env, unset }), setup),
       );
     } catch (error) {
-      if (this.failure()) throw error;
+      this.throwFailure();
       throw new Error(`The Python runtime failed: ${error.message}`);
     }
+    this.throwFailure();
     const setupMs = Math.round(performance.now() - t);
     // What django.setup() wrote outside sys.stdout/sys.stderr counts as the
     // snippet's, as in its process.
@@ -244,13 +249,12 @@ export class InterpreterPool {
       value = await fn(...args);
     } catch (error) {
       this.callReturned();
-      if (this.failure()) throw new Error(this.failure());
+      this.throwFailure();
       // A bug in the runtime itself (snippet errors are part of the output).
       throw new Error(`The Python runtime failed: ${error.message}`);
     }
     this.callReturned();
-    const failure = this.failure();
-    if (failure) throw new Error(failure);
+    this.throwFailure();
     const result = JSON.parse(value);
     const extra = [...this.printed.stderr, ...this.printed.stdout].join("\n");
     if (extra) result.stderr = `${result.stderr || ""}${extra}\n`;

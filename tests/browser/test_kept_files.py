@@ -37,9 +37,9 @@ def kept_files(site_dir, site_url):
     """``{file: (key, size, served name)}`` for the files a start keeps: snapshot, bundles."""
     _, manifest = runtime_files.read_served(site_dir / runtime_files.RUNTIME_DIR)
     index = f"{site_url}/{runtime_files.RUNTIME_DIR}/pyodide/"
-    # From the snapshot: the bundles with the files of the modules it holds empty; and
-    # the standard library, downloaded once the first run has returned.
-    names = [*manifest["restored_bundles"], *manifest["snapshot_parts"], *manifest["after_start"]]
+    # From the snapshot: the bundles with the files of the modules it holds empty, the
+    # snapshot's parts, and the standard library, downloaded once the runs pause.
+    names = runtime_files.kept_files(manifest)
     return {
         name: (
             f"{index}{name}?sha256={manifest['files'][name]['sha256']}",

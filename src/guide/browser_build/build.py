@@ -415,7 +415,7 @@ def main(argv=None):
         files[name] = file_entry(pyodide_dir / name)
     manifest["snapshot_parts"] = parts
     # Restored, Python starts without reading the standard library: the worker
-    # downloads it once the files above have arrived (browser/later-file.mjs).
+    # downloads it once the reader's runs pause (browser/later-file.mjs).
     manifest["after_start"] = [STDLIB_ZIP]
     manifest["boot"] = [
         *(

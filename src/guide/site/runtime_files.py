@@ -187,13 +187,25 @@ def start_files(manifest):
     return (boot if snapshot else scratch), scratch
 
 
+def kept_files(manifest):
+    """The files a start from the snapshot keeps in Cache Storage for the next visit
+    (``browser/kept-files.mjs``): the restored bundles, the snapshot's parts, and what
+    it fetches once Python has started."""
+    return [
+        *manifest.get("restored_bundles", []),
+        *manifest.get("snapshot_parts", [manifest.get("snapshot")]),
+        *manifest.get("after_start", []),
+    ]
+
+
 def start_download(manifest, files, entry, build_info=None):
     """What the first start fetches, in bytes as served (:func:`served_size`):
     ``{"snapshot": ..., "scratch": ..., "snapshot_jspi": ..., "django": {...}}``.
 
     ``snapshot``: the runner, the worker, the manifest and the files the start from the
     memory snapshot fetches (those it fetches once Python has started too:
-    ``manifest["after_start"]``, downloaded on the same Run); ``scratch``: those of the start from scratch (both
+    ``manifest["after_start"]``, downloaded on the same Run); ``scratch``: those of
+    the start from scratch (both
     :func:`start_files`; which one a page takes: ``browser/start-choice.mjs``);
     ``snapshot_jspi``: the manifest's (where the engine differs, the snapshot is not
     used); ``django``: for each other Django release of ``manifest["django"]``, its
