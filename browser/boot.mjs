@@ -22,13 +22,11 @@ import {
   snapshotOf,
 } from "./interpreter.mjs";
 import { KeptFiles } from "./kept-files.mjs";
-import { laterStdlib } from "./later-file.mjs";
+import { describeLater, laterDownload } from "./later-file.mjs";
 import { InterpreterPool } from "./pool.mjs";
 import { bootProgress, instrumentFetch } from "./progress.mjs";
 import { snapshotParts, snapshotToUse } from "./start-choice.mjs";
 import { cacheCompiledWasm } from "./wasm-cache.mjs";
-
-const STDLIB = "python_stdlib.zip";
 
 /**
  * Load Pyodide, the packages and the project, in the state a server's snippet
@@ -52,6 +50,9 @@ const STDLIB = "python_stdlib.zip";
  *                 default true); false boots Python from scratch and imports
  *                 Django's framework in the browser: 11 MB less to download, a
  *                 few seconds more to start (browser/README.md has the figures)
+ *   firstRun      the snippet (its path under snippets/) the reader runs first, if
+ *                 known: what it reads of the files that otherwise come after the
+ *                 start (manifest.first_runs) downloads before it
  * Returns {pyodide, manifest, versions, timings, run(code, fresh?, onStart?),
  * request(req), check(text), prepareFresh()}: the interpreters behind run() and request()
  * are pool.mjs's (warm and fresh ones).
@@ -75,6 +76,7 @@ export async function bootRuntime({
   instrument = false,
   warmUp = true,
   snapshot: useSnapshot = true,
+  firstRun = null,
 }) {
   const t0 = performance.now();
   const timings = {};
@@ -116,10 +118,11 @@ export async function bootRuntime({
     : null;
   wasmData?.(); // with the other downloads
   // Restored from the snapshot, Python holds some modules already: their files
-  // come empty (guide.browser_build.held_files); from scratch, every file.
-  const files = downloads.all(
-    (snapshotFile && manifest.restored_bundles) || manifest.bundles || [],
-  );
+  // come empty, and those a first run does not read come after the start
+  // (guide.browser_build.held_files; read first, a file is downloaded
+  // synchronously: over HTTP only). From scratch, every file.
+  const later = Boolean(snapshotFile) && /^https?:/.test(indexURL);
+  const files = downloads.all((later && manifest.restored_bundles) || manifest.bundles || []);
 
   const printed = { stdout: [], stderr: [] };
   const options = pyodideOptions(indexURL, {
@@ -129,21 +132,36 @@ export async function bootRuntime({
   const asmModule = await importModule(servedAs("pyodide.asm.mjs"));
   // Pyodide would import pyodide.asm.mjs by that name: hand it the one imported here.
   options.createPyodideModule = asmModule.default;
-  // Restored, Python starts without reading the standard library: it is
-  // downloaded once the reader's runs have paused (the pool's whenIdle), not to
-  // share the network or the worker with them (later-file.mjs). If Python needs
-  // it first and it cannot be downloaded, the pool reports why (stdlib.failure)
-  // instead of what Python made of the failed read.
-  const stdlib =
-    snapshotFile && manifest.after_start?.includes(STDLIB) && /^https?:/.test(indexURL)
-      ? laterStdlib(
-          () => downloads.start(STDLIB),
-          servedAs(STDLIB),
-          manifest.files[STDLIB].size,
-          STDLIB,
-        )
-      : null;
-  const restoreFrom = restorer(loadPyodide, options, asmModule, wasmData, stdlib);
+  // Restored, Python starts without reading the standard library or the later
+  // bundles: they are downloaded once the reader's runs have paused (the pool's
+  // whenIdle), not to share the network or the worker with them (later-file.mjs).
+  // If Python needs one first and it cannot be downloaded, the pool reports why
+  // (its `failure`) instead of what Python made of the failed read.
+  const afterStart = new Map(
+    (later ? (manifest.after_start ?? []) : []).map((file) => [
+      file,
+      laterDownload(
+        () => downloads.start(file),
+        servedAs(file),
+        manifest.files[file].size,
+        describeLater(file),
+        (bytes) => kept.adopt(file, bytes),
+      ),
+    ]),
+  );
+  // ...except those the run that started the load reads first (manifest.first_runs:
+  // found at build, guide.browser_build.first_runs): they download with the rest,
+  // and Python starts once they have arrived (if one fails, a read says why).
+  const needed = (later && manifest.first_runs?.[firstRun]) || [];
+  const ahead = needed.filter((file) => afterStart.has(file));
+  for (const file of ahead) afterStart.get(file).start();
+  const startFiles = ahead.length
+    ? Promise.all([
+        files,
+        ...ahead.map((file) => afterStart.get(file).later.catch(() => null)),
+      ]).then(([bundles]) => bundles)
+    : files;
+  const restoreFrom = restorer(loadPyodide, options, asmModule, wasmData, afterStart);
   /**
    * Pyodide's own message ("Program terminated with exit(1)") rarely names
    * the cause: name a core file that cannot be fetched.
@@ -154,7 +172,16 @@ export async function bootRuntime({
       `Could not start Pyodide from ${indexURL}: ${missing ? `${missing} could not be loaded` : error.message}`,
     );
   };
-  const start = { loadPyodide, options, indexURL, files, progress, startError, timings, t0 };
+  const start = {
+    loadPyodide,
+    options,
+    indexURL,
+    files: startFiles,
+    progress,
+    startError,
+    timings,
+    t0,
+  };
 
   const restoreFetch = instrument ? instrumentFetch(progress) : () => {};
   let booted;
@@ -208,8 +235,10 @@ export async function bootRuntime({
     project: manifest.project,
     manifest,
     printed,
-    failure: () => stdlib?.failure ?? null,
-    whenIdle: () => stdlib?.start(),
+    failure: () => [...afterStart.values()].find((file) => file.failure)?.failure ?? null,
+    whenIdle: () => {
+      for (const file of afterStart.values()) file.start();
+    },
   });
   progress.report("setup");
   const t3 = performance.now();

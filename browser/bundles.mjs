@@ -1,37 +1,87 @@
 // The build's bundles (guide.browser_build.bundles.write_bundle), written into an
 // Emscripten file system: one FS.writeFile per file, no unzipping, no Python.
+import { fileArrivingLater } from "./later-file.mjs";
+
+/** A bundle's JSON header ({root, files, later?}), with `offset`: where its files start. */
+function readHeader(bytes, name) {
+  try {
+    const size = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
+    header.offset = 4 + size;
+    return header;
+  } catch (error) {
+    throw new Error(`${name} is not a bundle: ${error.message}`);
+  }
+}
+
+/** Each bundle's files, read once: bundle bytes => Map(relative path => bytes). */
+const readFiles = new WeakMap();
+
+/** The bytes of the file `rel` in the bundle `bytes` (empty if it is not there). */
+function fileIn(bytes, rel) {
+  if (!readFiles.has(bytes)) {
+    const header = readHeader(bytes, "a later bundle");
+    const files = new Map();
+    let offset = header.offset;
+    for (const [path, size] of header.files) {
+      files.set(path, bytes.subarray(offset, offset + size));
+      offset += size;
+    }
+    readFiles.set(bytes, files);
+  }
+  return readFiles.get(bytes).get(rel) ?? new Uint8Array(0);
+}
 
 /**
  * Write a bundle (a 4-byte little-endian header length, a JSON header
  * {root, files: [[path, size]]}, the files' bytes) into an Emscripten file
  * system. Returns the number of files.
+ *
+ * A restored bundle's header may list files whose bytes come in other bundles,
+ * downloaded later (`later`: [{bundle, files: [[path, size]]}];
+ * guide.browser_build.held_files): each is made at once with its size, its
+ * bytes read from its bundle when that arrives or when Python first reads it
+ * (later-file.mjs). `laterDownloads(name)` gives that bundle's laterDownload().
  */
-export function writeBundle(FS, bytes, name = "bundle") {
-  let header;
-  try {
-    const size = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
-    header.offset = 4 + size;
-  } catch (error) {
-    throw new Error(`${name} is not a bundle: ${error.message}`);
-  }
-  let offset = header.offset;
+export function writeBundle(FS, bytes, name = "bundle", laterDownloads = () => null) {
+  const header = readHeader(bytes, name);
   const made = new Set();
-  for (const [rel, size] of header.files) {
+  const place = (rel) => {
     const path = `${header.root}/${rel}`;
     const dir = path.slice(0, path.lastIndexOf("/"));
     if (!made.has(dir)) {
       FS.mkdirTree(dir);
       made.add(dir);
     }
-    FS.writeFile(path, bytes.subarray(offset, offset + size));
+    return path;
+  };
+  let offset = header.offset;
+  for (const [rel, size] of header.files) {
+    FS.writeFile(place(rel), bytes.subarray(offset, offset + size));
     offset += size;
   }
   if (offset !== bytes.byteLength) throw new Error(`${name} is truncated or has extra bytes`);
-  return header.files.length;
+  let count = header.files.length;
+  for (const { bundle, files } of header.later ?? []) {
+    const download = laterDownloads(bundle);
+    if (!download) throw new Error(`${name} has files that come in ${bundle}, not downloaded here`);
+    for (const [rel, size] of files) {
+      const path = place(rel);
+      FS.writeFile(path, new Uint8Array(0));
+      fileArrivingLater(
+        FS,
+        path,
+        size,
+        download.later.then((arrived) => fileIn(arrived, rel)),
+        () => fileIn(download.now(), rel),
+      );
+    }
+    count += files.length;
+  }
+  return count;
 }
 
 /** Write bundles ([[name, bytes]], in order) into an Emscripten file system. */
-export function writeBundles(FS, files, indexURL = "") {
-  for (const [file, bytes] of files) writeBundle(FS, bytes, indexURL + file);
+export function writeBundles(FS, files, indexURL = "", laterDownloads = () => null) {
+  for (const [file, bytes] of files) writeBundle(FS, bytes, indexURL + file, laterDownloads);
 }

@@ -2,7 +2,7 @@
 // (snapshotOf), and restored from a snapshot with the bundles written again
 // (restorer, freshRestorer); another Django release (otherDjangoBooter).
 import { writeBundles } from "./bundles.mjs";
-import { fileArrivingLater, stdlibPath } from "./later-file.mjs";
+import { fileArrivingLater, STDLIB, stdlibPath } from "./later-file.mjs";
 
 /** What a restored interpreter's standard library is first written from: nothing (later-file.mjs). */
 const EMPTY_FILE = "data:application/zip,";
@@ -162,10 +162,13 @@ export function zeroFreeMemory(pyodide) {
  * module's constructors run before Pyodide writes the snapshot into memory,
  * and call through tables of function pointers in that data, so it is
  * written first (withWasmData); the whole snapshot then overwrites it.
- * `stdlib` ({later, now, size}, or null to load it first as Pyodide does):
- * the standard library arrives after Python has started (later-file.mjs).
+ * `afterStart` (Map: a file of manifest.after_start => its laterDownload(),
+ * later-file.mjs): the files that arrive after Python has started, the
+ * standard library (without it, it is loaded first, as Pyodide does) and the
+ * later bundles (a restored bundle's files that a first run does not read).
  */
-export function restorer(loadPyodide, options, asmModule, wasmData = null, stdlib = null) {
+export function restorer(loadPyodide, options, asmModule, wasmData = null, afterStart = new Map()) {
+  const stdlib = afterStart.get(STDLIB);
   return async (snapshot, files, size) => {
     const create = wasmData ? withWasmData(asmModule.default, wasmData()) : asmModule.default;
     const restored = await loadPyodide({
@@ -192,7 +195,7 @@ export function restorer(loadPyodide, options, asmModule, wasmData = null, stdli
       fileArrivingLater(FS, stdlibPath(FS), stdlib.size, stdlib.later, stdlib.now);
     }
     const t = performance.now();
-    writeBundles(restored.FS, await files, options.indexURL);
+    writeBundles(restored.FS, await files, options.indexURL, (name) => afterStart.get(name));
     restored.filesMs = Math.round(performance.now() - t);
     return restored;
   };

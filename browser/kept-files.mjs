@@ -21,6 +21,8 @@
 // Copies of files no longer in the manifest (an older build of the site)
 // are deleted when this build's files are stored.
 
+import { sha256Hex } from "./integrity.mjs";
+
 /** The Cache Storage cache that holds the kept files. */
 export const KEPT_CACHE = "guide-runtime-files";
 
@@ -79,6 +81,24 @@ export class KeptFiles {
     }
     const bytes = await this.fetchChecked(file);
     if (cache) {
+      this.toStore.push([file, bytes]);
+      if (this.storeAtOnce) this.store();
+    }
+    return bytes;
+  }
+
+  /**
+   * Keep `bytes`, got for `file` another way (a synchronous download:
+   * later-file.mjs), once they pass the check a download does; resolves to
+   * them, or rejects if they do not pass it.
+   */
+  async adopt(file, bytes) {
+    if ((await sha256Hex(bytes)) !== this.manifest.files[file]?.sha256) {
+      throw new Error(
+        `Integrity check failed for ${file}: its sha256 does not match manifest.json`,
+      );
+    }
+    if (await this.open()) {
       this.toStore.push([file, bytes]);
       if (this.storeAtOnce) this.store();
     }

@@ -1,16 +1,20 @@
-// A file of Pyodide's file system whose bytes arrive after Python has started.
+// Files of Pyodide's file system whose bytes arrive after Python has started.
 //
 // Restored from the memory snapshot, Python starts without reading the
 // standard library's zip (the modules it imported are in the snapshot, and
 // zipimport's table of the zip's contents too): its 1.6 MB need not be
-// downloaded before the first result. The restored interpreter gets an empty
-// zip at once and then this node in its place: its size is the real file's
-// from the start, and its bytes are those of the download (`later`) once that
-// has arrived. Python only opens the zip to import a module the snapshot does
-// not hold; if that comes first, the read waits for a synchronous download
-// (`now`, allowed in a worker) rather than fail, and Python reads the same
-// bytes either way. If that download fails too, the read fails with EIO (an
-// OSError in Python) and `now` is left to say why.
+// downloaded before the first result. Nor need the files of the packages that
+// a first run does not read (the later bundles: guide.browser_build.held_files).
+// The restored interpreter gets an empty zip at once and then a node in its
+// place, and a node for each later file: its size is the real file's from the
+// start, and its bytes are those of the download (`later`) once that has
+// arrived. If Python reads one first, the read waits for a synchronous
+// download (`now`, allowed in a worker) rather than fail, and Python reads
+// the same bytes either way. If that download fails too, the read fails with
+// EIO (an OSError in Python) and `now` is left to say why.
+
+/** The standard library's zip, as manifest.json names it. */
+export const STDLIB = "python_stdlib.zip";
 
 /**
  * Make the file at `path` (which exists) a file of `size` bytes whose bytes
@@ -38,7 +42,7 @@ export function fileArrivingLater(FS, path, size, later, now) {
     let value = null;
     try {
       value = now();
-    } catch {} // `now` says why (laterStdlib)
+    } catch {} // `now` says why (laterDownload)
     // Python gets EIO, an OSError, and the import fails.
     if (!value || !arrived(value, "now")) throw new FS.ErrnoError(29);
     return bytes;
@@ -71,41 +75,64 @@ export function fileArrivingLater(FS, path, size, later, now) {
 }
 
 /**
- * The standard library as restorer() takes it (interpreter.mjs): `download()`
- * starts its checked download when `start()` is called (`later` resolves to its
- * bytes); `url`, where it is served; `size`, its bytes in manifest.json.
- * `failure` stays null unless a read needed it first and the synchronous
+ * A file of the build downloaded after the start (manifest.after_start), as
+ * restorer() takes it (interpreter.mjs): `download()` starts its checked
+ * download when `start()` is called (`later` resolves to its bytes); `url`,
+ * where it is served; `size`, its bytes in manifest.json; `what`, what it is,
+ * for a message. `now()` returns its bytes if they have arrived, else
+ * downloads them synchronously (once: the bytes are kept, and so is a
+ * failure), for a read that comes first; if it did, `start()` hands those
+ * bytes to `keep` (resolves to them once kept for the next visit) instead of
+ * downloading them again. `failure` stays null unless that synchronous
  * download failed: then it is the message to show.
  */
-export function laterStdlib(download, url, size, name = "python_stdlib.zip") {
-  let start;
+export function laterDownload(download, url, size, what, keep = async (bytes) => bytes) {
+  let begin;
   const later = new Promise((resolve) => {
-    start = () => resolve(download());
+    begin = resolve;
   });
-  later.catch(() => {}); // a read downloads it then
   let started = false;
-  const stdlib = {
+  let arrived = null;
+  let gotNow = null;
+  let error = null;
+  later.then(
+    (bytes) => {
+      arrived = bytes;
+    },
+    () => {}, // a read downloads it then
+  );
+  const file = {
     later,
     size,
     failure: null,
     start: () => {
-      if (!started) start();
+      if (!started) begin(gotNow ? keep(gotNow) : download());
       started = true;
     },
     now: () => {
+      if (arrived?.length === size) return arrived;
+      if (gotNow) return gotNow;
+      if (error) throw error;
       try {
         const bytes = fetchNow(url);
         if (bytes.length !== size) {
           throw new Error(`${bytes.length} bytes arrived, manifest.json says ${size}`);
         }
+        gotNow = bytes;
         return bytes;
-      } catch (error) {
-        stdlib.failure = `Could not load the standard library (${name}): ${error.message}`;
-        throw error;
+      } catch (caught) {
+        error = caught;
+        file.failure = `Could not load ${what}: ${caught.message}`;
+        throw caught;
       }
     },
   };
-  return stdlib;
+  return file;
+}
+
+/** What a file of manifest.after_start is, for a message. */
+export function describeLater(file) {
+  return file === STDLIB ? `the standard library (${file})` : `part of Python's packages (${file})`;
 }
 
 /** The path of the standard library's zip in Pyodide's file system (/lib/python314.zip). */

@@ -75,9 +75,10 @@ export class PyRunner {
    * need a fresh interpreter: the booted one serves it, without setting
    * Django up with mysite.settings first. `snapshot: false` boots Python from
    * scratch instead of from the build's memory snapshot (fewer bytes, slower);
-   * by default the worker decides (see worker.mjs).
+   * by default the worker decides (see worker.mjs). `snippet`: the snippet
+   * the first run will run (its path under snippets/), if known.
    */
-  init(onProgress, { warm = true, snapshot } = {}) {
+  init(onProgress, { warm = true, snapshot, snippet } = {}) {
     if (onProgress) this._progress.add(onProgress);
     if (this._ready) return this._ready;
     if (typeof WebAssembly === "undefined") {
@@ -112,6 +113,7 @@ export class PyRunner {
     if (this.application) message.application = this.application;
     if (!warm) message.warm = false;
     if (snapshot !== undefined) message.snapshot = Boolean(snapshot);
+    if (snippet) message.snippet = String(snippet);
     worker.postMessage(message);
     return this._ready;
   }

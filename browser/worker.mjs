@@ -3,14 +3,16 @@
 //
 // Messages in (main thread -> worker) and out (worker -> main thread):
 //
-//   {type: "init", indexURL?, manifestURL?, application?, warm?, snapshot?}
+//   {type: "init", indexURL?, manifestURL?, application?, warm?, snapshot?, snippet?}
 //       manifestURL: the manifest (default: indexURL's manifest.json; the site names
 //       its own, whose name carries its content hash); warm: false when the first run
 //       needs a fresh interpreter (the booted one then serves it; Django is set up
 //       with mysite.settings only when a warm run or a request comes); snapshot:
 //       false boots Python from scratch instead of from the build's memory snapshot
 //       (default: from the snapshot, unless start-choice.mjs prefersLeanStart(navigator.connection):
-//       the reader saves data, or the connection is estimated slow)
+//       the reader saves data, or the connection is estimated slow); snippet: the
+//       snippet the first run will run (its path under snippets/): what it reads of
+//       the files that otherwise come after the start loads before (boot.mjs firstRun)
 //       -> {type: "progress", phase, loaded, total}   (bytes; phases: "runtime",
 //          "packages", "project", "setup", "ready"), any number of times
 //       -> {type: "ready", versions: {python, django, sqlite, pyodide}, timings: {...ms}}
@@ -46,6 +48,7 @@ const handle = createProtocolHandler({
       instrument: true,
       warmUp: init.warm ?? true,
       snapshot: init.snapshot ?? !prefersLeanStart(self.navigator?.connection),
+      firstRun: init.snippet ?? null,
     });
   },
 });

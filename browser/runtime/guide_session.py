@@ -102,6 +102,25 @@ def setup_imports(project_dir):
     return json.dumps(_setup_imports(project_dir))
 
 
+_opened = []
+
+
+def record_opens():
+    """From now on, note every file this interpreter opens (for the build:
+    browser/tools/snapshot_worker.mjs, which learns what a first run reads)."""
+    sys.addaudithook(_note_open)
+
+
+def _note_open(event, args):
+    if event == "open" and isinstance(args[0], str):
+        _opened.append(args[0])
+
+
+def opened():
+    """The files opened since :func:`record_opens`, as JSON (sorted, once each)."""
+    return json.dumps(sorted(set(_opened)))
+
+
 def _versions():
     import sqlite3
 

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
+import { sha256Hex } from "../integrity.mjs";
 import { KEPT_CACHE, KeptFiles, keptKey } from "../kept-files.mjs";
 
 /** A CacheStorage of one cache, in memory: {url: bytes}. */
@@ -118,6 +119,18 @@ describe("KeptFiles", () => {
       storage.cache.entries.get(keptKey(INDEX, "project.bundle", "b".repeat(64))),
       bundle,
     );
+  });
+
+  test("bytes got another way are kept if they pass the check, else refused", async () => {
+    const storage = memoryStorage();
+    const later = new Uint8Array([4, 2]);
+    const sha256 = await sha256Hex(later);
+    const withLater = { files: { ...manifest.files, "a.later.bundle": { size: 2, sha256 } } };
+    const kept = new KeptFiles(() => assert.fail("not downloaded"), INDEX, withLater, storage);
+    await assert.rejects(kept.adopt("a.later.bundle", new Uint8Array([4, 3])), /sha256/);
+    assert.equal(await kept.adopt("a.later.bundle", later), later);
+    await kept.store();
+    assert.deepEqual([...storage.cache.entries.keys()], [keptKey(INDEX, "a.later.bundle", sha256)]);
   });
 
   test("store() deletes the copies of files this manifest no longer lists", async () => {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { fileArrivingLater, laterStdlib, stdlibPath } from "../later-file.mjs";
+import { describeLater, fileArrivingLater, laterDownload, stdlibPath } from "../later-file.mjs";
 
 class ErrnoError extends Error {
   constructor(errno) {
@@ -114,23 +114,97 @@ describe("fileArrivingLater", () => {
   });
 });
 
-describe("laterStdlib", () => {
+/** Run `body` with a synchronous XMLHttpRequest answering `answer(url)`: {status, body}. */
+function withSyncRequests(answer, body) {
+  const asked = [];
+  const saved = globalThis.XMLHttpRequest;
+  globalThis.XMLHttpRequest = class {
+    open(method, url, async) {
+      assert.deepEqual([method, async], ["GET", false]);
+      this.url = url;
+    }
+    send() {
+      asked.push(this.url);
+      const { status, body: bytes } = answer(this.url);
+      this.status = status;
+      this.statusText = status === 200 ? "OK" : "Not Found";
+      this.response = bytes?.buffer;
+    }
+  };
+  try {
+    body(asked);
+  } finally {
+    globalThis.XMLHttpRequest = saved;
+  }
+}
+
+describe("laterDownload", () => {
+  const URL = "http://site/p/django-6.1.later.0123456789ab.bundle";
+
   test("its download starts when start() is called, once", async () => {
     let downloads = 0;
-    const stdlib = laterStdlib(
+    const file = laterDownload(
       async () => {
         downloads += 1;
         return BYTES;
       },
-      "http://site/p/python_stdlib.0123456789ab.zip",
+      URL,
       4,
+      "it",
     );
     await tick();
     assert.equal(downloads, 0);
-    stdlib.start();
-    stdlib.start();
-    assert.deepEqual(await stdlib.later, BYTES);
+    file.start();
+    file.start();
+    assert.deepEqual(await file.later, BYTES);
     assert.equal(downloads, 1);
-    assert.equal(stdlib.failure, null);
+    assert.equal(file.failure, null);
+  });
+
+  test("read first, it is downloaded now, once; start() then keeps those bytes", async () => {
+    const kept = [];
+    const file = laterDownload(
+      () => assert.fail("not downloaded again"),
+      URL,
+      4,
+      "it",
+      async (bytes) => {
+        kept.push(bytes);
+        return bytes;
+      },
+    );
+    withSyncRequests(
+      () => ({ status: 200, body: BYTES.slice() }),
+      (asked) => {
+        assert.deepEqual(file.now(), BYTES);
+        assert.equal(file.now(), file.now());
+        assert.deepEqual(asked, [`${URL}?now`]);
+      },
+    );
+    file.start();
+    assert.deepEqual(await file.later, BYTES);
+    assert.equal(kept.length, 1);
+  });
+
+  test("a failed download now says what failed, and is not tried again per file", () => {
+    const file = laterDownload(async () => BYTES, URL, 4, describeLater("django-6.1.later.bundle"));
+    withSyncRequests(
+      () => ({ status: 404 }),
+      (asked) => {
+        assert.throws(() => file.now(), /HTTP 404/);
+        assert.throws(() => file.now(), /HTTP 404/);
+        assert.equal(asked.length, 1);
+      },
+    );
+    assert.match(
+      file.failure,
+      /^Could not load part of Python's packages \(django-6\.1\.later\.bundle\): .*HTTP 404/,
+    );
+    const short = laterDownload(async () => BYTES, URL, 4, describeLater("python_stdlib.zip"));
+    withSyncRequests(
+      () => ({ status: 200, body: new Uint8Array(3) }),
+      () => assert.throws(() => short.now(), /3 bytes arrived, manifest.json says 4/),
+    );
+    assert.match(short.failure, /^Could not load the standard library \(python_stdlib\.zip\)/);
   });
 });

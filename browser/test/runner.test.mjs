@@ -23,3 +23,26 @@ describe("PyRunner without a runtime", () => {
     }
   });
 });
+
+describe("PyRunner.init", () => {
+  test("tells the worker how the first run starts: its interpreter, its snippet", () => {
+    const posted = [];
+    const worker = { postMessage: (message) => posted.push(message), terminate: () => {} };
+    const runner = new PyRunner({ createWorker: () => worker, manifestURL: "m.json" });
+    runner.init(undefined, { warm: false, snippet: "howto/websockets/consumer.pycon" });
+    runner.init(undefined, { snippet: "another.pycon" }); // once started, the same load
+    assert.deepEqual(posted, [
+      {
+        type: "init",
+        manifestURL: "m.json",
+        warm: false,
+        snippet: "howto/websockets/consumer.pycon",
+      },
+    ]);
+    const plain = [];
+    new PyRunner({
+      createWorker: () => ({ postMessage: (message) => plain.push(message) }),
+    }).init();
+    assert.deepEqual(plain, [{ type: "init" }]);
+  });
+});

@@ -12,15 +12,27 @@
 // a snapshot is only faithful in an engine with the same JSPI as the one that
 // made it (Node 20 has at most the older API, behind a flag), so the worker
 // restores it only where WebAssembly.Suspending exists (start-choice.mjs).
-// Posts {ok, bytes, jspi, timings, held, zeroed, setupImports} or {ok: false, error}; held:
-// the files the modules in the snapshot were imported from (their code is in the snapshot's
-// memory: guide.browser_build.held_files); setupImports: what django.setup() imports for the
-// project, found in a throwaway interpreter first (the snapshot's holds those of them that
-// import without settings, as the test suite's fork server does: guide.browser_build.preload).
-import { bootPrepared, pyodideOptions, snapshotOf, zeroFreeMemory } from "./interpreter.mjs";
+// Given {firstRuns} (guide.browser_build.first_runs) in its first message, posts
+// {ok, bytes, jspi, timings, held, zeroed, setupImports, firstRunReads} or {ok: false, error};
+// held: the files the modules in the snapshot were imported from (their code is in the
+// snapshot's memory: guide.browser_build.held_files); setupImports: what django.setup()
+// imports for the project, found in a throwaway interpreter first (the snapshot's holds those
+// of them that import without settings, as the test suite's fork server does:
+// guide.browser_build.preload); firstRunReads: {start, snippets}, the files opened by an
+// interpreter restored from the snapshot while the page's pool set it up as the warm one,
+// and, for each of firstRuns ({text, fresh}), while a pool of its own ran it in another
+// (guide.browser_build.held_files: what the start does not read comes after it).
+import {
+  bootPrepared,
+  pyodideOptions,
+  restorer,
+  snapshotOf,
+  zeroFreeMemory,
+} from "./interpreter.mjs";
+import { InterpreterPool } from "./pool.mjs";
 import { hasJspi } from "./start-choice.mjs";
 
-async function make() {
+async function make(firstRuns) {
   const indexURL = new URL("./pyodide/", import.meta.url).href;
   const get = async (file) => {
     const response = await fetch(indexURL + file);
@@ -38,7 +50,8 @@ async function make() {
   const t0 = performance.now();
   // The .wasm is served without its data segments: a boot from scratch writes
   // them (fetched once, for both interpreters).
-  options.createPyodideModule = (await import(`${indexURL}pyodide.asm.mjs`)).default;
+  const asmModule = await import(`${indexURL}pyodide.asm.mjs`);
+  options.createPyodideModule = asmModule.default;
   const data = manifest.wasm_data;
   const dataBytes = data && get(data.file).then((bytes) => ({ offset: data.offset, bytes }));
   const wasmData = data ? () => dataBytes : null;
@@ -72,6 +85,32 @@ async function make() {
   const t2 = performance.now();
   if (printed.length)
     throw new Error(`unexpected output while preparing the snapshot:\n${printed.join("\n")}`);
+  // What a reader's first run opens, in interpreters restored from this snapshot
+  // as the page's are (guide.browser_build.held_files): the warm interpreter set up...
+  const restoreFrom = restorer(loadPyodide, options, asmModule, wasmData);
+  const opened = async (work) => {
+    const restored = await restoreFrom(snapshot, files, snapshot.byteLength);
+    const session = restored.pyimport("guide_session");
+    session.record_opens();
+    const pool = new InterpreterPool({
+      first: { pyodide: restored, session, ms: 0 },
+      restore: () => Promise.reject(new Error("one interpreter per run here")),
+      bootOther: () => Promise.reject(new Error("the default Django only")),
+      project: manifest.project,
+      manifest,
+      printed: { stdout: [], stderr: [] },
+      whenIdle: null,
+    });
+    await work(pool);
+    // (a fresh run destroys the pool's proxy of the module)
+    return JSON.parse(restored.runPython("import guide_session; guide_session.opened()"));
+  };
+  const start = await opened((pool) => pool.warmUp());
+  // ...and, each in an interpreter of its own, the snippet each page runs first
+  // (guide.browser_build.first_runs), as a first Run on that page runs it.
+  const snippets = [];
+  for (const run of firstRuns) snippets.push(await opened((pool) => pool.run(run.text, run.fresh)));
+  const t3 = performance.now();
   const response = await fetch(new URL("/snapshot.bin", import.meta.url), {
     method: "POST",
     body: snapshot,
@@ -84,16 +123,23 @@ async function make() {
     held,
     zeroed,
     setupImports,
-    timings: { prepare: Math.round(t1 - t0), snapshot: Math.round(t2 - t1) },
+    firstRunReads: { start, snippets },
+    timings: {
+      prepare: Math.round(t1 - t0),
+      snapshot: Math.round(t2 - t1),
+      firstRuns: Math.round(t3 - t2),
+    },
   };
 }
 
-make().then(
-  (report) => self.postMessage(report),
-  (error) =>
-    self.postMessage({
-      ok: false,
-      // Emscripten throws plain objects too ({name, message, status}: an exit status).
-      error: String(error?.stack ?? error?.message ?? JSON.stringify(error)),
-    }),
-);
+// The snippets readers run first come in the first message (guide.browser_build.snapshot).
+self.onmessage = ({ data }) =>
+  make(data.firstRuns).then(
+    (report) => self.postMessage(report),
+    (error) =>
+      self.postMessage({
+        ok: false,
+        // Emscripten throws plain objects too ({name, message, status}: an exit status).
+        error: String(error?.stack ?? error?.message ?? JSON.stringify(error)),
+      }),
+  );

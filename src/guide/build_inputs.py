@@ -6,18 +6,25 @@ lists, per build, the files and folders it reads; a folder counts every file
 under it, so a new file there joins by itself, ``env`` names the
 environment variables it reads (the site's public URL), and
 ``repository_files`` says whether the names of all the repository's files
-count (the site links the paths it shows only to files that exist). Local
-state (caches, compiled files, databases) is left out.
+count (the site links the paths it shows only to files that exist), and
+``first_runs`` whether the snippets readers run first on each page count
+(the runtime learns at build what they read:
+:mod:`guide.browser_build.first_runs`; the rest of the pages does not count,
+so editing prose does not rebuild the runtime). Local state (caches, compiled
+files, databases) is left out.
 
 ``python -m guide.build_inputs runtime|site`` prints the hash (what the
 noxfile asks for).
 """
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
 
+from guide.browser_build.first_runs import first_runs
+from guide.content import snippets as model
 from guide.paths import ROOT
 from guide.site import repository
 
@@ -37,6 +44,7 @@ INPUTS = {
         "skip": ("/test/",),
         "env": (),
         "repository_files": False,
+        "first_runs": True,
     },
     # The site: the pages and what they include or draw from (the benchmark
     # results, the pins the servers table names, the version list that orders
@@ -66,6 +74,7 @@ INPUTS = {
         "skip": (),
         "env": ("GUIDE_SITE_URL", "GUIDE_REPO_URL"),
         "repository_files": True,
+        "first_runs": False,
     },
 }
 
@@ -96,6 +105,9 @@ def digest(kind, root=ROOT, environ=None):
         except (OSError, subprocess.CalledProcessError):
             names = ["(not a git checkout)"]
         sha.update("\0".join(names).encode() + b"\0\0")
+    if INPUTS[kind]["first_runs"]:
+        runs = first_runs(model.load(root / "snippets"), docs=root / "docs")
+        sha.update(json.dumps(runs, sort_keys=True).encode() + b"\0\0")
     for path in paths(kind, root):
         sha.update(path.relative_to(root).as_posix().encode() + b"\0")
         sha.update(path.read_bytes() if path.is_file() else b"(missing)")

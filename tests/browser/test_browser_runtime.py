@@ -331,7 +331,7 @@ def test_restored_bundles_empty_only_the_files_of_held_modules(tmp_path):
     held = ["/lib/site/django/__init__.pyc", "/lib/site/django/templatetags/i18n.pyc"]
     held.append("/lib/python314.zip/os.py")  # the standard library stays whole
 
-    names, emptied = held_files.write_restored_bundles(
+    names, emptied, later = held_files.write_restored_bundles(
         tmp_path, ["django.bundle", "project.bundle"], held
     )
 
@@ -345,6 +345,68 @@ def test_restored_bundles_empty_only_the_files_of_held_modules(tmp_path):
     assert {name for name, data in files.items() if not data} == set(emptied[names[0]])
     assert files["django/contrib/admin/models.pyc"] == b"not imported"
     assert not (tmp_path / "project.restored.bundle").exists()
+    assert later == {} and "later" not in bundles.read_header(tmp_path / names[0])
+
+
+def test_files_the_start_does_not_read_move_to_later_bundles(tmp_path):
+    """Grouped by the first runs that read them, else by package (small ones together)."""
+    big = b"x" * held_files.GROUP_MIN_BYTES
+    site = {"django/__init__.pyc": b"held", "django/contrib/auth/models.pyc": b"read"}
+    site |= {"django/db/a.pyc": b"run 1", "django/db/b.pyc": b"runs 1, 2", "django/c.pyc": b"all"}
+    site |= {"django/core/management/base.pyc": big, "django/db/x.pyc": b"small", "a.html": b"<p>"}
+    bundles.write_bundle(tmp_path / "django.bundle", "/lib/site", site)
+    bundles.write_bundle(tmp_path / "project.bundle", "/home/p", {"manage.py": b"main()"})
+    held = ["/lib/site/django/__init__.pyc"]
+    start = ["/lib/site/django/contrib/auth/models.pyc", "/lib/site/django/__init__.pyc"]
+    runs = [
+        ["/lib/site/django/db/a.pyc", "/lib/site/django/db/b.pyc", "/lib/site/django/c.pyc"],
+        ["/lib/site/django/db/b.pyc", "/lib/site/django/c.pyc", "/home/p/manage.py"],
+        ["/lib/site/django/c.pyc"],
+    ]
+
+    names, emptied, later = held_files.write_restored_bundles(
+        tmp_path, ["django.bundle", "project.bundle"], held, start, runs
+    )
+
+    assert names == ["django.restored.bundle", "project.bundle"]
+    assert emptied == {"django.restored.bundle": ["django/__init__.pyc"]}
+    site_path = "/lib/site/"
+    assert later == {
+        # read by the first run only, then by the first two (in the order of the runs)
+        "django.later.first1.bundle": [site_path + "django/db/a.pyc"],
+        "django.later.first2.bundle": [site_path + "django/db/b.pyc"],
+        # read by none: by package, the small ones in "rest"
+        "django.later.django-core.bundle": [site_path + "django/core/management/base.pyc"],
+        "django.later.rest.bundle": [site_path + "a.html", site_path + "django/db/x.pyc"],
+    }
+    # What the start or every first run reads stays; the held files, empty.
+    root, files = bundles.read_bundle(tmp_path / "django.restored.bundle")
+    assert files == {
+        "django/__init__.pyc": b"",
+        "django/c.pyc": b"all",
+        "django/contrib/auth/models.pyc": b"read",
+    }
+    listing = bundles.read_header(tmp_path / "django.restored.bundle")["later"]
+    assert [entry["bundle"] for entry in listing] == sorted(later)
+    assert {
+        "bundle": "django.later.rest.bundle",
+        "files": [["a.html", 3], ["django/db/x.pyc", 5]],
+    } in listing
+    assert bundles.read_bundle(tmp_path / "django.later.first2.bundle") == (
+        "/lib/site",
+        {"django/db/b.pyc": b"runs 1, 2"},
+    )
+    # The project's bundle holds nothing the snapshot holds: it stays whole.
+    assert not list(tmp_path.glob("project.*.bundle"))
+
+
+def test_later_groups_are_packages_and_django_s_subpackages():
+    assert held_files.later_group("click/core.pyc") == "click"
+    assert held_files.later_group("django/db/models/sql/query.pyc") == "django-db"
+    assert held_files.later_group("django/contrib/admin/sites.pyc") == "django-contrib-admin"
+    assert held_files.later_group("django/shortcuts.pyc") == "django"
+    assert held_files.later_group("Django-6.1.dist-info/RECORD") == "rest"
+    assert held_files.later_group("_cffi_backend.so") == "rest"
 
 
 def test_other_djangos_are_pinned_with_hashes(tmp_path):

@@ -1,5 +1,8 @@
 """Every doctest snippet, run through its Run button in headless Chromium.
 
+The first run on each page downloads nothing while Python waits: what it reads
+comes before it (the page's first runnable block: guide.browser_build.first_runs).
+
 The output the browser shows must be what the doctest expects: the same
 checker, with the same options (ELLIPSIS), as ``nox -s docs`` uses on a
 server; and the page's own verdict (runnable.mjs, from the runtime's
@@ -119,6 +122,12 @@ def test_every_snippet_on_the_page_runs_with_its_doctest_output(browser_page, si
         state, outputs, stderr, shown = run_block(
             page, block, FIRST_RUN_MS if other_django else timeout
         )
+        if timeout == FIRST_RUN_MS and not other_django:
+            # What this first run reads came with the runtime (manifest.first_runs,
+            # guide.browser_build.first_runs), none of it downloaded while Python waited.
+            waited = [u for u in browser_page.requests if urlsplit(u).query == "now"]
+            if waited:
+                failures.append(f"--- {snippet}: the first run waited for {waited}")
         timeout = RUN_MS
         failures += compare(snippet, state, outputs, stderr, shown)
         runnable.append((block, snippet, outputs))

@@ -10,8 +10,10 @@ import time
 import pytest
 
 from guide.clients.run_button import edit, editor_text, press_run, start_run, wait_run
+from guide.site import runtime_files
 
 PAGE = "howto/application-object/"
+FIRST_SNIPPET = "howto/application_object/what_it_is.pycon"  # the page's first block
 LOAD_MS = 120_000  # first run: the runtime loads (busy 2-core machine)
 STOP_AFTER_S = 10  # the runtime stops a run after this long (runnable.mjs, timeoutMs)
 
@@ -259,6 +261,73 @@ def test_a_standard_library_that_cannot_be_downloaded_is_reported_plainly(browse
         r"\S+/runtime/pyodide/python_stdlib\.[0-9a-f]{12}\.zip: HTTP 404 \S.*",
         message.strip(),
     ), message
+
+
+LATER_ROUTE = "**/runtime/pyodide/*.later.*.bundle*"  # also their ?now requests
+NOT_READ_FIRST = (
+    ">>> from django.core.management.commands import sqlmigrate\n"
+    ">>> sqlmigrate.Command.help\n"
+    "'Prints the SQL statements for the named migration.'\n"
+)
+"""A module of Django that neither the start nor any page's first run reads."""
+
+
+def test_files_the_first_run_does_not_read_are_not_waited_for(browser_page, site_url, site_dir):
+    """Restored from the snapshot, the page's first run gets with the runtime the files
+    it reads that the start does not (manifest.first_runs); the others come once the
+    runs pause, and one read before it arrives is downloaded then."""
+    _, manifest = runtime_files.read_served(site_dir / runtime_files.RUNTIME_DIR)
+    name_of = {manifest["urls"][name]: name for name in manifest["after_start"]}
+    later = [name for name in manifest["after_start"] if ".later." in name]
+    first_run = [name for name in manifest["first_runs"][FIRST_SNIPPET] if name in later]
+    assert first_run, "the page's first run reads files that the start does not"
+    page = browser_page.page
+    asked = {"start": [], "after": [], "now": []}
+    when = ["start"]
+
+    def bundle(route):
+        url = route.request.url
+        name = name_of[url.rsplit("/", 1)[-1].split("?")[0]]
+        if url.endswith("?now"):
+            asked["now"].append(name)
+        else:
+            asked[when[0]].append(name)
+            if when[0] == "after":
+                return  # never answered: a read must download it itself
+        route.continue_()
+
+    page.route(LATER_ROUTE, bundle)
+    block = first_result(page, f"{site_url}/{PAGE}?no-prefetch")
+    when[0] = "after"
+    assert sorted(asked["start"]) == sorted(first_run), asked
+    assert asked["now"] == []
+    for _ in range(100):
+        if len(asked["after"]) == len(later) - len(first_run):
+            break
+        page.wait_for_timeout(100)
+    assert sorted(asked["after"]) == sorted(set(later) - set(first_run)), "then the rest, once"
+    state, output = run_code(page, block, NOT_READ_FIRST)
+    assert (state, output.strip()) == ("done", NOT_READ_FIRST.splitlines()[-1]), output
+    assert asked["now"], "downloaded when read"
+    assert len(set(asked["now"])) == len(asked["now"]), "each once"
+    assert not set(asked["now"]) & set(first_run), asked
+
+
+def test_a_later_file_that_cannot_be_downloaded_is_reported_plainly(browser_page, site_url):
+    page = browser_page.page
+    page.route(LATER_ROUTE, lambda route: route.fulfill(status=404))
+    page.goto(f"{site_url}/{PAGE}?no-prefetch")
+    page.wait_for_selector("html[data-runnable-ready]")
+    block = page.locator("div.runnable").first
+    state, message = run(page, block)
+    assert state == "error"
+    assert re.fullmatch(
+        r"Could not load part of Python's packages \(django-\d+\.\d+\.later\.[\w-]+\.bundle\): "
+        r"Could not download \S+/runtime/pyodide/django-\S+\.later\.[\w-]+\.[0-9a-f]{12}\.bundle: "
+        r"HTTP 404 \S.*",
+        message.strip(),
+    ), message
+    assert block.locator(".highlight").is_visible()
 
 
 def test_snapshot_failing_its_sha256_check_is_reported(browser_page, site_url):

@@ -10,6 +10,8 @@ import subprocess
 import pytest
 
 from guide import build_inputs
+from guide.browser_build.first_runs import first_runs
+from guide.content import snippets as model
 from guide.paths import ROOT
 from guide.servers import catalogue
 from guide.site import markers, repository
@@ -68,6 +70,16 @@ def test_the_runtime_is_rebuilt_when_its_pins_or_versions_change(tmp_path, rel):
 )
 def test_a_file_in_an_input_folder_counts(tmp_path, kind, rel):
     assert _changes(tmp_path, kind, rel)
+
+
+def test_the_runtime_is_rebuilt_when_a_snippet_readers_run_first_changes(tmp_path):
+    """It runs them at build to learn which files come before the first result
+    (guide.browser_build.first_runs); other snippets and the pages' prose do not count."""
+    first = first_runs()[0]["snippet"]
+    assert _changes(tmp_path / "a", "runtime", f"snippets/{first}")
+    later = {s.rel for s in model.load().values()} - {run["snippet"] for run in first_runs()}
+    assert not _changes(tmp_path / "b", "runtime", f"snippets/{sorted(later)[0]}")
+    assert not _changes(tmp_path / "c", "runtime", "docs/index.md")
 
 
 def test_a_new_page_counts_and_local_state_does_not(tmp_path):

@@ -128,15 +128,29 @@ function wantsWarm(block) {
 
 /**
  * Load the runtime in the background; failures are reported when Run is
- * pressed. On hover or focus of a Run button, for that block: a block that
+ * pressed. For the block hovered or focused (or on screen): a block that
  * needs a fresh interpreter gets the booted one, without Django being set up
- * with mysite.settings first.
+ * with mysite.settings first, and what its snippet reads first loads with
+ * the rest (see initOptions).
  */
 function prefetch(event) {
-  const block = event?.currentTarget?.closest?.("div.runnable");
+  prefetchFor(event?.currentTarget?.closest?.("div.runnable"));
+}
+
+function prefetchFor(block) {
   getRunner()
-    .then((runner) => runner.init(undefined, { warm: wantsWarm(block), snapshot: SNAPSHOT }))
+    .then((runner) => runner.init(undefined, initOptions(block)))
     .catch(() => {});
+}
+
+/**
+ * How the runtime loads for a first run of `block`: in the interpreter it needs
+ * (wantsWarm), with the files its snippet reads that would otherwise come
+ * after the start (`snippet`: the runtime's manifest lists them, for the
+ * snippet each page runs first: guide.browser_build.first_runs).
+ */
+function initOptions(block) {
+  return { warm: wantsWarm(block), snapshot: SNAPSHOT, snippet: block?.dataset.snippet };
 }
 
 /*
@@ -196,7 +210,7 @@ const viewObserver =
         idle(
           () => {
             prefetchState("started");
-            prefetch();
+            prefetchFor(entries.find((entry) => entry.isIntersecting)?.target);
           },
           { timeout: 3000 },
         );
@@ -282,7 +296,7 @@ function runLabel(block) {
 }
 
 /** Load the runtime (once), reporting progress into `status`. */
-async function readyRunner(status, progress, { warm = true } = {}) {
+async function readyRunner(status, progress, { warm = true, block = null } = {}) {
   const runner = await getRunner();
   if (runner.state !== "ready") {
     // The live region says it once; the byte counts go to a sibling that is
@@ -295,7 +309,7 @@ async function readyRunner(status, progress, { warm = true } = {}) {
           : formatBytes(loaded);
         progress.textContent = `${phase}, ${amount}`;
       },
-      { warm, snapshot: SNAPSHOT },
+      { ...initOptions(block), warm },
     );
     progress.textContent = "";
     runner.versions = info.versions;
@@ -554,7 +568,7 @@ async function runBlock(block, ui, text, editor, original) {
   try {
     // A snippet that needs a process of its own runs in a fresh interpreter (data-fresh).
     const fresh = block.dataset.fresh ? JSON.parse(block.dataset.fresh) : null;
-    const runner = await readyRunner(ui.status, ui.progress, { warm: wantsWarm(block) });
+    const runner = await readyRunner(ui.status, ui.progress, { warm: wantsWarm(block), block });
     ui.status.textContent = "Running…";
     const result = await runner.run(text, { fresh });
     if (fresh?.django) markLoaded(fresh.django);

@@ -20,6 +20,8 @@ runs the in-Pyodide build step). Writes::
         snapshot.partN.bin                     the memory snapshot Python starts from, in parts
         *.restored.bundle                      a bundle as the snapshot's path needs it
                                                (guide.browser_build.held_files)
+        *.later.bundle                         its files a first run does not read
+                                               (the same module)
         manifest.json                          sizes + sha256 of every file above
         build-info.json                        versions, what was stripped, timings
 
@@ -88,6 +90,8 @@ from guide.browser_build import preload, snapshot_parts
 from guide.browser_build import snapshot as memory_snapshot
 from guide.browser_build import wheels as wheel_writer
 from guide.browser_build.bundles import wheel_files, write_bundle
+from guide.browser_build.first_runs import first_runs
+from guide.browser_build.first_runs import needs as first_run_needs
 from guide.browser_build.held_files import write_restored_bundles
 from guide.browser_build.lock import write_lock
 from guide.browser_build.pins import (
@@ -388,7 +392,8 @@ def main(argv=None):
     }
     (pyodide_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     log("making the memory snapshot in headless Chromium (boot, import Django's framework)")
-    snapshot = memory_snapshot.make_snapshot(out)
+    runs = first_runs()
+    snapshot = memory_snapshot.make_snapshot(out, runs)
     path = pyodide_dir / snapshot["file"]
     manifest["snapshot"] = path.name
     # Restored only where the engine stack switches as the one that made it (start-choice.mjs).
@@ -398,8 +403,12 @@ def main(argv=None):
     manifest["setup_imports"] = snapshot["setup_imports"]
     # Python from scratch needs every file; restored, not those of the modules it holds.
     manifest["boot_from_scratch"] = list(manifest["boot"])
-    restored, emptied = write_restored_bundles(pyodide_dir, manifest["bundles"], snapshot["held"])
-    for name in emptied:
+    # Of their other files, those the start does not read come later (same module).
+    reads = snapshot["first_run_reads"]
+    restored, emptied, later = write_restored_bundles(
+        pyodide_dir, manifest["bundles"], snapshot["held"], reads["start"], reads["snippets"]
+    )
+    for name in [*emptied, *later]:
         files[name] = file_entry(pyodide_dir / name)
     manifest["restored_bundles"] = restored
     swap = dict(zip(manifest["bundles"], restored, strict=True))
@@ -414,9 +423,12 @@ def main(argv=None):
     for name in parts:
         files[name] = file_entry(pyodide_dir / name)
     manifest["snapshot_parts"] = parts
-    # Restored, Python starts without reading the standard library: the worker
-    # downloads it once the reader's runs pause (browser/later-file.mjs).
-    manifest["after_start"] = [STDLIB_ZIP]
+    # Restored, Python starts without reading the standard library, nor the later
+    # bundles: the worker downloads them once the reader's runs pause
+    # (browser/later-file.mjs).
+    manifest["after_start"] = [STDLIB_ZIP, *later]
+    # ...but at the start for a page whose first run reads them (guide.browser_build.first_runs).
+    manifest["first_runs"] = first_run_needs(runs, reads["snippets"], later, STDLIB_ZIP)
     manifest["boot"] = [
         *(
             swap.get(name, name)
@@ -443,6 +455,7 @@ def main(argv=None):
         "snapshot_step": snapshot["timings"],
         "snapshot_free_memory_zeroed": snapshot["zeroed"],
         "restored_bundles_emptied": {name: len(rels) for name, rels in emptied.items()},
+        "start_reads": len(reads["start"]),
         "build_seconds": round(time.perf_counter() - started, 1),
     }
     (pyodide_dir / "build-info.json").write_text(json.dumps(info, indent=1) + "\n")

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 
-def write_bundle(path, root, files):
+def write_bundle(path, root, files, later=None):
     """Write ``files`` (``{relative path: bytes}``) as one uncompressed bundle.
 
     Format: a 4-byte little-endian length N, N bytes of JSON ``{"root": root,
@@ -20,15 +20,30 @@ def write_bundle(path, root, files):
     no unzipping, no Python involved, so it can be repeated for every fresh
     interpreter. Stored, not deflated: the web server's gzip or brotli
     compresses the whole bundle better than zip compresses each file.
+
+    ``later`` (``[{"bundle": name, "files": [[relative path, size], ...]}, ...]``),
+    if given, goes in the header: files under ``root`` that the worker makes
+    with their size at once and whose bytes come from the bundle ``name``
+    once it has downloaded (``browser/bundles.mjs``, ``writeBundle``).
     """
     names = sorted(files)
-    header = json.dumps({"root": root, "files": [[n, len(files[n])] for n in names]}).encode()
+    header = {"root": root, "files": [[n, len(files[n])] for n in names]}
+    if later is not None:
+        header["later"] = later
+    header = json.dumps(header).encode()
     with open(path, "wb") as f:
         f.write(len(header).to_bytes(4, "little"))
         f.write(header)
         for name in names:
             f.write(files[name])
     return Path(path)
+
+
+def read_header(path):
+    """The JSON header of a bundle written by :func:`write_bundle`."""
+    with open(path, "rb") as f:
+        size = int.from_bytes(f.read(4), "little")
+        return json.loads(f.read(size))
 
 
 def read_bundle(path):

@@ -67,14 +67,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
 
 
-def make_snapshot(outdir):
+def make_snapshot(outdir, first_runs=()):
     """Write ``OUTDIR/pyodide/snapshot.bin``; returns ``{file, bytes, jspi, timings, held, zeroed, setup_imports}``.
 
     ``held``: the files (paths in Pyodide's file system) of the modules imported
     when the snapshot was taken (see :mod:`guide.browser_build.held_files`); ``zeroed``:
     the bytes of free memory zeroed before (``browser/interpreter.mjs`` ``zeroFreeMemory``);
     ``setup_imports``: what ``django.setup()`` imports for the project
-    (:func:`guide.browser_build.preload.setup_imports`).
+    (:func:`guide.browser_build.preload.setup_imports`); ``first_run_reads``: the files
+    the interpreter that found them opened while it ran ``first_runs``
+    (:func:`guide.browser_build.first_runs.first_runs`) too.
     """
     from playwright.sync_api import sync_playwright
 
@@ -92,8 +94,9 @@ def make_snapshot(outdir):
                 page = browser.new_page()
                 page.goto(url + "pyodide/manifest.json")
                 report = page.evaluate(
-                    """([url, timeout]) => new Promise((resolve) => {
+                    """([url, timeout, firstRuns]) => new Promise((resolve) => {
                         const worker = new Worker(url, { type: "module" });
+                        worker.postMessage({ firstRuns });
                         const timer = setTimeout(
                             () => resolve({ ok: false, error: `no answer after ${timeout / 1000} s` }),
                             timeout,
@@ -104,7 +107,7 @@ def make_snapshot(outdir):
                             resolve({ ok: false, error: event.message || "the worker failed to load" });
                         };
                     })""",
-                    [url + "snapshot_worker.mjs", TIMEOUT_MS],
+                    [url + "snapshot_worker.mjs", TIMEOUT_MS, list(first_runs)],
                 )
             finally:
                 browser.close()
@@ -122,4 +125,5 @@ def make_snapshot(outdir):
         "file": SNAPSHOT,
         **{k: report[k] for k in ("bytes", "jspi", "timings", "held", "zeroed")},
         "setup_imports": report["setupImports"],
+        "first_run_reads": report["firstRunReads"],
     }
