@@ -99,7 +99,9 @@ export async function bootRuntime({
   const fetchChecked = (file) => kept.get(file);
   const downloads = new Downloads(fetchChecked, progress);
   const parts = snapshotFile ? snapshotParts(manifest, snapshotFile) : [];
-  const snapshotDownload = snapshotFile ? downloads.joined(parts) : null;
+  const partSizes = parts.map((part) => manifest.files[part].size);
+  const joined = snapshotFile ? downloads.joined(parts, partSizes) : null;
+  const snapshotDownload = joined?.whole ?? null;
   // The .wasm comes without its data segments (guide.browser_build.wasm_data),
   // which every interpreter needs before its code runs: from the snapshot's
   // copy and how they differ (a small file), else downloaded whole. Once per worker.
@@ -110,6 +112,7 @@ export async function bootRuntime({
         (wasmBytes ??=
           snapshotFile && data.snapshot_difference
             ? dataFromSnapshot(
+                joined.first,
                 snapshotDownload,
                 downloads.start(data.snapshot_difference),
                 data.offset,
@@ -123,15 +126,6 @@ export async function bootRuntime({
   // synchronously: over HTTP only). From scratch, every file.
   const later = Boolean(snapshotFile) && /^https?:/.test(indexURL);
   const files = downloads.all((later && manifest.restored_bundles) || manifest.bundles || []);
-
-  const printed = { stdout: [], stderr: [] };
-  const options = pyodideOptions(indexURL, {
-    stdout: (line) => printed.stdout.push(line),
-    stderr: (line) => printed.stderr.push(line),
-  });
-  const asmModule = await importModule(servedAs("pyodide.asm.mjs"));
-  // Pyodide would import pyodide.asm.mjs by that name: hand it the one imported here.
-  options.createPyodideModule = asmModule.default;
   // Restored, Python starts without reading the standard library or the later
   // bundles: they are downloaded once the reader's runs have paused (the pool's
   // whenIdle), not to share the network or the worker with them (later-file.mjs).
@@ -161,6 +155,15 @@ export async function bootRuntime({
         ...ahead.map((file) => afterStart.get(file).later.catch(() => null)),
       ]).then(([bundles]) => bundles)
     : files;
+
+  const printed = { stdout: [], stderr: [] };
+  const options = pyodideOptions(indexURL, {
+    stdout: (line) => printed.stdout.push(line),
+    stderr: (line) => printed.stderr.push(line),
+  });
+  const asmModule = await importModule(servedAs("pyodide.asm.mjs"));
+  // Pyodide would import pyodide.asm.mjs by that name: hand it the one imported here.
+  options.createPyodideModule = asmModule.default;
   const restoreFrom = restorer(loadPyodide, options, asmModule, wasmData, afterStart);
   /**
    * Pyodide's own message ("Program terminated with exit(1)") rarely names
@@ -191,7 +194,8 @@ export async function bootRuntime({
           ...start,
           restoreFrom,
           snapshotDownload,
-          size: parts.reduce((size, part) => size + manifest.files[part].size, 0),
+          buffer: joined.buffer,
+          size: joined.buffer.byteLength,
         })
       : await startFromScratch({
           ...start,
@@ -278,6 +282,7 @@ export async function bootRuntime({
 async function startFromSnapshot({
   restoreFrom,
   snapshotDownload,
+  buffer,
   size,
   files,
   progress,
@@ -287,7 +292,7 @@ async function startFromSnapshot({
 }) {
   let pyodide;
   try {
-    pyodide = await restoreFrom(snapshotDownload, files, size);
+    pyodide = await restoreFrom(snapshotDownload, files, size, buffer);
   } catch (error) {
     // A file that failed its sha256 check or could not be downloaded: that message.
     await Promise.all([snapshotDownload, files]);

@@ -4,8 +4,6 @@
 // files answered from memory for every interpreter after the first), and the
 // build's own files (the snapshot, the bundles) downloading at once (Downloads).
 
-import { concat } from "./progress.mjs";
-
 /** The files loadPyodide() fetches itself. */
 export const CORE_FILES = [
   "pyodide.mjs",
@@ -120,15 +118,29 @@ export class Downloads {
     return promise;
   }
   /**
-   * Start downloading `files`, side by side; resolves to their bytes joined in
-   * order, as one file (the snapshot's parts: guide.browser_build.snapshot_parts).
+   * Start downloading `files` side by side into one buffer, in order (the
+   * snapshot's parts: guide.browser_build.snapshot_parts), each copied in as it
+   * arrives; `sizes`, their lengths. Returns {buffer, first, whole}: `buffer`
+   * at once (its bytes are there once `whole` resolves, to it), `first` resolves
+   * to the first file's bytes.
    */
-  joined(files) {
-    const promise = Promise.all(files.map((file) => this.start(file))).then((pieces) =>
-      pieces.length === 1 ? pieces[0] : concat(pieces),
-    );
-    promise.catch(() => {}); // awaited later
-    return promise;
+  joined(files, sizes) {
+    const buffer = new Uint8Array(sizes.reduce((total, size) => total + size, 0));
+    let offset = 0;
+    const pieces = files.map((file, index) => {
+      const at = offset;
+      offset += sizes[index];
+      return this.start(file).then((bytes) => {
+        if (bytes.byteLength !== sizes[index]) {
+          throw new Error(`${file}: ${bytes.byteLength} bytes, expected ${sizes[index]}`);
+        }
+        buffer.set(bytes, at);
+        return bytes;
+      });
+    });
+    const whole = Promise.all(pieces).then(() => buffer);
+    whole.catch(() => {}); // awaited later
+    return { buffer, first: pieces[0], whole };
   }
   /** Start downloading `files`; resolves to [[file, bytes]]. */
   all(files) {

@@ -97,14 +97,19 @@ export function withWasmData(createModule, data) {
 /**
  * {offset, bytes}: the .wasm's data (guide.browser_build.wasm_data) from the
  * snapshot's copy of that stretch of memory and `difference` (the two XORed,
- * made at build: snapshot.wasm-data.bin); both may be promises. Pyodide 314's
- * snapshot is a header, then the memory: the header's second 32-bit word is
- * where the memory starts (pyodide.asm.mjs, API.makeSnapshot and API.restoreSnapshot).
+ * made at build: snapshot.wasm-data.bin). `first`: the snapshot's first part,
+ * which the build makes hold that stretch (guide.browser_build.snapshot_parts),
+ * so that the module can be made while the rest downloads; `whole`, the whole
+ * snapshot, is waited for if it does not. All three may be promises. Pyodide
+ * 314's snapshot is a header, then the memory: the header's second 32-bit word
+ * is where the memory starts (pyodide.asm.mjs, API.makeSnapshot and API.restoreSnapshot).
  */
-export async function dataFromSnapshot(snapshot, difference, offset) {
-  const [bytes, diff] = await Promise.all([snapshot, difference]);
-  const start = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
-  const copy = bytes.subarray(start + offset, start + offset + diff.length);
+export async function dataFromSnapshot(first, whole, difference, offset) {
+  const [head, diff] = await Promise.all([first, difference]);
+  const start = new DataView(head.buffer, head.byteOffset, 8).getUint32(4, true);
+  const end = start + offset + diff.length;
+  const bytes = end <= head.byteLength ? head : await whole;
+  const copy = bytes.subarray(start + offset, end);
   const data = new Uint8Array(diff.length);
   for (let i = 0; i < data.length; i++) data[i] = copy[i] ^ diff[i];
   return { offset, bytes: data };
@@ -153,10 +158,14 @@ export function zeroFreeMemory(pyodide) {
 }
 
 /**
- * (snapshot, files, size) => Promise<pyodide>: loadPyodide() from a snapshot,
- * a new interpreter with the files written again. `snapshot` and `files` may
- * be promises (Pyodide's own downloads start meanwhile); `size` is the
- * snapshot's length in bytes. `asmModule` is pyodide.asm.mjs, imported.
+ * (snapshot, files, size, buffer?) => Promise<pyodide>: loadPyodide() from a
+ * snapshot, a new interpreter with the files written again. `snapshot` and
+ * `files` may be promises (Pyodide's own downloads start meanwhile); `size` is
+ * the snapshot's length in bytes. Pyodide waits for the snapshot before it
+ * makes the module, only to learn its size: given `buffer` (where `snapshot`
+ * will resolve, Downloads.joined), the module is made at once (the .wasm
+ * instantiated, Emscripten started) and the snapshot waited for only before
+ * Pyodide restores it. `asmModule` is pyodide.asm.mjs, imported.
  * The interpreter's `filesMs` is how long writing the files took.
  * `wasmData` (as bootPrepared's) when the .wasm comes without its data: the
  * module's constructors run before Pyodide writes the snapshot into memory,
@@ -169,12 +178,12 @@ export function zeroFreeMemory(pyodide) {
  */
 export function restorer(loadPyodide, options, asmModule, wasmData = null, afterStart = new Map()) {
   const stdlib = afterStart.get(STDLIB);
-  return async (snapshot, files, size) => {
+  return async (snapshot, files, size, buffer = null) => {
     const create = wasmData ? withWasmData(asmModule.default, wasmData()) : asmModule.default;
     const restored = await loadPyodide({
       ...options,
       ...(stdlib ? { stdLibURL: EMPTY_FILE } : {}),
-      _loadSnapshot: snapshot,
+      _loadSnapshot: buffer ?? snapshot,
       createPyodideModule: async (moduleSettings) => {
         const module = await create(moduleSettings);
         // Pyodide restores the snapshot into memory as large as a fresh
@@ -187,9 +196,15 @@ export function restorer(loadPyodide, options, asmModule, wasmData = null, after
             );
           }
         }
+        if (buffer && (await snapshot) !== buffer) {
+          throw new Error("the snapshot did not arrive where it was expected");
+        }
         return module;
       },
     });
+    // The files once Pyodide has finished: written before, the site-packages'
+    // metadata would be read at its start (pyodide._package_loader
+    // init_loaded_packages), the later files' among them.
     if (stdlib) {
       const { FS } = restored;
       fileArrivingLater(FS, stdlibPath(FS), stdlib.size, stdlib.later, stdlib.now);

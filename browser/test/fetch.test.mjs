@@ -181,7 +181,7 @@ describe("Downloads", () => {
     assert.ok(downloads.lastArrival >= before);
   });
 
-  test("joined() downloads the files side by side and joins them in order", async () => {
+  test("joined() downloads the files side by side into one buffer, in order", async () => {
     const started = [];
     const arrive = {};
     const fetchChecked = (file) => {
@@ -192,16 +192,19 @@ describe("Downloads", () => {
     };
     const done = [];
     const downloads = new Downloads(fetchChecked, { done: (file) => done.push(file) });
-    const whole = downloads.joined(["s.part1", "s.part2", "s.part3"]);
+    const { buffer, first, whole } = downloads.joined(["s.part1", "s.part2", "s.part3"], [7, 7, 7]);
     assert.deepEqual(started, ["s.part1", "s.part2", "s.part3"], "all three at once");
+    assert.equal(buffer.byteLength, 21, "the buffer at once");
     arrive["s.part3"]();
     arrive["s.part1"]();
+    assert.equal(new TextDecoder().decode(await first), "S.PART1", "the first before the rest");
     arrive["s.part2"]();
-    assert.equal(new TextDecoder().decode(await whole), "S.PART1S.PART2S.PART3");
+    assert.equal(await whole, buffer);
+    assert.equal(new TextDecoder().decode(buffer), "S.PART1S.PART2S.PART3");
     assert.deepEqual(done, ["s.part3", "s.part1", "s.part2"], "each counted as it arrives");
-    const one = downloads.joined(["only"]);
+    const wrong = downloads.joined(["only"], [3]);
     arrive.only();
-    assert.equal(new TextDecoder().decode(await one), "ONLY");
+    await assert.rejects(wrong.whole, /only: 4 bytes, expected 3/);
   });
 
   test("a failure surfaces where the download is awaited, not as an unhandled rejection", async () => {
@@ -213,7 +216,7 @@ describe("Downloads", () => {
     );
     const one = failing.start("snapshot.bin");
     const all = failing.all(["x.bundle"]);
-    const joined = failing.joined(["s.part1", "s.part2"]);
+    const joined = failing.joined(["s.part1", "s.part2"], [1, 1]).whole;
     await new Promise((resolve) => setTimeout(resolve, 10)); // no unhandled rejection meanwhile
     await assert.rejects(one, /snapshot\.bin/);
     await assert.rejects(all, /x\.bundle/);

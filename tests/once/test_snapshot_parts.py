@@ -53,3 +53,18 @@ def test_split_writes_parts_that_join_to_the_snapshot_and_removes_it(tmp_path):
     assert [part.name for part in parts] == [f"snapshot.part{n}.bin" for n in (1, 2, 3)]
     assert b"".join(part.read_bytes() for part in parts) == data
     assert not path.exists()
+
+
+def test_the_first_part_ends_after_the_head_the_others_share_the_rest(tmp_path):
+    """The worker makes the module from the first part's head while the others download."""
+    data = memory_like(40)
+    path = tmp_path / "snapshot.bin"
+    path.write_bytes(data)
+    head = 5 * BLOCK + 100  # the .wasm's data ends inside the sixth block
+    parts = split(path, 4, head=head)
+    sizes = [len(part.read_bytes()) for part in parts]
+    assert sizes[0] == 6 * BLOCK
+    assert b"".join(part.read_bytes() for part in parts) == data
+    rest = data[6 * BLOCK :]
+    offsets = list(itertools.accumulate([0, *sizes[1:]]))
+    assert offsets == cuts(rest, 3), "the rest cut as three parts of about equal size"

@@ -102,7 +102,7 @@ from guide.browser_build.pins import (
     sha256_file,
     wheel_name,
 )
-from guide.browser_build.wasm_data import difference, snapshot_memory, split_data
+from guide.browser_build.wasm_data import difference, memory_start, snapshot_memory, split_data
 from guide.paths import EXAMPLE_DIR, ROOT
 
 BROWSER = ROOT / "browser"
@@ -414,12 +414,15 @@ def main(argv=None):
     swap = dict(zip(manifest["bundles"], restored, strict=True))
     # Restored, the worker gets the .wasm's data from the snapshot's copy and
     # how the two differ (guide.browser_build.wasm_data), not from pyodide.asm.data.
-    region = snapshot_memory(path.read_bytes(), data_offset, len(data_image))
+    memory = path.read_bytes()
+    region = snapshot_memory(memory, data_offset, len(data_image))
     (pyodide_dir / SNAPSHOT_WASM_DATA).write_bytes(difference(data_image, region))
     files[SNAPSHOT_WASM_DATA] = file_entry(pyodide_dir / SNAPSHOT_WASM_DATA)
     manifest["wasm_data"]["snapshot_difference"] = SNAPSHOT_WASM_DATA
-    # Served as parts that download side by side (guide.browser_build.snapshot_parts).
-    parts = [part.name for part in snapshot_parts.split(path)]
+    # Served as parts that download side by side, the first holding that stretch of
+    # memory (guide.browser_build.snapshot_parts).
+    head = memory_start(memory) + data_offset + len(data_image)
+    parts = [part.name for part in snapshot_parts.split(path, head=head)]
     for name in parts:
         files[name] = file_entry(pyodide_dir / name)
     manifest["snapshot_parts"] = parts

@@ -145,14 +145,19 @@ def split_data(wasm):
     return module, low, bytes(image)
 
 
-def snapshot_memory(snapshot, offset, length):
-    """The ``length`` bytes of memory from ``offset`` on, in a Pyodide memory snapshot.
+def memory_start(snapshot):
+    """Where the memory starts in a Pyodide memory snapshot.
 
     Pyodide 314's snapshot is a header, then the memory; the header's second
     32-bit word (little-endian) is where the memory starts (``pyodide.asm.mjs``,
     ``API.makeSnapshot`` and ``API.restoreSnapshot``).
     """
-    start = int.from_bytes(snapshot[4:8], "little")
+    return int.from_bytes(snapshot[4:8], "little")
+
+
+def snapshot_memory(snapshot, offset, length):
+    """The ``length`` bytes of memory from ``offset`` on, in a Pyodide memory snapshot."""
+    start = memory_start(snapshot)
     return snapshot[start + offset : start + offset + length]
 
 
