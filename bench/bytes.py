@@ -8,7 +8,9 @@ the start fetches (``guide.site.runtime_files.start_files``: on the
 default path the snapshot, and the bundles with the files of the modules it
 holds empty) with its size as is, gzip -9 and brotli 11 (what a host sends
 from the ``.gz`` and ``.br`` files ``guide.site.publish`` writes, or the file as
-is where neither saves 10 %), and the totals. The page and the runtime's own
+is where neither saves 10 %), and the totals; then, from the snapshot, what
+each page's first run fetches on top (``manifest["first_runs"]``: the files
+of those that otherwise come after the start which it reads). The page and the runtime's own
 JavaScript (``runner``, ``worker``: under 0.3 MB gzip) come on top. Brotli of
 files of a megabyte or more is cached under ``build/brotli/`` (the snapshot
 takes minutes at quality 11). A script, not a test; sizes, not timings, so
@@ -50,6 +52,13 @@ def main(argv=None):
             print(f"  {name:<28} {raw:>12,} {gz:>12,} {br:>12,}")
         totals = [sum(rows[name][i] for name in names) for i in range(3)]
         print(f"  {'total':<28} {totals[0]:>12,} {totals[1]:>12,} {totals[2]:>12,}")
+    first_runs = manifest.get("first_runs", {})
+    if first_runs:
+        print("\nfrom the snapshot, what each page's first run adds (manifest first_runs)")
+        print(f"  {'snippet':<52} {'files':>5} {'brotli 11':>12}")
+        for snippet, names in sorted(first_runs.items()):
+            added = sum(sizes(pyodide / name)[2] for name in names)
+            print(f"  {snippet:<52} {len(names):>5} {added:>12,}")
     return 0
 
 

@@ -82,7 +82,13 @@ export async function bootRuntime({
   const timings = {};
   const manifest = JSON.parse(new TextDecoder().decode(await getBytes(manifestURL)));
   const snapshotFile = snapshotToUse(manifest, useSnapshot);
-  const progress = bootProgress(manifest, snapshotFile, onProgress);
+  // Restored from the snapshot, files that come after the start (later-file.mjs),
+  // except those the first run reads (manifest.first_runs), fetched with the rest.
+  const later = Boolean(snapshotFile) && /^https?:/.test(indexURL);
+  const ahead = ((later && manifest.first_runs?.[firstRun]) || []).filter((file) =>
+    manifest.after_start?.includes(file),
+  );
+  const progress = bootProgress(manifest, snapshotFile, onProgress, ahead);
   progress.report("runtime");
   const wasmCache = cacheCompiledWasm();
   routeRuntimeFetches(indexURL, wasmCache, manifest.urls);
@@ -124,7 +130,6 @@ export async function bootRuntime({
   // come empty, and those a first run does not read come after the start
   // (guide.browser_build.held_files; read first, a file is downloaded
   // synchronously: over HTTP only). From scratch, every file.
-  const later = Boolean(snapshotFile) && /^https?:/.test(indexURL);
   const files = downloads.all((later && manifest.restored_bundles) || manifest.bundles || []);
   // Restored, Python starts without reading the standard library or the later
   // bundles: they are downloaded once the reader's runs have paused (the pool's
@@ -143,11 +148,9 @@ export async function bootRuntime({
       ),
     ]),
   );
-  // ...except those the run that started the load reads first (manifest.first_runs:
+  // ...except `ahead`, what the run that started the load reads first (manifest.first_runs:
   // found at build, guide.browser_build.first_runs): they download with the rest,
   // and Python starts once they have arrived (if one fails, a read says why).
-  const needed = (later && manifest.first_runs?.[firstRun]) || [];
-  const ahead = needed.filter((file) => afterStart.has(file));
   for (const file of ahead) afterStart.get(file).start();
   const startFiles = ahead.length
     ? Promise.all([

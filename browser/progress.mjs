@@ -36,13 +36,14 @@ export class Progress {
 
 /**
  * The progress of a start: over the files manifest.boot lists (all of
- * manifest.files without it) when Python starts from `snapshotFile`, else
- * over manifest.boot_from_scratch (older builds: boot less the snapshot).
+ * manifest.files without it) when Python starts from `snapshotFile`, and
+ * `ahead` (files of manifest.after_start the first run reads, fetched with
+ * them), else over manifest.boot_from_scratch (older builds: boot less the snapshot).
  */
-export function bootProgress(manifest, snapshotFile, onProgress) {
+export function bootProgress(manifest, snapshotFile, onProgress, ahead = []) {
   const boot = manifest.boot ?? Object.keys(manifest.files);
   const names = snapshotFile
-    ? boot
+    ? [...boot, ...ahead]
     : (manifest.boot_from_scratch ?? boot.filter((f) => f !== manifest.snapshot));
   const files = Object.fromEntries(names.map((f) => [f, manifest.files[f] ?? { size: 0 }]));
   return new Progress({ files }, onProgress);

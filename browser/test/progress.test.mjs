@@ -60,6 +60,10 @@ describe("Progress", () => {
     assert.equal(bootProgress({ ...MANIFEST, boot: undefined }, "snapshot.bin", none).total, 6500);
     // A boot file the manifest does not list counts for nothing.
     assert.equal(bootProgress({ ...MANIFEST, boot: ["extra.whl"] }, null, none).total, 0);
+    // From the snapshot, what the first run reads of the later files counts too.
+    const ahead = ["django-5.2.bundle"];
+    assert.equal(bootProgress(MANIFEST, "snapshot.bin", none, ahead).total, 6500);
+    assert.equal(bootProgress(MANIFEST, null, none, ahead).total, 1300);
   });
 
   test("bootProgress: from scratch, manifest.boot_from_scratch's files (whole bundles)", () => {
