@@ -246,12 +246,17 @@ def test_the_standard_library_is_not_waited_for(browser_page, site_url):
     assert len(asked_now) == 1, asked_now
 
 
-def test_a_standard_library_that_cannot_be_downloaded_is_reported_plainly(browser_page, site_url):
+def missing(browser_page, site_url, files, query=""):
+    """``PAGE`` opened with the files ``files`` matches answering 404: (page, first block)."""
     page = browser_page.page
-    page.route(STDLIB_ROUTE, lambda route: route.fulfill(status=404))
-    page.goto(f"{site_url}/{PAGE}")
+    page.route(files, lambda route: route.fulfill(status=404))
+    page.goto(f"{site_url}/{PAGE}{query}")
     page.wait_for_selector("html[data-runnable-ready]")
-    block = page.locator("div.runnable").first
+    return page, page.locator("div.runnable").first
+
+
+def test_a_standard_library_that_cannot_be_downloaded_is_reported_plainly(browser_page, site_url):
+    page, block = missing(browser_page, site_url, STDLIB_ROUTE)
     state, output = run(page, block)
     assert state == "done", output  # restored from the snapshot, Python does not need it
     state, message = run_code(page, block, NOT_IN_THE_SNAPSHOT)
@@ -314,11 +319,7 @@ def test_files_the_first_run_does_not_read_are_not_waited_for(browser_page, site
 
 
 def test_a_later_file_that_cannot_be_downloaded_is_reported_plainly(browser_page, site_url):
-    page = browser_page.page
-    page.route(LATER_ROUTE, lambda route: route.fulfill(status=404))
-    page.goto(f"{site_url}/{PAGE}?no-prefetch")
-    page.wait_for_selector("html[data-runnable-ready]")
-    block = page.locator("div.runnable").first
+    page, block = missing(browser_page, site_url, LATER_ROUTE, "?no-prefetch")
     state, message = run(page, block)
     assert state == "error"
     assert re.fullmatch(
