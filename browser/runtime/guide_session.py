@@ -12,6 +12,9 @@ The Web Worker (``browser/pool.mjs``) calls these functions; all but
 ``setup_imports(project_dir)``
     on a throwaway interpreter the build boots: what ``django.setup()``
     imports for the project (the list ``prepare`` is given).
+``record_opens()``, ``opened()``
+    on interpreters the build restores from the snapshot: the files a first
+    run reads (``browser/tools/snapshot_worker.mjs``).
 ``setup(project_dir, settings_module)``
     the warm interpreter, once: apply :mod:`browser_runtime`'s patches,
     ``django.setup()``, remember the pristine state (see :func:`reset`).

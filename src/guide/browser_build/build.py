@@ -20,8 +20,8 @@ runs the in-Pyodide build step). Writes::
         snapshot.partN.bin                     the memory snapshot Python starts from, in parts
         *.restored.bundle                      a bundle as the snapshot's path needs it
                                                (guide.browser_build.held_files)
-        *.later.bundle                         its files a first run does not read
-                                               (the same module)
+        *.later.GROUP.bundle                   its files the start does not read, fetched
+                                               after it (the same module)
         manifest.json                          sizes + sha256 of every file above
         build-info.json                        versions, what was stripped, timings
 

@@ -74,9 +74,10 @@ def make_snapshot(outdir, first_runs=()):
     when the snapshot was taken (see :mod:`guide.browser_build.held_files`); ``zeroed``:
     the bytes of free memory zeroed before (``browser/interpreter.mjs`` ``zeroFreeMemory``);
     ``setup_imports``: what ``django.setup()`` imports for the project
-    (:func:`guide.browser_build.preload.setup_imports`); ``first_run_reads``: the files
-    the interpreter that found them opened while it ran ``first_runs``
-    (:func:`guide.browser_build.first_runs.first_runs`) too.
+    (:func:`guide.browser_build.preload.setup_imports`); ``first_run_reads``:
+    ``{"start": [...], "snippets": [[...], ...]}``, the files opened by interpreters
+    restored from the snapshot as a page's are, one set up as the warm one, one
+    per run of ``first_runs`` (:func:`guide.browser_build.first_runs.first_runs`).
     """
     from playwright.sync_api import sync_playwright
 
