@@ -93,6 +93,22 @@ class Notifications:
         raise AssertionError(f"{text!r} not received: {received}")
 
 
+def restarted(log):
+    """Whether Gunicorn's workers have restarted after the ``SIGHUP`` in ``log``: one
+    booted after it has started its application, and every one booted before has exited."""
+    before, _, after = log.partition("Handling signal: hup")
+    if "Application startup complete." not in after:
+        return False
+    for line in before.splitlines():
+        if "Booting worker with pid: " in line:
+            try:
+                os.kill(int(line.rsplit(" ", 1)[1]), 0)
+            except ProcessLookupError:
+                continue
+            return False
+    return True
+
+
 @pytest.mark.timeout(600)
 def test_the_service_runs_socket_activated_behind_nginx(tmp_path, tmp_path_factory):
     service, socket_unit = rendered(tmp_path)
@@ -141,10 +157,19 @@ def test_the_service_runs_socket_activated_behind_nginx(tmp_path, tmp_path_facto
             info = client.get(url).json()
             assert info["is_secure"] is True
             assert info["absolute_uri"] == f"https://{HOST}/polls/request/"
-            # ExecReload: SIGHUP to the main process restarts the workers.
+            # ExecReload: SIGHUP to the main process restarts the workers. Once it
+            # has (a worker started after the signal serves, those started before
+            # have exited), the service answers.
             os.kill(pid, signal.SIGHUP)
             server.wait_for_output("Handling signal: hup", timeout=60)
-            assert client.get(url).status_code == 200
+            wait_until(
+                lambda: restarted(server.output()),
+                60,
+                "the workers to restart",
+                output=server.output,
+            )
+            response = client.get(url)
+            assert response.status_code == 200, proxy.errors() + server.output()
         # KillMode=mixed: SIGTERM to the main process only; Gunicorn stops its workers.
         assert server.stop(timeout=90) == 0, server.output()
         assert "Shutting down: Master" in server.output()
