@@ -2,33 +2,37 @@
 // Emscripten file system: one FS.writeFile per file, no unzipping, no Python.
 import { fileArrivingLater } from "./later-file.mjs";
 
-/** A bundle's JSON header ({root, files, later?}), with `offset`: where its files start. */
-function readHeader(bytes, name) {
+/**
+ * A bundle's root, its `later` listing (or []), and its files as [[relative path,
+ * bytes]] (views into `bytes`, in order); throws, naming it, if `bytes` is not a
+ * bundle or is truncated or has extra bytes.
+ */
+function readBundle(bytes, name) {
+  let header;
+  let offset;
   try {
     const size = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
-    header.offset = 4 + size;
-    return header;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
+    offset = 4 + size;
   } catch (error) {
     throw new Error(`${name} is not a bundle: ${error.message}`);
   }
+  const files = header.files.map(([rel, size]) => {
+    const file = [rel, bytes.subarray(offset, offset + size)];
+    offset += size;
+    return file;
+  });
+  if (offset !== bytes.byteLength) throw new Error(`${name} is truncated or has extra bytes`);
+  return { root: header.root, later: header.later ?? [], files };
 }
 
-/** Each bundle's files, read once: bundle bytes => Map(relative path => bytes). */
+/** Each later bundle's files, read once: bundle bytes => Map(relative path => bytes). */
 const readFiles = new WeakMap();
 
-/** The bytes of the file `rel` in the bundle `bytes` (empty if it is not there). */
+/** The bytes of the file `rel` in the later bundle `bytes` (empty if it is not there). */
 function fileIn(bytes, rel) {
-  if (!readFiles.has(bytes)) {
-    const header = readHeader(bytes, "a later bundle");
-    const files = new Map();
-    let offset = header.offset;
-    for (const [path, size] of header.files) {
-      files.set(path, bytes.subarray(offset, offset + size));
-      offset += size;
-    }
-    readFiles.set(bytes, files);
-  }
+  if (!readFiles.has(bytes))
+    readFiles.set(bytes, new Map(readBundle(bytes, "a later bundle").files));
   return readFiles.get(bytes).get(rel) ?? new Uint8Array(0);
 }
 
@@ -44,10 +48,10 @@ function fileIn(bytes, rel) {
  * (later-file.mjs). `laterDownloads(name)` gives that bundle's laterDownload().
  */
 export function writeBundle(FS, bytes, name = "bundle", laterDownloads = () => null) {
-  const header = readHeader(bytes, name);
+  const { root, later, files } = readBundle(bytes, name);
   const made = new Set();
   const place = (rel) => {
-    const path = `${header.root}/${rel}`;
+    const path = `${root}/${rel}`;
     const dir = path.slice(0, path.lastIndexOf("/"));
     if (!made.has(dir)) {
       FS.mkdirTree(dir);
@@ -55,17 +59,12 @@ export function writeBundle(FS, bytes, name = "bundle", laterDownloads = () => n
     }
     return path;
   };
-  let offset = header.offset;
-  for (const [rel, size] of header.files) {
-    FS.writeFile(place(rel), bytes.subarray(offset, offset + size));
-    offset += size;
-  }
-  if (offset !== bytes.byteLength) throw new Error(`${name} is truncated or has extra bytes`);
-  let count = header.files.length;
-  for (const { bundle, files } of header.later ?? []) {
+  for (const [rel, data] of files) FS.writeFile(place(rel), data);
+  let count = files.length;
+  for (const { bundle, files: listed } of later) {
     const download = laterDownloads(bundle);
     if (!download) throw new Error(`${name} has files that come in ${bundle}, not downloaded here`);
-    for (const [rel, size] of files) {
+    for (const [rel, size] of listed) {
       const path = place(rel);
       FS.writeFile(path, new Uint8Array(0));
       fileArrivingLater(
@@ -76,7 +75,7 @@ export function writeBundle(FS, bytes, name = "bundle", laterDownloads = () => n
         () => fileIn(download.now(), rel),
       );
     }
-    count += files.length;
+    count += listed.length;
   }
   return count;
 }
