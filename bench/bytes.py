@@ -56,8 +56,10 @@ def main(argv=None):
     if first_runs:
         print("\nfrom the snapshot, what each page's first run adds (manifest first_runs)")
         print(f"  {'snippet':<52} {'files':>5} {'brotli 11':>12}")
+        for name in {name for names in first_runs.values() for name in names} - rows.keys():
+            rows[name] = sizes(pyodide / name)
         for snippet, names in sorted(first_runs.items()):
-            added = sum(sizes(pyodide / name)[2] for name in names)
+            added = sum(rows[name][2] for name in names)
             print(f"  {snippet:<52} {len(names):>5} {added:>12,}")
     return 0
 
